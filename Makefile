@@ -1,0 +1,41 @@
+# Two commands from a fresh Debian machine with Python 3.11 and make:
+#   make crawl   crawl every site into ./archive.db
+#   make test    run the whole test suite offline
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DB     ?= archive.db
+PORT   ?= 8001
+# Extra arguments for `congdoan crawl`, e.g. make crawl CRAWL_ARGS="laodong --since 2025-01-01"
+CRAWL_ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: crawl test serve install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps re-run the install whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+crawl: install
+	$(BIN)/congdoan crawl --db $(DB) $(CRAWL_ARGS)
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+serve: install
+	$(BIN)/congdoan serve --db $(DB) --port $(PORT)
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,80 @@
+"""Turn an HTML container into paragraphs and images. Pure lxml."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+from lxml import html as lxml_html
+
+from crawler.records import Image
+from crawler.text import clean_text
+
+BLOCK_TAGS = frozenset(
+    "p div section article header footer h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote "
+    "pre table thead tbody tfoot tr figure figcaption center main".split()
+)
+CELL_TAGS = frozenset({"td", "th"})
+IMAGE_SOURCES = ("data-src", "data-original", "data-lazy-src", "src")
+
+
+def paragraphs(root: lxml_html.HtmlElement) -> list[str]:
+    """Text of `root`, one string per block; inline markup joins, <br> splits."""
+    out: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        text = clean_text(" ".join("".join(current).split()))
+        if text:
+            out.append(text)
+        current.clear()
+
+    def walk(node: lxml_html.HtmlElement) -> None:
+        tag = node.tag if isinstance(node.tag, str) else None
+        if tag is None:  # comment or processing instruction: only its tail is text
+            current.append(node.tail or "")
+            return
+        if tag == "br":
+            flush()
+            current.append(node.tail or "")
+            return
+        block = tag in BLOCK_TAGS
+        if block:
+            flush()
+        if tag in CELL_TAGS:
+            current.append(" ")
+        current.append(node.text or "")
+        for child in node:
+            walk(child)
+        if block:
+            flush()
+        current.append(node.tail or "")
+
+    current.append(root.text or "")
+    for child in root:
+        walk(child)
+    flush()
+    return out
+
+
+def _caption(img: lxml_html.HtmlElement) -> str | None:
+    for ancestor in img.iterancestors():
+        if ancestor.tag == "figure":
+            text = " ".join(ancestor.xpath(".//figcaption//text()"))
+            return clean_text(" ".join(text.split())) or None
+        if ancestor.tag == "table":  # CMSes that wrap a photo and its caption in a table
+            cells = ancestor.xpath(".//td[not(.//img)]//text()")
+            return clean_text(" ".join(" ".join(cells).split())) or None
+    return None
+
+
+def images(root: lxml_html.HtmlElement, base_url: str) -> list[Image]:
+    """Images under `root` with their captions; lazy-load attributes preferred over src."""
+    found: dict[str, Image] = {}
+    for img in root.iter("img"):
+        source = next((img.get(a) for a in IMAGE_SOURCES if (img.get(a) or "").strip()), None)
+        if not source or source.startswith("data:"):
+            continue
+        url = urljoin(base_url, source.strip())
+        if url not in found:
+            found[url] = Image(url=url, caption=_caption(img))
+    return list(found.values())

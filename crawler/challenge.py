@@ -1,0 +1,28 @@
+"""Recognise anti-bot interstitials that answer HTTP 200 instead of the page. Pure.
+
+Lao Động sometimes serves a tiny page whose script sets a `D1N` cookie and reloads.
+Answering it needs no browser: read the cookie value and ask again with it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Real challenge pages are under 2 kB; the margin allows for whitespace and a longer script.
+MAX_CHALLENGE_BYTES = 8 * 1024
+_D1N = re.compile(rb"""document\.cookie\s*=\s*["']D1N=([0-9A-Za-z]{16,128})""")
+
+
+def d1n_cookie(body: bytes) -> str | None:
+    """The D1N cookie value a challenge page asks for, or None for an ordinary page.
+
+    >>> d1n_cookie(b'<script>document.cookie="D1N=0123456789abcdef0123456789abcdef"+"; path=/";'
+    ...            b'window.location.reload(true);</script>')
+    '0123456789abcdef0123456789abcdef'
+    >>> d1n_cookie(b"<html><article>document.cookie='D1N=0123456789abcdef'</article></html>") is None
+    True
+    """
+    if len(body) > MAX_CHALLENGE_BYTES or b"<article" in body.lower():
+        return None
+    match = _D1N.search(body)
+    return match.group(1).decode("ascii") if match else None

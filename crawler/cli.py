@@ -1,0 +1,183 @@
+"""The `congdoan` command: crawl, extract, search, sites, serve."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATASETTE_DIR = PROJECT_ROOT / "datasette"
+
+
+def _settings(db: str, mirror: str | None, overrides: tuple[str, ...]):  # -> scrapy Settings
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("ARCHIVE_DB", db, priority="cmdline")
+    if mirror:
+        handler = "crawler.middlewares.MirrorDownloadHandler"
+        settings.set("ARCHIVE_MIRROR", mirror, priority="cmdline")
+        settings.set("DOWNLOAD_HANDLERS", {"http": handler, "https": handler}, priority="cmdline")
+    for override in overrides:
+        key, sep, value = override.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected KEY=VALUE, got {override!r}", param_hint="--set")
+        settings.set(key.strip(), value, priority="cmdline")
+    return settings
+
+
+@click.group()
+@click.version_option(package_name="congdoan-archive")
+def main() -> None:
+    """Archive Vietnamese trade-union news into SQLite and publish it with Datasette."""
+
+
+@main.command()
+@click.argument("sites", nargs=-1)
+@click.option("--db", default="archive.db", show_default=True, help="SQLite archive to write.")
+@click.option("--since", metavar="YYYY-MM-DD", help="Stop paging once listings are older than this date.")
+@click.option("--max-articles", type=click.IntRange(min=1), help="Fetch at most N new articles per site.")
+@click.option("--mirror", metavar="URL", help="Fetch https://HOST/PATH from URL/HOST/PATH (replicas, tests).")
+@click.option("--set", "-s", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
+def crawl(sites: tuple[str, ...], db: str, since: str | None, max_articles: int | None, mirror: str | None,
+          overrides: tuple[str, ...]) -> None:
+    """Crawl SITES (default: all) into the archive and print one summary line per site.
+
+    Exits non-zero if a site could not be reached at all.
+
+    Example:
+
+        congdoan crawl laodong --since 2025-01-01 --max-articles 50
+    """
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.logs import quiet_network_tracebacks
+    from crawler.report import summarize
+
+    process = CrawlerProcess(_settings(db, mirror, overrides))
+    available = sorted(process.spider_loader.list())
+    unknown = sorted(set(sites) - set(available))
+    if unknown:
+        raise click.BadParameter(f"unknown site(s) {', '.join(unknown)}; choose from {', '.join(available)}")
+    crawlers = []
+    for name in sites or available:
+        crawler = process.create_crawler(name)
+        crawlers.append((name, crawler))
+        process.crawl(crawler, since=since, max_articles=max_articles)
+    quiet_network_tracebacks()  # after crawl(): each crawler reinstalls Scrapy's root handler
+    process.start()
+    results = [summarize(name, crawler.stats.get_stats()) for name, crawler in crawlers]
+    for line, _ in results:
+        click.echo(line)
+    if not all(ok for _, ok in results):
+        sys.exit(1)
+
+
+@main.command("extract")
+@click.argument("page", type=click.File("rb"))
+@click.option("--url", required=True, help="The URL the page was fetched from.")
+@click.option("--fetched-at", metavar="ISO", help="When it was fetched; caps acceptable dates.")
+def extract_command(page, url: str, fetched_at: str | None) -> None:
+    """Extract one saved HTML PAGE and print the Article as JSON.
+
+    Exits 1 with the rejection reason on stderr when the page is not an article.
+
+    Example:
+
+        congdoan extract page.html --url https://laodong.vn/cong-doan/x-1069877.ldo
+    """
+    from crawler.extract import extract
+    from crawler.records import Rejected
+
+    try:
+        article = extract(page.read(), url, fetched_at)
+    except Rejected as rejected:
+        click.echo(f"rejected: {rejected.reason}: {rejected.detail}", err=True)
+        sys.exit(1)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(json.dumps(asdict(article), ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.argument("query")
+@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--limit", default=20, show_default=True)
+def search(query: str, db: str, limit: int) -> None:
+    """Full-text search of the archive; unaccented words match accented text.
+
+    Example:
+
+        congdoan search "cong doan ha tinh"
+    """
+    from crawler.db import open_db, search as run_search
+
+    for hit in run_search(open_db(db), query, limit):
+        click.echo(f"{hit['published_at'] or '?':25}  {hit['site'] or '-':9}  {hit['title']}\n{'':36}{hit['url']}")
+
+
+@main.command()
+def sites() -> None:
+    """List the spiders and the entry URLs they start from.
+
+    Example:
+
+        congdoan sites
+    """
+    from scrapy.settings import Settings
+    from scrapy.spiderloader import SpiderLoader
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    loader = SpiderLoader.from_settings(settings)
+    for name in sorted(loader.list()):
+        spider = loader.load(name)
+        click.echo(name)
+        for url in spider().entry_urls():
+            click.echo(f"  {url}")
+
+
+def _metadata_for(db_path: Path) -> Path:
+    """datasette/metadata.yml, re-keyed to the database's name when it is not archive.db."""
+    import yaml
+
+    source = DATASETTE_DIR / "metadata.yml"
+    if db_path.stem == "archive":
+        return source
+    meta = yaml.safe_load(source.read_text(encoding="utf-8"))
+    databases = meta.get("databases", {})
+    if "archive" in databases:
+        databases[db_path.stem] = databases.pop("archive")
+    handle, name = tempfile.mkstemp(prefix="congdoan-metadata-", suffix=".json")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        json.dump(meta, out, ensure_ascii=False)
+    return Path(name)
+
+
+@main.command()
+@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+def serve(db: str, host: str, port: int) -> None:
+    """Serve the archive with Datasette, configured from datasette/.
+
+    Example:
+
+        congdoan serve --db archive.db --port 8001
+    """
+    from crawler.db import open_db
+
+    open_db(db).close()  # bring an older archive's schema up to date before serving it
+    args = [sys.executable, "-m", "datasette", "serve", db, "--host", host, "--port", str(port),
+            "--metadata", str(_metadata_for(Path(db)))]
+    for option, folder in (("--plugins-dir", "plugins"), ("--template-dir", "templates"), ("--static", "static")):
+        if (DATASETTE_DIR / folder).is_dir():
+            args += [option, f"{folder}:{DATASETTE_DIR / folder}" if option == "--static" else str(DATASETTE_DIR / folder)]
+    os.execv(sys.executable, args)

@@ -1,0 +1,90 @@
+"""One profile per CMS family: URL rules, listing shape and extraction hints, as data.
+
+Pure. Selectors are CSS, tried in order; the first that yields something wins, and the
+extractor falls back to JSON-LD, OpenGraph and trafilatura (loudly) when none does.
+Several selectors per field are deliberate: markup facts in shared/sites.md are
+partly inferred, and the live sites change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CmsProfile:
+    name: str
+    host: str  # the single canonical host
+    host_aliases: tuple[str, ...] = ()  # hosts that serve the same pages (folded onto `host`)
+    article_pattern: str = r"$^"  # regex on the URL path
+    page_param: str | None = None  # listing pagination as ?<page_param>=N
+    listing_item: tuple[str, ...] = ()  # CSS for one item in a listing
+    listing_link: tuple[str, ...] = ("a::attr(href)",)
+    listing_date: tuple[str, ...] = ()
+    article_container: tuple[str, ...] = ()  # scope for images; falls back to the body
+    title: tuple[str, ...] = ()
+    lead: tuple[str, ...] = ()
+    body: tuple[str, ...] = ()
+    author: tuple[str, ...] = ()
+    published: tuple[str, ...] = ()
+    section: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    prune: tuple[str, ...] = ()  # boilerplate inside the body container
+    author_noise: str | None = None  # regex removed from author strings
+    lead_prefix: str | None = None  # regex removed from the start of the lead
+    article_id_attr: str | None = None  # attribute on the body wrapper that must equal the URL id
+    language: str | None = "vi"
+
+    def article_id(self, path: str) -> str | None:
+        match = re.search(self.article_pattern, path)
+        return match.group(1) if match and match.groups() else None
+
+
+# Page furniture common to Vietnamese news CMSes; pruned from every body container.
+COMMON_PRUNE: tuple[str, ...] = (
+    "script", "style", "noscript", "iframe", "form", "button", "nav", "aside",
+    "figure", "figcaption", "table.picture", ".PhotoCMS_Caption", ".image-caption",
+    ".ads", ".advertisement", ".banner", ".social", ".share", ".sharing",
+    ".comment", ".comments", ".related", ".relate", ".box-related",
+)
+
+LAODONG = CmsProfile(
+    name="laodong",
+    host="laodong.vn",
+    # www. is the same site; media. appears when a <base href> leaks onto links (2021 homepage).
+    host_aliases=("www.laodong.vn", "m.laodong.vn", "media.laodong.vn"),
+    article_pattern=r"-(\d+)\.(?:ldo|bld)$",
+    page_param="page",
+    listing_item=("article", ".list-main-content .item", "li.item"),
+    listing_link=(
+        "a.link-title::attr(href)", "h2 a::attr(href)", "h3 a::attr(href)",
+        "h4 a::attr(href)", "h6 a::attr(href)", "header a::attr(href)", "a::attr(href)",
+    ),
+    listing_date=(".time::text", "time::attr(datetime)", "time::text"),
+    article_container=("article.article-detail", "[itemprop='articleBody']", ".article-content", ".detail-content"),
+    title=("article.article-detail h1.title", "h1.title", ".article-detail h1", "h1"),
+    lead=(".chappeau", ".sapo", "[itemprop='description']"),
+    body=(".art-body", "[itemprop='articleBody'] .content", "[itemprop='articleBody']", "article.article-detail"),
+    author=(".art-authors span.authors", "span.authors", ".authors", ".author"),
+    published=(
+        "time.f-datetime::attr(datetime)", "time.f-datetime::text", ".time time::attr(datetime)",
+        ".time time::text", ".art-authors .time::text", "article.article-detail .time::text",
+        ".time::text",
+    ),
+    section=(".breadcrumb a::text", ".breadcrumbs a::text"),
+    tags=(".keywords a::text", ".tags a::text", ".tag a::text"),
+    prune=COMMON_PRUNE + (
+        "h1", ".chappeau", ".tin-lien-quan", ".related-news", ".art-authors", ".authors",
+        ".time", ".breadcrumb", ".breadcrumbs", ".keywords", ".tags", ".box-tin-moi",
+        ".tin-moi-nhat", ".goi-y", ".suggestion", ".latest-news",
+    ),
+    # "Trần Trọng LDO": LDO is the paper's tag, not part of the name.
+    author_noise=r"(?:\s*[|\-–]\s*)?\bLDO\b\.?|^\s*(?:Bài|Nhóm PV|Theo)\s*:\s*",
+    article_id_attr="articleid",
+)
+
+# Any page no profile claims: selectors empty, so JSON-LD, OpenGraph and trafilatura decide.
+GENERIC = CmsProfile(name="generic", host="", language=None)
+
+PROFILES: tuple[CmsProfile, ...] = (LAODONG,)

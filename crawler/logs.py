@@ -1,0 +1,35 @@
+"""Logging for operators: network failures are one line each, not a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+NETWORK_ERRORS = frozenset({
+    "CannotResolveHostError", "DNSLookupError", "DownloadConnectionRefusedError", "ConnectionRefusedError",
+    "DownloadTimeoutError", "TimeoutError", "TCPTimedOutError", "DownloadFailedError", "ResponseFailed",
+    "ResponseNeverReceived", "ConnectionLost", "ConnectionDone", "ConnectError", "NoRouteError",
+})
+
+
+class QuietNetworkErrors(logging.Filter):
+    """Drops the traceback (keeps the message) of log records about network failures.
+
+    A site that is down or unreachable is an operational fact, not a bug; its traceback
+    only hides the summary lines that matter.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            error: BaseException | None = record.exc_info[1]
+            while error is not None:
+                if type(error).__name__ in NETWORK_ERRORS:
+                    record.exc_info = None
+                    record.exc_text = None
+                    break
+                error = error.__cause__ or error.__context__
+        return True
+
+
+def quiet_network_tracebacks() -> None:
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(QuietNetworkErrors())

@@ -1,0 +1,61 @@
+"""The records that flow through the archive: a fetched Page, an extracted Article, a Rejection.
+
+Pure: no Scrapy, no I/O. `dataclasses.asdict(article)` is exactly the JSON
+that `congdoan extract` prints, so the field list here is a public contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Page:
+    """One HTTP exchange as the spider saw it, before any parsing."""
+
+    url: str  # the real site URL (never the mirror's)
+    site: str | None
+    status: int
+    body: bytes
+    fetched_at: str  # ISO 8601, when the response arrived; never a publication date
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Image:
+    url: str
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    url: str
+    site: str | None
+    title: str
+    lead: str | None
+    body: str
+    published_at: str | None
+    updated_at: str | None
+    author: str | None
+    section: str | None
+    tags: list[str]
+    images: list[Image]
+    language: str | None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    url: str
+    site: str | None
+    reason: str
+    detail: str
+    fetched_at: str | None
+
+
+class Rejected(Exception):
+    """A page that cannot become an article. `reason` is a short stable slug such as `no-date`."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail

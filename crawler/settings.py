@@ -1,0 +1,44 @@
+"""Scrapy settings: polite by default. `scrapy crawl <site>` and `congdoan crawl` both use them.
+
+Project settings carry the ARCHIVE_ prefix:
+- ARCHIVE_DB: the SQLite archive (default ./archive.db).
+- ARCHIVE_MIRROR: fetch https://HOST/PATH from MIRROR/HOST/PATH instead (tests, replicas).
+- ARCHIVE_CONTACT: the contact put in the User-Agent.
+"""
+
+import os
+
+BOT_NAME = "congdoan"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+ARCHIVE_DB = os.environ.get("CONGDOAN_DB", "archive.db")
+ARCHIVE_MIRROR = os.environ.get("CONGDOAN_MIRROR") or None
+ARCHIVE_CONTACT = os.environ.get("CONGDOAN_CONTACT", "https://github.com/congdoan-archive/congdoan-archive")
+USER_AGENT = os.environ.get(
+    "CONGDOAN_USER_AGENT",
+    f"congdoan-archive/0.1 (Vietnamese trade-union news archive; +{ARCHIVE_CONTACT})",
+)
+
+# Politeness: robots.txt, two requests at a time per site, a base delay that AutoThrottle
+# stretches when a server slows down, and generous timeouts for slow provincial servers.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 60
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+COOKIES_ENABLED = True  # Lao Động's D1N challenge is answered with a cookie
+TELNETCONSOLE_ENABLED = False
+
+ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.D1NChallengeMiddleware": 650}
+
+LOG_LEVEL = os.environ.get("CONGDOAN_LOG_LEVEL", "INFO")
+FEED_EXPORT_ENCODING = "utf-8"

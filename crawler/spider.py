@@ -1,0 +1,174 @@
+"""The base spiders. They only decide what to fetch next; they never parse article fields.
+
+A site spider is a few class attributes on the base for its CMS family (see spiders/).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler import discover
+from crawler.cms import LAODONG, CmsProfile
+from crawler.db import known_urls_in
+from crawler.records import Page
+
+logger = logging.getLogger(__name__)
+
+
+class RequestKind(Enum):
+    """Why a request was made, with its priority: next pages first, then articles,
+    so the queue drains articles before it explores further."""
+
+    ENTRY = 30
+    NEXT_PAGE = 20
+    ARTICLE = 10
+
+    @property
+    def label(self) -> str:
+        return self.name.lower().replace("_", "-")
+
+
+# Scrapy 2.19 wraps Twisted's errors in its own; the Twisted names stay for older releases.
+_FAILURE_CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("dns", ("CannotResolveHostError", "DNSLookupError")),
+    ("connection", ("DownloadConnectionRefusedError", "ConnectionRefusedError", "ConnectError",
+                    "NoRouteError", "ConnectionLost", "ConnectionDone", "DownloadFailedError", "ResponseFailed")),
+    ("timeout", ("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError", "ResponseNeverReceived")),
+    ("tls", ("SSLError", "TLSError", "Error")),  # OpenSSL.SSL.Error is plainly "Error"
+)
+_FAILURE_TEXT = {
+    "dns": "DNS lookup failed for {host} (no network, or the name does not resolve)",
+    "connection": "connection to {host} failed ({detail})",
+    "timeout": "no answer from {host} in time ({detail})",
+    "tls": "TLS handshake with {host} failed ({detail})",
+    "other": "{name} while fetching from {host}: {detail}",
+}
+
+
+def describe_failure(failure: Failure) -> tuple[str, str]:
+    """(category, one-line message) for a failed request, for stats and the run summary."""
+    request = getattr(failure, "request", None)
+    host = urlsplit(request.url).hostname if request is not None else "?"
+    if failure.check(HttpError):
+        status = failure.value.response.status
+        return f"http-{status}", f"HTTP {status} from {host}"
+    name = type(failure.value).__name__
+    category = next((cat for cat, names in _FAILURE_CATEGORIES if name in names), "other")
+    detail = failure.getErrorMessage() or name
+    return category, _FAILURE_TEXT[category].format(host=host, name=name, detail=detail)
+
+
+class NewsSpider(scrapy.Spider):
+    """Listing pages (with ?page=N pagination) lead to article pages, which become Page items.
+
+    Arguments: since=YYYY-MM-DD (stop paging at older items), max_articles=N.
+    Settings: ARCHIVE_DB, whose archived URLs are skipped (incremental crawling).
+    Stats: archive/requests/<kind>, archive/links/{found,known,off-section,too-old},
+    archive/errors/<category>, archive/last_error.
+    """
+
+    profile: ClassVar[CmsProfile]
+    start_paths: ClassVar[tuple[str, ...]] = ()
+    # Which article paths this spider archives (a regex on the URL path); others are skipped.
+    follow_pattern: ClassVar[str] = r"."
+
+    def __init__(self, *args: Any, since: str | None = None, max_articles: int | str | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
+            raise ValueError(f"since must be YYYY-MM-DD, got {since!r}")
+        self.since = since
+        self.max_articles = int(max_articles) if max_articles not in (None, "") else None
+        self.known: set[str] = set()
+        self.scheduled: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.known = known_urls_in(crawler.settings.get("ARCHIVE_DB"), spider.name)
+        return spider
+
+    @property
+    def allowed_domains(self) -> list[str]:  # type: ignore[override]
+        return [self.profile.host]
+
+    def entry_urls(self) -> list[str]:
+        return [f"https://{self.profile.host}{path}" for path in self.start_paths]
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.entry_urls():
+            yield self.request(url, RequestKind.ENTRY)
+
+    def request(self, url: str, kind: RequestKind) -> scrapy.Request:
+        self.crawler.stats.inc_value(f"archive/requests/{kind.label}")
+        callback = self.parse_article if kind is RequestKind.ARTICLE else self.parse_listing
+        return scrapy.Request(
+            url, callback=callback, errback=self.on_error, priority=kind.value, meta={"archive_kind": kind.name}
+        )
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            return
+        stats = self.crawler.stats
+        links = discover.listing_links(response.text, response.url)
+        stats.inc_value("archive/links/found", len(links))
+        wanted = []
+        for link in links:
+            if not re.search(self.follow_pattern, urlsplit(link.url).path):
+                stats.inc_value("archive/links/off-section")
+            elif link.url in self.known:
+                stats.inc_value("archive/links/known")
+            elif self.since and link.published_at and link.published_at[:10] < self.since:
+                stats.inc_value("archive/links/too-old")
+            elif link.url not in self.scheduled:
+                wanted.append(link.url)
+        for url in wanted:
+            if self.max_articles is not None and len(self.scheduled) >= self.max_articles:
+                return  # the cap also ends paging
+            self.scheduled.add(url)
+            yield self.request(url, RequestKind.ARTICLE)
+        # A page with nothing new (or nothing recent enough) ends paging: the rest is archived.
+        next_url = discover.next_page_url(response.url) if wanted else None
+        if next_url:
+            yield self.request(next_url, RequestKind.NEXT_PAGE)
+
+    def parse_article(self, response: Response) -> Iterator[Page]:
+        yield self.page(response)
+
+    def page(self, response: Response) -> Page:
+        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        return Page(
+            url=response.url,
+            site=self.name,
+            status=response.status,
+            body=response.body,
+            fetched_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            headers=headers,
+        )
+
+    def on_error(self, failure: Failure) -> Iterator[Page]:
+        category, message = describe_failure(failure)
+        stats = self.crawler.stats
+        stats.inc_value(f"archive/errors/{category}")
+        stats.set_value("archive/last_error", message)
+        logger.warning("%s: %s", failure.request.url, message)
+        if failure.check(HttpError) and failure.request.meta.get("archive_kind") == RequestKind.ARTICLE.name:
+            # A dead article link is recorded, not forgotten: it becomes an http-NNN rejection.
+            yield self.page(failure.value.response)
+
+
+class LaoDongSpider(NewsSpider):
+    """Base for sites on Lao Động's CMS (.ldo/.bld articles, ?page=N listings)."""
+
+    profile = LAODONG

@@ -1,0 +1,157 @@
+"""Vietnamese text: NFC, tone-mark placement, accent folding and day-first dates.
+
+Pure functions; every string taken from a page passes through `clean_text`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, timedelta, timezone
+
+# Vietnam has kept UTC+7 without daylight saving since 1975, so a fixed offset is exact
+# for everything these sites publish and needs no tz database.
+VN_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
+
+_TONE_MARKS = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}  # huyền, sắc, hỏi, ngã, nặng
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+# "hoà", "khoẻ", "thuỷ" (new style) become "hòa", "khỏe", "thủy" (the style most of the
+# Vietnamese press prints), but only when the pair ends the syllable: "hoàn" and "huyền"
+# already agree in both styles. "qu" is a consonant, so "quý" is left alone.
+_NEW_STYLE_TONE = re.compile(
+    r"(?<![qQ])([oO])([àáảãạÀÁẢÃẠèéẻẽẹÈÉẺẼẸ])(?!\w)|(?<![qQ])([uU])([ỳýỷỹỵỲÝỶỸỴ])(?!\w)"
+)
+
+
+def _move_tone(match: re.Match[str]) -> str:
+    first = match.group(1) or match.group(3)
+    second = match.group(2) or match.group(4)
+    decomposed = unicodedata.normalize("NFD", second)
+    tone = "".join(ch for ch in decomposed if ch in _TONE_MARKS)
+    bare = "".join(ch for ch in decomposed if ch not in _TONE_MARKS)
+    return unicodedata.normalize("NFC", first + tone) + unicodedata.normalize("NFC", bare)
+
+
+def normalize_tone_marks(text: str) -> str:
+    """Put tone marks where most of the Vietnamese press puts them.
+
+    >>> normalize_tone_marks("Đảng uỷ, văn hoá, khoẻ mạnh, quý, hoàn")
+    'Đảng ủy, văn hóa, khỏe mạnh, quý, hoàn'
+    """
+    return _NEW_STYLE_TONE.sub(_move_tone, text)
+
+
+def clean_text(text: str | None) -> str:
+    """NFC, normalized tone marks, no invisible characters, single spaces, stripped.
+
+    Newlines are kept so that paragraph structure survives.
+
+    >>> clean_text("  Ho\u0300a  Bi\u0300nh\u00a0 ")
+    'Hòa Bình'
+    """
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = normalize_tone_marks(text)
+    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(lines).strip()
+
+
+def fold(text: str | None) -> str:
+    """Fold Vietnamese to bare lowercase ASCII letters for accent-insensitive search.
+
+    >>> fold("Công Đoàn Hội nghị NĂM")
+    'cong doan hoi nghi nam'
+    """
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text))
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return stripped.replace("đ", "d").replace("Đ", "D").lower()
+
+
+# --- dates -----------------------------------------------------------------------------
+
+_DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?!\d)")
+_WORDY = re.compile(
+    r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE
+)
+_TIME = re.compile(r"(?<!\d)(\d{1,2})\s*[:hH]\s*(\d{2})(?:\s*:\s*(\d{2}))?(?!\d)")
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?)?"
+)
+
+
+def _offset(text: str | None) -> timezone:
+    if not text:
+        return VN_TZ  # a bare local time on these sites is Vietnam time
+    if text == "Z":
+        return timezone.utc
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+
+
+def parse_iso_datetime(text: str | None) -> tuple[datetime, bool] | None:
+    """Parse an ISO 8601 stamp (JSON-LD, meta tags) into Vietnam time.
+
+    Returns (datetime, has_time), or None.
+
+    >>> parse_iso_datetime("2022-07-19T09:13:00Z")[0].isoformat()
+    '2022-07-19T16:13:00+07:00'
+    """
+    if not text:
+        return None
+    match = _ISO.search(text.strip())
+    if not match:
+        return None
+    year, month, day, hour, minute, second, offset = match.groups()
+    try:
+        moment = datetime(
+            int(year), int(month), int(day),
+            int(hour or 0), int(minute or 0), int(second or 0),
+            tzinfo=_offset(offset),
+        )
+    except ValueError:
+        return None
+    return moment.astimezone(VN_TZ), hour is not None
+
+
+def parse_vn_datetime(text: str | None) -> tuple[datetime, bool] | None:
+    """Parse a date printed on a Vietnamese page: day first, local time.
+
+    Labels and weekdays around the date are ignored. Returns (datetime, has_time), or None.
+
+    >>> parse_vn_datetime("Trần Trọng LDO | 19/07/2022 16:13")[0].isoformat()
+    '2022-07-19T16:13:00+07:00'
+    >>> parse_vn_datetime("17:12, 04/12/2020")[0].isoformat()
+    '2020-12-04T17:12:00+07:00'
+    >>> parse_vn_datetime("Thứ năm, ngày 5 tháng 9 năm 2024")
+    (datetime.datetime(2024, 9, 5, 0, 0, tzinfo=datetime.timezone(datetime.timedelta(seconds=25200), 'Asia/Ho_Chi_Minh')), False)
+    """
+    if not text:
+        return None
+    text = clean_text(text)
+    date = _DMY.search(text) or _WORDY.search(text)
+    if not date:
+        return None
+    day, month, year = (int(part) for part in date.groups())
+    # The time is the clock reading nearest the date, on either side ("17:12, 04/12/2020").
+    rest = text[: date.start()] + " " * (date.end() - date.start()) + text[date.end():]
+    clock = _TIME.search(rest)
+    hour = minute = 0
+    if clock and 0 <= int(clock.group(1)) < 24 and 0 <= int(clock.group(2)) < 60:
+        hour, minute = int(clock.group(1)), int(clock.group(2))
+    try:
+        moment = datetime(year, month, day, hour, minute, tzinfo=VN_TZ)
+    except ValueError:
+        return None
+    return moment, clock is not None
+
+
+def to_iso(moment: datetime) -> str:
+    """ISO 8601 in Vietnam time, to the second."""
+    return moment.astimezone(VN_TZ).replace(microsecond=0).isoformat()
