@@ -40,8 +40,8 @@ def paragraphs(root: lxml_html.HtmlElement) -> list[str]:
         block = tag in BLOCK_TAGS
         if block:
             flush()
-        if tag in CELL_TAGS:
-            current.append(" ")
+        if tag in CELL_TAGS and isinstance(node.getprevious(), lxml_html.HtmlElement) and node.getprevious().tag in CELL_TAGS:
+            current.append(" | ")  # keep table columns apart: "Kỳ Anh | 4 | 200 triệu đồng"
         current.append(node.text or "")
         for child in node:
             walk(child)

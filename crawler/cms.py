@@ -75,7 +75,7 @@ LAODONG = CmsProfile(
     section=(".breadcrumb a::text", ".breadcrumbs a::text"),
     tags=(".keywords a::text", ".tags a::text", ".tag a::text"),
     prune=COMMON_PRUNE + (
-        "h1", ".chappeau", ".tin-lien-quan", ".related-news", ".art-authors", ".authors",
+        "h1", ".chappeau", ".tin-lien-quan", ".related-news", ".art-authors", ".authors", ".author",
         ".time", ".breadcrumb", ".breadcrumbs", ".keywords", ".tags", ".box-tin-moi",
         ".tin-moi-nhat", ".goi-y", ".suggestion", ".latest-news",
     ),

@@ -15,6 +15,7 @@ import re
 from datetime import datetime
 from functools import cached_property
 from typing import Any
+from urllib.parse import urljoin
 
 import trafilatura
 from cssselect import GenericTranslator
@@ -221,7 +222,9 @@ class _Page:
     def images(self) -> list[Image]:
         scope = next((el for q in self.profile.article_container for el in self.tree.cssselect(q)), None)
         scope = scope if scope is not None else self.container()
-        found = blocks.images(scope, self.url) if scope is not None else []
+        # Images resolve like a browser does, against <base href> (Lao Động pointed it at its media host).
+        base = urljoin(self.url, self.tree.xpath("string(//base/@href)"))
+        found = blocks.images(scope, base) if scope is not None else []
         if not found:
             og_image = metadata.meta(self.selector, "og:image")
             if og_image:
@@ -260,8 +263,8 @@ def _clean_paragraphs(paras: list[str], title: str, lead: str | None, author: st
         if STOP_HEADINGS.match(para):
             break
         kept.append(para)
-    if kept and author and fold(kept[-1]) == fold(author):
-        kept.pop()  # a byline repeated as the last line
+    if author:  # a byline printed as its own line, before or after the text
+        kept = [para for para in kept if fold(para) != fold(author)]
     return kept
 
 

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -75,7 +76,7 @@ class NewsSpider(scrapy.Spider):
 
     Arguments: since=YYYY-MM-DD (stop paging at older items), max_articles=N.
     Settings: ARCHIVE_DB, whose archived URLs are skipped (incremental crawling).
-    Stats: archive/requests/<kind>, archive/links/{found,known,off-section,too-old},
+    Stats: archive/requests/<kind>, archive/links/{found,known,off-section,too-old,ignored},
     archive/errors/<category>, archive/last_error.
     """
 
@@ -158,8 +159,11 @@ class NewsSpider(scrapy.Spider):
         )
 
     def on_error(self, failure: Failure) -> Iterator[Page]:
-        category, message = describe_failure(failure)
         stats = self.crawler.stats
+        if failure.check(IgnoreRequest):  # robots.txt said no: a choice, not an error
+            stats.inc_value("archive/links/ignored")
+            return
+        category, message = describe_failure(failure)
         stats.inc_value(f"archive/errors/{category}")
         stats.set_value("archive/last_error", message)
         logger.warning("%s: %s", failure.request.url, message)

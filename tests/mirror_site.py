@@ -1,0 +1,76 @@
+"""A loopback replica of the sites, served as MIRROR/HOST/PATH?QUERY (see `congdoan crawl --mirror`).
+
+Routes come from tests/site/routes.json. The server records every request it answers,
+so tests can assert what the crawler asked for, in which order and with which cookie.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+NOT_FOUND = b"<html><body><h1>404</h1><p>Trang kh\xc3\xb4ng t\xe1\xbb\x93n t\xe1\xba\xa1i</p></body></html>"
+
+
+@dataclass
+class Hit:
+    url: str  # the real URL the mirror path stands for
+    cookie: str
+    user_agent: str
+    status: int
+
+
+@dataclass
+class MirrorSite:
+    routes_file: Path = TESTS / "site" / "routes.json"
+    hits: list[Hit] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.routes = {k: v for k, v in json.loads(self.routes_file.read_text(encoding="utf-8")).items() if not k.startswith("_")}
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                real = "https://" + self.path.lstrip("/")
+                route = site.routes.get(real)
+                cookie = self.headers.get("Cookie", "")
+                status, body, kind = 404, NOT_FOUND, "text/html; charset=utf-8"
+                if route is not None:
+                    source = route["file"]
+                    if route.get("challenge") and "D1N=" not in cookie:
+                        source = route["challenge"]
+                    status = route.get("status", 200)
+                    body = (TESTS / source).read_bytes()
+                    kind = route.get("type", "text/html; charset=utf-8")
+                site.hits.append(Hit(real, cookie, self.headers.get("User-Agent", ""), status))
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> MirrorSite:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def requested(self, url: str) -> list[Hit]:
+        return [hit for hit in self.hits if hit.url == url]
