@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -33,6 +34,15 @@ def _settings(db: str, mirror: str | None, overrides: tuple[str, ...]):  # -> sc
     return settings
 
 
+def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date().isoformat()
+    except ValueError:
+        raise click.BadParameter(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
 @click.group()
 @click.version_option(package_name="congdoan-archive")
 def main() -> None:
@@ -42,7 +52,7 @@ def main() -> None:
 @main.command()
 @click.argument("sites", nargs=-1)
 @click.option("--db", default="archive.db", show_default=True, help="SQLite archive to write.")
-@click.option("--since", metavar="YYYY-MM-DD", help="Stop paging once listings are older than this date.")
+@click.option("--since", metavar="YYYY-MM-DD", callback=_check_date, help="Stop paging once listings are older than this date.")
 @click.option("--max-articles", type=click.IntRange(min=1), help="Fetch at most N new articles per site.")
 @click.option("--mirror", metavar="URL", help="Fetch https://HOST/PATH from URL/HOST/PATH (replicas, tests).")
 @click.option("--set", "-s", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")

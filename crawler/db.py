@@ -123,11 +123,20 @@ def save_rejection(db: sqlite_utils.Database, rejection: Rejection) -> None:
         )
 
 
+# Rejections worth retrying on the next run; every other rejected URL is settled like an article.
+RETRYABLE_REJECTION = "(reason in ('interstitial', 'extract-error', 'http-429', 'http-408') or reason like 'http-5%')"
+
+
 def known_urls(db: sqlite_utils.Database, site: str | None = None) -> set[str]:
-    """Canonical URLs already archived (optionally for one site): the incremental crawl skips them."""
-    if site is None:
-        return {row[0] for row in db.execute("select url from articles")}
-    return {row[0] for row in db.execute("select url from articles where site = ?", [site])}
+    """Canonical URLs the incremental crawl need not fetch again: archived articles, and
+    pages rejected for a lasting reason (404, not an article, no date)."""
+    where, params = ("where site = ?", [site]) if site is not None else ("", [])
+    also = "and" if where else "where"
+    sql = f"""
+        select url from articles {where}
+        union select url from rejections {where} {also} not {RETRYABLE_REJECTION}
+    """
+    return {row[0] for row in db.execute(sql, params * 2)}
 
 
 def count(db: sqlite_utils.Database, table: str) -> int:

@@ -176,11 +176,12 @@ class _Page:
                 if source != "profile":
                     self.fallback("published_at", source)
                 return to_iso(moment)
-        date = getattr(self.trafilatura, "date", None)  # day granularity, capped at fetch time
-        if date:
+        # Day granularity, capped at fetch time. htmldate can also guess a day from a
+        # year/month in a URL (2022/7/ -> 2022-07-01), so it must be printed on the page.
+        moment = _parse_date(getattr(self.trafilatura, "date", None))
+        if moment and _printed_on_page(moment, self.text):
             self.fallback("published_at", "trafilatura")
-            moment = _parse_date(date)
-            return to_iso(moment) if moment else None
+            return to_iso(moment)
         return None
 
     def updated(self) -> str | None:
@@ -241,6 +242,13 @@ def _parse_date(value: Any) -> datetime | None:
         return None
     parsed = parse_iso_datetime(value) if re.match(r"\s*\d{4}-\d{2}-\d{2}", value) else parse_vn_datetime(value)
     return parsed[0] if parsed else None
+
+
+def _printed_on_page(moment: datetime, text: str) -> bool:
+    d, m, y = moment.day, moment.month, moment.year
+    spellings = {f"{y}-{m:02d}-{d:02d}", f"{d:02d}/{m:02d}/{y}", f"{d}/{m}/{y}", f"{d:02d}-{m:02d}-{y}",
+                 f"{d:02d}.{m:02d}.{y}", f"ngày {d} tháng {m} năm {y}"}
+    return any(spelling in text for spelling in spellings)
 
 
 def _clean_author(raw: str | None, profile: CmsProfile) -> str | None:

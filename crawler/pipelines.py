@@ -7,8 +7,8 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.archive import store_page
-from crawler.db import open_db
-from crawler.records import Page
+from crawler.db import open_db, save_rejection
+from crawler.records import Page, Rejection
 
 
 class ArchivePipeline:
@@ -35,8 +35,14 @@ class ArchivePipeline:
         if self.db is not None:
             self.db.close()
 
-    def process_item(self, item: Page) -> Page:
-        if not isinstance(item, Page) or self.db is None:
+    def process_item(self, item: Page | Rejection) -> Page | Rejection:
+        if self.db is None:
+            return item
+        if isinstance(item, Rejection):  # decided without a page body, e.g. robots.txt
+            save_rejection(self.db, item)
+            self.stats.inc_value(f"archive/rejected/{item.reason}")
+            return item
+        if not isinstance(item, Page):
             return item
         stored = store_page(self.db, item)
         if stored.outcome == "rejected":

@@ -35,7 +35,8 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 COOKIES_ENABLED = True  # Lao Động's D1N challenge is answered with a cookie
-TELNETCONSOLE_ENABLED = False
+TELNETCONSOLE_ENABLED = False  # no control ports on operator machines
+REMOTE_CONTROL_ENABLED = False
 
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.D1NChallengeMiddleware": 650}

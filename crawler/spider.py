@@ -23,9 +23,13 @@ from twisted.python.failure import Failure
 from crawler import discover
 from crawler.cms import LAODONG, CmsProfile
 from crawler.db import known_urls_in
-from crawler.records import Page
+from crawler.records import Page, Rejection
 
 logger = logging.getLogger(__name__)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
 class RequestKind(Enum):
@@ -154,20 +158,24 @@ class NewsSpider(scrapy.Spider):
             site=self.name,
             status=response.status,
             body=response.body,
-            fetched_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            fetched_at=_now(),
             headers=headers,
         )
 
-    def on_error(self, failure: Failure) -> Iterator[Page]:
+    def on_error(self, failure: Failure) -> Iterator[Page | Rejection]:
         stats = self.crawler.stats
-        if failure.check(IgnoreRequest):  # robots.txt said no: a choice, not an error
+        is_article = failure.request.meta.get("archive_kind") == RequestKind.ARTICLE.name
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):  # robots.txt said no: not an error
             stats.inc_value("archive/links/ignored")
+            if is_article:  # remembered, so the next run does not count it as new again
+                yield Rejection(discover.canonical_url(failure.request.url), self.name, "robots-disallowed",
+                                "robots.txt disallows this URL", _now())
             return
         category, message = describe_failure(failure)
         stats.inc_value(f"archive/errors/{category}")
         stats.set_value("archive/last_error", message)
         logger.warning("%s: %s", failure.request.url, message)
-        if failure.check(HttpError) and failure.request.meta.get("archive_kind") == RequestKind.ARTICLE.name:
+        if failure.check(HttpError) and is_article:
             # A dead article link is recorded, not forgotten: it becomes an http-NNN rejection.
             yield self.page(failure.value.response)
 

@@ -1,0 +1,119 @@
+"""End to end: the real `congdoan crawl` (real Scrapy engine, real HTTP on loopback) against
+the laodong.vn replica, into a real archive.db. The archive must keep the real URLs."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import sqlite3
+
+import pytest
+
+from tests.conftest import FAST, congdoan
+
+A = "https://laodong.vn/cong-doan/cong-doan-hoa-binh-dua-ra-nhieu-muc-tieu-huong-den-loi-ich-nguoi-lao-dong-1069877.ldo"
+B = "https://laodong.vn/ldld-cao-bang/ldld-tinh-cao-bang-so-ket-6-thang-dau-nam-2021-931877.ldo"
+C = "https://laodong.vn/ldld-dak-lak/cong-doan-vien-chuc-tinh-dak-lak-tong-ket-cong-tac-nam-2020-859412.ldo"
+D = "https://laodong.vn/cong-doan/ha-tinh-trao-12-mai-am-cong-doan-cho-doan-vien-kho-khan-631245.bld"
+E_NO_DATE = "https://laodong.vn/ldld-hoa-binh/hoa-binh-cong-doan-nganh-giao-duc-tham-giao-vien-vung-cao-1105532.ldo"
+F_GONE = "https://laodong.vn/cong-doan/bai-viet-da-go-1070001.ldo"
+G_ROBOTS = "https://laodong.vn/cong-doan/bai-noi-bo-ban-bien-tap-1070002.ldo"
+ARTICLES = {A, B, C, D}
+ENTRY = {f"https://laodong.vn{p}" for p in
+         ("/cong-doan", "/cong-doan-toan-quoc", "/ldld-ha-tinh", "/ldld-cao-bang", "/ldld-dak-lak", "/ldld-hoa-binh")}
+
+
+def rows(db_path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db_path) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def crawl(site, db_path, *extra: str):
+    return congdoan("crawl", "laodong", "--db", str(db_path), "--mirror", site.url, *FAST, *extra)
+
+
+def test_first_crawl_archives_the_union_articles_under_their_real_urls(mirror_site, tmp_path):
+    db_path = tmp_path / "archive.db"
+    result = crawl(mirror_site, db_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1].startswith("laodong: ok: 4 new, 0 updated, 0 unchanged, 3 rejected")
+    assert "1 cookie challenges answered" in result.stdout
+
+    assert {url for (url,) in rows(db_path, "select url from articles")} == ARTICLES
+    assert rows(db_path, "select count(*) from articles where site != 'laodong' or url not like 'https://laodong.vn/%'") == [(0,)]
+    assert dict(rows(db_path, "select url, reason from rejections")) == {
+        F_GONE: "http-404", E_NO_DATE: "no-date", G_ROBOTS: "robots-disallowed"}
+    (published, author), = rows(db_path, f"select published_at, author from articles where url = '{A}'")
+    assert (published, author) == ("2022-07-19T16:13:00+07:00", "Trần Trọng")
+
+    # The D1N interstitial was answered once with its cookie, and never stored as an article.
+    assert [hit.cookie for hit in mirror_site.requested(D)] == ["", "D1N=7f3c2a9e41b86d05c1e2f3a4b5c6d7e8"]
+    # robots.txt was read first and obeyed; foreign subdomains and other sections were not followed.
+    assert mirror_site.hits[0].url == "https://laodong.vn/robots.txt"
+    requested = {hit.url for hit in mirror_site.hits}
+    assert G_ROBOTS not in requested
+    assert not any("news.laodong.vn" in url or "/xa-hoi/" in url or "/the-gioi/" in url for url in requested)
+    assert "https://laodong.vn/cong-doan?page=4" not in requested  # page 3 offered nothing new
+    assert all("congdoan-archive" in hit.user_agent for hit in mirror_site.hits)
+
+
+def test_second_crawl_fetches_listings_only_and_duplicates_nothing(mirror_site, tmp_path):
+    db_path = tmp_path / "archive.db"
+    assert crawl(mirror_site, db_path).returncode == 0
+    first_count = len(mirror_site.hits)
+    mirror_site.hits.clear()
+
+    again = crawl(mirror_site, db_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "0 new, 0 updated" in again.stdout
+    requested = [hit.url for hit in mirror_site.hits]
+    assert set(requested) == ENTRY | {"https://laodong.vn/robots.txt"}, "only entry listings: nothing new, no paging"
+    assert len(requested) < first_count
+    assert rows(db_path, "select count(*) from articles") == [(4,)]
+
+
+def test_since_stops_paging_and_skips_older_articles(mirror_site, tmp_path):
+    db_path = tmp_path / "archive.db"
+    assert crawl(mirror_site, db_path, "--since", "2021-01-01").returncode == 0
+    requested = {hit.url for hit in mirror_site.hits}
+    assert {A, B} <= requested
+    assert C not in requested and D not in requested  # listed as 2020 and 2019
+    assert {url for (url,) in rows(db_path, "select url from articles")} == {A, B}
+
+
+def test_max_articles_caps_the_article_requests(mirror_site, tmp_path):
+    db_path = tmp_path / "archive.db"
+    assert crawl(mirror_site, db_path, "--max-articles", "1").returncode == 0
+    articles = [hit for hit in mirror_site.hits if hit.url.endswith((".ldo", ".bld"))]
+    assert len({hit.url for hit in articles}) == 1
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_unreachable_site_fails_with_one_clear_line_and_leaves_the_archive_intact(mirror_site, tmp_path):
+    db_path = tmp_path / "archive.db"
+    assert crawl(mirror_site, db_path).returncode == 0
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("pragma wal_checkpoint(truncate)")
+    before = hashlib.sha256(db_path.read_bytes()).hexdigest()
+
+    result = congdoan("crawl", "--db", str(db_path), "--mirror", f"http://127.0.0.1:{closed_port()}", *FAST)
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("laodong: FAILED: connection to laodong.vn failed")
+    assert "Traceback" not in result.stdout + result.stderr
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("pragma wal_checkpoint(truncate)")
+        assert connection.execute("pragma integrity_check").fetchone() == ("ok",)
+    assert hashlib.sha256(db_path.read_bytes()).hexdigest() == before
+
+
+@pytest.mark.parametrize("bad", [["nosuchsite"], ["laodong", "--since", "19/07/2022"]])
+def test_bad_arguments_are_clear_errors(tmp_path, bad):
+    result = congdoan("crawl", *bad, "--db", str(tmp_path / "a.db"))
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr

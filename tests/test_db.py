@@ -1,0 +1,94 @@
+"""Storage on a real SQLite file: migrations, upserts, rejections and accent-folded search."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from crawler import db as archive_db
+from crawler.records import Article, Image, Rejection
+
+
+def article(url: str = "https://laodong.vn/cong-doan/a-1.ldo", title: str = "Công đoàn Hòa Bình họp",
+            body: str = "Năm nay công đoàn cơ sở tổ chức hội nghị người lao động.") -> Article:
+    return Article(url=url, site="laodong", title=title, lead="Hòa Bình - Ngày 19.7", body=body,
+                   published_at="2022-07-19T16:13:00+07:00", updated_at=None, author="Trần Trọng",
+                   section="Công đoàn", tags=["Hòa Bình"], images=[Image("https://x/y.jpg", "Ảnh")], language="vi")
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = archive_db.open_db(tmp_path / "archive.db")
+    yield database
+    database.close()
+
+
+def test_migrations_are_recorded_and_idempotent(tmp_path):
+    path = tmp_path / "archive.db"
+    archive_db.open_db(path).close()
+    again = archive_db.open_db(path)
+    names = [row["name"] for row in again.query("select name from _sqlite_migrations")]
+    assert names == ["m001_articles", "m002_rejections", "m003_articles_fts"]
+    assert {"articles", "rejections", "articles_fts"} <= set(again.table_names())
+
+
+def test_upsert_new_unchanged_updated(db):
+    assert archive_db.save_article(db, article(), "2026-11-20T00:00:00+00:00") == "new"
+    assert archive_db.save_article(db, article(), "2026-11-21T00:00:00+00:00") == "unchanged"
+    edited = dataclasses.replace(article(), body="Nội dung đã sửa: công đoàn cơ sở họp.")
+    assert archive_db.save_article(db, edited, "2026-11-22T00:00:00+00:00") == "updated"
+    rows = list(db["articles"].rows)
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["body"] == edited.body
+    assert row["first_seen_at"] == "2026-11-20T00:00:00+00:00"
+    assert row["last_seen_at"] == "2026-11-22T00:00:00+00:00"
+    assert row["tags"] == '["Hòa Bình"]'
+    assert row["images"] == '[{"url": "https://x/y.jpg", "caption": "Ảnh"}]'
+
+
+def test_rejections_are_kept_then_cleared_when_the_page_becomes_an_article(db):
+    url = "https://laodong.vn/cong-doan/a-1.ldo"
+    archive_db.save_rejection(db, Rejection(url, "laodong", "no-date", "none", "2026-11-20T00:00:00+00:00"))
+    archive_db.save_rejection(db, Rejection(url, "laodong", "no-date", "none", "2026-11-21T00:00:00+00:00"))
+    (row,) = db["rejections"].rows
+    assert (row["reason"], row["attempts"], row["first_rejected_at"]) == ("no-date", 2, "2026-11-20T00:00:00+00:00")
+    archive_db.save_article(db, article(url), "2026-11-22T00:00:00+00:00")
+    assert db["rejections"].count == 0
+
+
+@pytest.mark.parametrize("query", ["công đoàn", "cong doan", "Công Đoàn", "CONG DOAN", "hoa binh", "Hòa Bình", "nguoi lao dong"])
+def test_search_with_and_without_diacritics(db, query):
+    archive_db.save_article(db, article(), "2026-11-20T00:00:00+00:00")
+    assert [hit["url"] for hit in archive_db.search(db, query)] == ["https://laodong.vn/cong-doan/a-1.ldo"]
+
+
+def test_an_accented_query_stays_exact(db):
+    archive_db.save_article(db, article("https://laodong.vn/cong-doan/nam-2.ldo", "Nam Định họp", "Công nhân ở Nam Định nghỉ lễ dài ngày theo kế hoạch."), "t")
+    archive_db.save_article(db, article("https://laodong.vn/cong-doan/nam-3.ldo", "Tổng kết", "Tổng kết năm công tác công đoàn với nhiều kết quả."), "t")
+    assert [h["url"] for h in archive_db.search(db, "năm")] == ["https://laodong.vn/cong-doan/nam-3.ldo"]
+    assert {h["url"] for h in archive_db.search(db, "nam")} == {
+        "https://laodong.vn/cong-doan/nam-2.ldo", "https://laodong.vn/cong-doan/nam-3.ldo"}
+
+
+def test_search_ignores_fts_syntax(db):
+    archive_db.save_article(db, article(), "t")
+    assert archive_db.search(db, 'cong" OR doan*') == []  # no crash, no operator injection
+    assert archive_db.search(db, "   ") == []
+
+
+def test_known_urls(db, tmp_path):
+    archive_db.save_article(db, article(), "t")
+    assert archive_db.known_urls(db, "laodong") == {"https://laodong.vn/cong-doan/a-1.ldo"}
+    assert archive_db.known_urls(db, "baohatinh") == set()
+    assert archive_db.known_urls_in(tmp_path / "missing.db") == set()
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_lasting_rejections_are_known_but_retryable_ones_are_not(db):
+    for reason in ("http-404", "no-date", "interstitial", "http-503", "extract-error"):
+        url = f"https://laodong.vn/cong-doan/{reason}-1.ldo"
+        archive_db.save_rejection(db, Rejection(url, "laodong", reason, "", "t"))
+    assert archive_db.known_urls(db) == {
+        "https://laodong.vn/cong-doan/http-404-1.ldo", "https://laodong.vn/cong-doan/no-date-1.ldo"}

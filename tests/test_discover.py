@@ -1,0 +1,81 @@
+from pathlib import Path
+
+import pytest
+
+from crawler.discover import canonical_url, is_article_url, listing_links, next_page_url, site_for_url
+from crawler.mirror import from_mirror, to_mirror
+
+SITE = Path(__file__).parent / "site" / "laodong.vn"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://laodong.vn/cong-doan/cong-doan-hoa-binh-1069877.ldo", True),
+        ("https://laodong.vn/cong-doan/mai-am-cong-doan-626820.bld", True),
+        ("https://www.laodong.vn/ldld-ha-tinh/x-1105532.ldo", True),
+        ("https://media.laodong.vn/cong-doan/x-1069877.ldo", True),  # a <base href> artifact, same page
+        ("https://laodong.vn/cong-doan", False),
+        ("https://laodong.vn/cong-doan?page=2", False),
+        ("https://laodong.vn/tags/cong-doan-12345.ldo", True),  # matches the scheme; the spider's section rule skips it
+        ("https://laodong.vn/cong-doan/x-1069877.ldo.jpg", False),
+        ("https://news.laodong.vn/trade-union/x-1069877.ldo", False),
+        ("https://ja.laodong.vn/x-1069877.ldo", False),
+        ("https://fr.laodong.vn/x-1069877.ldo", False),
+        ("https://ko.laodong.vn/x-1069877.ldo", False),
+        ("https://congdoanvietnam.laodong.vn/ldld-hoa-binh/x-844858.ldo", False),
+        ("https://example.com/cong-doan/x-1069877.ldo", False),
+    ],
+)
+def test_is_article_url(url: str, expected: bool):
+    assert is_article_url(url) is expected
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("http://www.laodong.vn/cong-doan/a-1.ldo", "https://laodong.vn/cong-doan/a-1.ldo"),
+        ("https://laodong.vn/cong-doan/a-1.ldo?utm_source=fb&utm_medium=x&fbclid=Iw#comments", "https://laodong.vn/cong-doan/a-1.ldo"),
+        ("https://LAODONG.VN/cong-doan?page=2&utm_campaign=x", "https://laodong.vn/cong-doan?page=2"),
+        ("https://media.laodong.vn/cong-doan/a-1.ldo", "https://laodong.vn/cong-doan/a-1.ldo"),
+        ("https://example.org:8080/a?b=1#c", "https://example.org:8080/a?b=1"),
+    ],
+)
+def test_canonical_url(url: str, canonical: str):
+    assert canonical_url(url) == canonical
+    assert canonical_url(canonical) == canonical  # idempotent
+
+
+def test_site_for_url():
+    assert site_for_url("https://laodong.vn/x-1.ldo") == "laodong"
+    assert site_for_url("https://baohatinh.vn/x-post1.html") == "baohatinh"
+    assert site_for_url("https://ldld.caobang.gov.vn/news/a/b-1.html") == "caobang"
+    assert site_for_url("https://congdoan.vn/x") is None
+
+
+def test_listing_links_are_canonical_dated_and_in_order():
+    links = listing_links((SITE / "ldld-dak-lak.html").read_text(encoding="utf-8"), "https://laodong.vn/ldld-dak-lak")
+    urls = [link.url for link in links]
+    assert urls[0] == "https://laodong.vn/ldld-dak-lak/cong-doan-vien-chuc-tinh-dak-lak-tong-ket-cong-tac-nam-2020-859412.ldo"
+    assert links[0].published_at == "2020-12-04T17:12:00+07:00"
+    assert not any("news.laodong.vn" in url or "utm_" in url for url in urls)
+    assert len(urls) == len(set(urls))
+
+
+def test_listing_links_ignore_base_href_for_links():
+    html = '<base href="https://media.laodong.vn"><article><a href="/cong-doan/a-1069877.ldo">x</a></article>'
+    assert [l.url for l in listing_links(html, "https://laodong.vn/cong-doan")] == ["https://laodong.vn/cong-doan/a-1069877.ldo"]
+
+
+def test_next_page_url():
+    assert next_page_url("https://laodong.vn/ldld-ha-tinh") == "https://laodong.vn/ldld-ha-tinh?page=2"
+    assert next_page_url("https://laodong.vn/ldld-ha-tinh?page=9") == "https://laodong.vn/ldld-ha-tinh?page=10"
+    assert next_page_url("https://example.com/list") is None
+
+
+def test_mirror_round_trip():
+    real = "https://laodong.vn/cong-doan?page=2"
+    mirrored = to_mirror("http://127.0.0.1:9000/", real)
+    assert mirrored == "http://127.0.0.1:9000/laodong.vn/cong-doan?page=2"
+    assert from_mirror("http://127.0.0.1:9000", mirrored) == real
+    assert from_mirror("http://127.0.0.1:9000", "https://laodong.vn/x") == "https://laodong.vn/x"
