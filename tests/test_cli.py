@@ -1,0 +1,110 @@
+"""The `congdoan` command line, as users and later checks call it."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.cli import main
+from crawler.db import open_db, save_article
+from crawler.extract import extract
+from tests.conftest import ROOT, all_cases, congdoan
+
+ARTICLE_CASES = [c for c in all_cases() if not c.rejected]
+
+
+@pytest.mark.parametrize("case", ARTICLE_CASES, ids=lambda c: c.name)
+def test_extract_prints_the_expected_json(case):
+    result = CliRunner().invoke(main, ["extract", str(case.folder / "page.html"), "--url", case.meta["url"],
+                                       "--fetched-at", case.meta["fetched_at"]])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == case.expected
+
+
+def test_extract_of_a_rejected_page_exits_1_with_the_reason_on_stderr():
+    case = next(c for c in all_cases() if c.rejected == "interstitial")
+    result = congdoan("extract", str(case.folder / "page.html"), "--url", case.meta["url"])
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "interstitial" in result.stderr
+
+
+def test_extract_rejects_a_bad_fetched_at():
+    case = ARTICLE_CASES[0]
+    result = CliRunner().invoke(main, ["extract", str(case.folder / "page.html"), "--url", case.meta["url"],
+                                       "--fetched-at", "yesterday"])
+    assert result.exit_code == 1 and "ISO 8601" in result.output
+
+
+def test_sites_lists_spiders_with_their_entry_urls():
+    result = CliRunner().invoke(main, ["sites"])
+    assert result.exit_code == 0
+    assert "laodong\n" in result.output
+    for path in ("/cong-doan", "/cong-doan-toan-quoc", "/ldld-ha-tinh", "/ldld-cao-bang", "/ldld-dak-lak", "/ldld-hoa-binh"):
+        assert f"  https://laodong.vn{path}\n" in result.output
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_command_has_help_with_an_example(command):
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert main.commands[command].help and "Example:" in result.output
+
+
+def test_search_command(tmp_path):
+    db = open_db(tmp_path / "archive.db")
+    case = ARTICLE_CASES[0]
+    save_article(db, extract(case.html, case.meta["url"], case.meta["fetched_at"]), "t")
+    db.close()
+    result = CliRunner().invoke(main, ["search", "cong doan", "--db", str(tmp_path / "archive.db")])
+    assert result.exit_code == 0 and case.expected["title"] in result.output
+
+
+def test_scrapy_finds_the_project_from_the_repository_root():
+    result = subprocess.run([str(Path(sys.executable).parent / "scrapy"), "list"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["laodong"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_runs_datasette_with_working_unaccented_search(tmp_path):
+    db = open_db(tmp_path / "archive.db")
+    for case in ARTICLE_CASES:
+        save_article(db, extract(case.html, case.meta["url"], case.meta["fetched_at"]), "t")
+    db.close()
+    port = free_port()
+    server = subprocess.Popen([str(Path(sys.executable).parent / "congdoan"), "serve", "--db", str(tmp_path / "archive.db"),
+                               "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}/archive/articles.json?_search=cong+doan+hoa+binh&_shape=objects"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    data = json.load(response)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        titles = [row["title"] for row in data["rows"]]
+        assert "Công đoàn Hòa Bình đưa ra nhiều mục tiêu hướng đến lợi ích người lao động" in titles
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/archive/articles", timeout=5) as response:
+            page = response.read().decode("utf-8")
+        assert "Bài báo · Articles" in page and "Công đoàn Hòa Bình" in page  # metadata applied
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

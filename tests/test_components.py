@@ -1,0 +1,121 @@
+"""Scrapy components built with get_crawler and called directly, as Scrapy's own tests do."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
+
+from crawler.middlewares import D1NChallengeMiddleware
+from crawler.pipelines import ArchivePipeline
+from crawler.records import Page, Rejection
+from crawler.report import summarize
+from crawler.spider import describe_failure
+from spiders.laodong import LaoDong
+from tests.conftest import CASES
+
+CHALLENGE = (CASES / "laodong" / "d1n-challenge" / "page.html").read_bytes()
+URL = "https://laodong.vn/cong-doan/ha-tinh-trao-12-mai-am-cong-doan-cho-doan-vien-kho-khan-631245.bld"
+
+
+@pytest.fixture
+def crawler():
+    crawler = get_crawler(LaoDong, {"ARCHIVE_DB": ":memory:"})
+    crawler.stats.open_spider()
+    return crawler
+
+
+def test_d1n_challenge_is_answered_once_with_its_cookie(crawler):
+    middleware = build_from_crawler(D1NChallengeMiddleware, crawler)
+    request = Request(URL)
+    retry = middleware.process_response(request, HtmlResponse(URL, body=CHALLENGE, request=request))
+    assert isinstance(retry, Request)
+    assert retry.url == URL and retry.dont_filter
+    assert retry.cookies == {"D1N": "7f3c2a9e41b86d05c1e2f3a4b5c6d7e8"}
+    # A second challenge for the answered request passes through (and becomes a rejection).
+    again = middleware.process_response(retry, HtmlResponse(URL, body=CHALLENGE, request=retry))
+    assert isinstance(again, HtmlResponse)
+    stats = crawler.stats.get_stats()
+    assert (stats["archive/d1n/challenged"], stats["archive/d1n/answered"], stats["archive/d1n/unsolved"]) == (2, 1, 1)
+
+
+def test_ordinary_pages_pass_through_the_d1n_middleware(crawler):
+    middleware = build_from_crawler(D1NChallengeMiddleware, crawler)
+    page = (CASES / "laodong" / "seed-004-hoa-binh" / "page.html").read_bytes()
+    for response in (HtmlResponse(URL, body=page), HtmlResponse(URL, status=404, body=CHALLENGE)):
+        assert middleware.process_response(Request(URL), response) is response
+    assert "archive/d1n/challenged" not in crawler.stats.get_stats()
+
+
+def test_pipeline_stores_articles_and_rejections(tmp_path):
+    crawler = get_crawler(LaoDong, {"ARCHIVE_DB": str(tmp_path / "archive.db")})
+    crawler.stats.open_spider()
+    pipeline = build_from_crawler(ArchivePipeline, crawler)
+    pipeline.open_spider()
+    page = (CASES / "laodong" / "bld-print-edition" / "page.html").read_bytes()
+    pipeline.process_item(Page(URL, "laodong", 200, page, "2026-11-20T03:15:00+00:00"))
+    pipeline.process_item(Page(URL, "laodong", 200, page, "2026-11-21T03:15:00+00:00"))
+    pipeline.process_item(Page(URL.replace("631245", "631246"), "laodong", 200, CHALLENGE, "2026-11-21T03:15:00+00:00"))
+    pipeline.process_item(Rejection("https://laodong.vn/cong-doan/x-1.ldo", "laodong", "robots-disallowed", "", "t"))
+    pipeline.close_spider()
+    stats = crawler.stats.get_stats()
+    assert stats["archive/articles/new"] == 1 and stats["archive/articles/unchanged"] == 1
+    assert stats["archive/rejected/interstitial"] == 1 and stats["archive/rejected/robots-disallowed"] == 1
+
+
+def test_politeness_settings():
+    crawler = get_crawler(LaoDong)
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings")
+    assert settings.getbool("ROBOTSTXT_OBEY")
+    assert settings.getbool("AUTOTHROTTLE_ENABLED")
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") <= 2
+    assert settings.getfloat("DOWNLOAD_DELAY") >= 1
+    assert "congdoan-archive" in settings.get("USER_AGENT") and "+" in settings.get("USER_AGENT")
+    assert crawler.spidercls().allowed_domains == ["laodong.vn"]
+
+
+def test_user_agent_is_configurable(monkeypatch):
+    import importlib
+
+    import crawler.settings as project_settings
+
+    monkeypatch.setenv("CONGDOAN_USER_AGENT", "archive-bot/2 (+mailto:ops@example.org)")
+    try:
+        assert importlib.reload(project_settings).USER_AGENT == "archive-bot/2 (+mailto:ops@example.org)"
+    finally:
+        monkeypatch.delenv("CONGDOAN_USER_AGENT")
+        importlib.reload(project_settings)
+
+
+@pytest.mark.parametrize(
+    ("error", "category"),
+    [
+        ("scrapy.exceptions.CannotResolveHostError", "dns"),
+        ("scrapy.exceptions.DownloadConnectionRefusedError", "connection"),
+        ("scrapy.exceptions.DownloadTimeoutError", "timeout"),
+        ("twisted.internet.error.DNSLookupError", "dns"),
+        ("builtins.RuntimeError", "other"),
+    ],
+)
+def test_describe_failure(error: str, category: str):
+    module, _, name = error.rpartition(".")
+    exception = getattr(__import__(module, fromlist=[name]), name)("boom")
+    failure = Failure(exception)
+    failure.request = Request("https://laodong.vn/cong-doan")
+    found, message = describe_failure(failure)
+    assert found == category and "laodong.vn" in message
+
+
+def test_summary_lines():
+    line, ok = summarize("laodong", {"downloader/request_count": 7, "archive/errors/dns": 6,
+                                     "archive/last_error": "DNS lookup failed for laodong.vn"})
+    assert not ok and line.startswith("laodong: FAILED: DNS lookup failed for laodong.vn")
+    line, ok = summarize("laodong", {"downloader/response_status_count/200": 3, "archive/articles/new": 2,
+                                     "archive/rejected/no-date": 1})
+    assert ok and "2 new" in line and "1 rejected" in line

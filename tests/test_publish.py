@@ -1,0 +1,73 @@
+"""Publishing: Datasette over a real archive built from the extraction cases, through its client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from datasette.app import Datasette
+
+from crawler.cli import _metadata_for
+from crawler.db import open_db, save_article
+from crawler.extract import extract
+from tests.conftest import ROOT, all_cases
+
+METADATA = ROOT / "datasette" / "metadata.yml"
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("publish") / "archive.db"
+    db = open_db(path)
+    for case in all_cases():
+        if not case.rejected:
+            save_article(db, extract(case.html, case.meta["url"], case.meta["fetched_at"]), case.meta["fetched_at"])
+    db.close()
+    return path
+
+
+def get_json(archive: Path, path: str) -> dict:
+    async def fetch():
+        datasette = Datasette([str(archive)], metadata=yaml.safe_load(METADATA.read_text(encoding="utf-8")))
+        response = await datasette.client.get(path)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    return asyncio.run(fetch())
+
+
+@pytest.mark.parametrize("query", ["cong doan", "công đoàn", "CONG DOAN", "Công Đoàn"])
+def test_search_finds_union_articles_with_or_without_diacritics(archive, query):
+    data = get_json(archive, f"/archive/articles.json?_search={query}&_shape=objects&_col=title")
+    titles = [row["title"] for row in data["rows"]]
+    assert "Công đoàn Hòa Bình đưa ra nhiều mục tiêu hướng đến lợi ích người lao động" in titles
+
+
+def test_unaccented_search_of_a_place_name(archive):
+    data = get_json(archive, "/archive/articles.json?_search=dak+lak&_shape=objects&_col=title")
+    assert [row["title"] for row in data["rows"]] == ["Công đoàn Viên chức tỉnh Đắk Lắk tổng kết công tác năm 2020"]
+
+
+def test_articles_are_sorted_newest_first_with_facets(archive):
+    data = get_json(archive, "/archive/articles.json?_shape=objects&_col=published_at")
+    dates = [row["published_at"] for row in data["rows"]]
+    assert dates == sorted(dates, reverse=True)
+    assert {"site", "section"} <= set(data["facet_results"])
+
+
+def test_internal_tables_are_hidden_and_the_canned_query_runs(archive):
+    database = get_json(archive, "/archive.json")
+    visible = {t["name"] for t in database["tables"] if not t["hidden"]}
+    assert visible == {"articles", "rejections"}
+    counts = get_json(archive, "/archive/articles_per_site.json?_shape=objects")
+    assert {row["site"] for row in counts["rows"]} == {"laodong", None}
+
+
+def test_metadata_follows_a_database_with_another_name(tmp_path):
+    renamed = _metadata_for(tmp_path / "snapshot.db")
+    meta = json.loads(renamed.read_text(encoding="utf-8"))
+    assert "snapshot" in meta["databases"] and "archive" not in meta["databases"]
+    assert _metadata_for(tmp_path / "archive.db") == METADATA
