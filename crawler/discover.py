@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
@@ -29,6 +30,16 @@ TRACKING_PARAMS = re.compile(r"^(utm_\w*|fbclid|gclid|zarsrc|_ga|mc_cid|mc_eid)$
 class ListingLink:
     url: str  # canonical article URL
     published_at: str | None  # ISO, when the listing prints a date next to the link
+    in_furniture: bool = False  # found in a header, sidebar or related box, not the listing itself
+
+
+# Containers whose links are page furniture ("Tin mới nhất", "Đọc nhiều", menus), on any CMS.
+FURNITURE_TAGS = frozenset({"header", "nav", "footer", "aside"})
+FURNITURE_CLASSES = frozenset({
+    "sidebar", "side-bar", "col-side", "box-tin-moi", "tin-moi-nhat", "latest-news", "doc-nhieu",
+    "most-read", "most-view", "goi-y", "suggestion", "related", "tin-lien-quan", "box-related",
+    "menu", "main-menu", "breadcrumb", "breadcrumbs", "footer", "header",
+})
 
 
 def _host(url: str) -> str:
@@ -104,30 +115,38 @@ def _first(selector: Selector, queries: tuple[str, ...]) -> str | None:
     return None
 
 
+def _in_furniture(anchor: Any) -> bool:
+    for ancestor in anchor.iterancestors():
+        if ancestor.tag in FURNITURE_TAGS or FURNITURE_CLASSES & set((ancestor.get("class") or "").split()):
+            return True
+    return False
+
+
 def listing_links(html: str, page_url: str) -> list[ListingLink]:
     """Article links on a listing page, in page order, canonical and deduplicated.
 
-    Links resolve against the page URL, not a `<base href>`: Lao Động's homepage once
-    pointed `<base>` at its media host.
+    Dates come from the listing item around a link. Links resolve against the page URL,
+    not a `<base href>`: Lao Động's homepage once pointed `<base>` at its media host.
     """
     profile = profile_for_url(page_url)
     selector = Selector(text=html)
-    found: dict[str, ListingLink] = {}
-
-    def add(href: str | None, date_text: str | None) -> None:
-        if not href or href.startswith(("javascript:", "mailto:", "#")):
-            return
-        url = canonical_url(urljoin(page_url, href))
-        if not is_article_url(url) or url in found:
-            return
-        parsed = parse_vn_datetime(date_text)
-        found[url] = ListingLink(url, parsed[0].isoformat() if parsed else None)
-
+    dates: dict[str, str] = {}
     for item in (item for query in profile.listing_item for item in selector.css(query)):
-        add(_first(item, profile.listing_link), _first(item, profile.listing_date))
-    # Links outside recognised items still count: layouts change, article URLs do not.
-    for href in selector.css("a::attr(href)").getall():
-        add(href, None)
+        href, date_text = _first(item, profile.listing_link), _first(item, profile.listing_date)
+        parsed = parse_vn_datetime(date_text)
+        if href and parsed:
+            dates.setdefault(canonical_url(urljoin(page_url, href)), parsed[0].isoformat())
+    found: dict[str, ListingLink] = {}
+    for anchor in selector.root.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "#")):
+            continue
+        url = canonical_url(urljoin(page_url, href))
+        if not is_article_url(url):
+            continue
+        furniture = _in_furniture(anchor)
+        if url not in found or (found[url].in_furniture and not furniture):
+            found[url] = ListingLink(url, dates.get(url), furniture)
     return list(found.values())
 
 

@@ -86,7 +86,8 @@ class NewsSpider(scrapy.Spider):
 
     profile: ClassVar[CmsProfile]
     start_paths: ClassVar[tuple[str, ...]] = ()
-    # Which article paths this spider archives (a regex on the URL path); others are skipped.
+    # Article paths worth following from sidebars and related boxes (a regex on the URL path).
+    # Links in the listing itself are followed whatever their path.
     follow_pattern: ClassVar[str] = r"."
 
     def __init__(self, *args: Any, since: str | None = None, max_articles: int | str | None = None, **kwargs: Any):
@@ -130,7 +131,7 @@ class NewsSpider(scrapy.Spider):
         stats.inc_value("archive/links/found", len(links))
         wanted = []
         for link in links:
-            if not re.search(self.follow_pattern, urlsplit(link.url).path):
+            if link.in_furniture and not re.search(self.follow_pattern, urlsplit(link.url).path):
                 stats.inc_value("archive/links/off-section")
             elif link.url in self.known:
                 stats.inc_value("archive/links/known")

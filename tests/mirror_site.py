@@ -27,10 +27,12 @@ class Hit:
 @dataclass
 class MirrorSite:
     routes_file: Path = TESTS / "site" / "routes.json"
+    overrides: dict[str, dict[str, str | int]] = field(default_factory=dict)  # real URL -> route
     hits: list[Hit] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.routes = {k: v for k, v in json.loads(self.routes_file.read_text(encoding="utf-8")).items() if not k.startswith("_")}
+        routes = json.loads(self.routes_file.read_text(encoding="utf-8"))
+        self.routes = {k: v for k, v in {**routes, **self.overrides}.items() if not k.startswith("_")}
         site = self
 
         class Handler(BaseHTTPRequestHandler):

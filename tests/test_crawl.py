@@ -117,3 +117,17 @@ def test_bad_arguments_are_clear_errors(tmp_path, bad):
     result = congdoan("crawl", *bad, "--db", str(tmp_path / "a.db"))
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
+
+
+def test_a_challenged_robots_txt_is_answered_and_still_obeyed(tmp_path):
+    from tests.mirror_site import MirrorSite
+
+    robots = {"file": "site/laodong.vn/robots.txt", "type": "text/plain", "challenge": "cases/laodong/d1n-challenge/page.html"}
+    with MirrorSite(overrides={"https://laodong.vn/robots.txt": robots}) as site:
+        result = crawl(site, tmp_path / "archive.db")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert [hit.cookie for hit in site.requested("https://laodong.vn/robots.txt")] == ["", "D1N=7f3c2a9e41b86d05c1e2f3a4b5c6d7e8"]
+    assert G_ROBOTS not in {hit.url for hit in site.hits}
+    # The cookie jar keeps D1N: the article that challenges is fetched with it at once.
+    assert [hit.cookie for hit in site.requested(D)] == ["D1N=7f3c2a9e41b86d05c1e2f3a4b5c6d7e8"]
+    assert {url for (url,) in rows(tmp_path / "archive.db", "select url from articles")} == ARTICLES

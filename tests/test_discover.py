@@ -79,3 +79,11 @@ def test_mirror_round_trip():
     assert mirrored == "http://127.0.0.1:9000/laodong.vn/cong-doan?page=2"
     assert from_mirror("http://127.0.0.1:9000", mirrored) == real
     assert from_mirror("http://127.0.0.1:9000", "https://laodong.vn/x") == "https://laodong.vn/x"
+
+
+def test_links_in_page_furniture_are_marked():
+    html = (SITE / "cong-doan.html").read_text(encoding="utf-8")
+    links = {link.url: link for link in listing_links(html, "https://laodong.vn/cong-doan")}
+    assert not links["https://laodong.vn/cong-doan/bai-viet-da-go-1070001.ldo"].in_furniture
+    assert links["https://laodong.vn/xa-hoi/thoi-tiet-nang-nong-1069905.ldo"].in_furniture
+    assert links["https://laodong.vn/cong-doan/bai-viet-da-go-1070001.ldo"].published_at == "2022-07-18T10:00:00+07:00"
