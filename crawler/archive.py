@@ -29,7 +29,8 @@ def store_page(db: sqlite_utils.Database, page: Page) -> Stored:
     try:
         if page.status >= 400:
             raise Rejected(f"http-{page.status}", f"the site answered HTTP {page.status}")
-        article = extract(page.body, page.url, page.fetched_at)
+        content_type = next((v for k, v in page.headers.items() if k.lower() == "content-type"), None)
+        article = extract(page.body, page.url, page.fetched_at, content_type)
     except Rejected as rejected:
         archive_db.save_rejection(
             db, Rejection(canonical_url(page.url), page.site, rejected.reason, rejected.detail, page.fetched_at)

@@ -57,13 +57,20 @@ def paragraphs(root: lxml_html.HtmlElement) -> list[str]:
 
 
 def _caption(img: lxml_html.HtmlElement) -> str | None:
-    for ancestor in img.iterancestors():
+    """The caption printed with a photo: its <figure>'s figcaption, the text cell of a
+    photo table, or a *caption* element in the photo's own wrapper."""
+    for depth, ancestor in enumerate(img.iterancestors()):
         if ancestor.tag == "figure":
-            text = " ".join(ancestor.xpath(".//figcaption//text()"))
-            return clean_text(" ".join(text.split())) or None
-        if ancestor.tag == "table":  # CMSes that wrap a photo and its caption in a table
-            cells = ancestor.xpath(".//td[not(.//img)]//text()")
-            return clean_text(" ".join(" ".join(cells).split())) or None
+            texts = ancestor.xpath(".//figcaption//text()")
+        elif ancestor.tag == "table":
+            texts = ancestor.xpath(".//td[not(.//img)]//text()")
+        elif depth < 2 and len(ancestor.xpath(".//img")) == 1:
+            texts = ancestor.xpath(".//*[contains(translate(@class, 'C', 'c'), 'caption')]//text()")
+        else:
+            continue
+        caption = clean_text(" ".join(" ".join(texts).split()))
+        if caption or ancestor.tag in ("figure", "table"):
+            return caption or None
     return None
 
 

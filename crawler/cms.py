@@ -44,9 +44,9 @@ class CmsProfile:
 # Page furniture common to Vietnamese news CMSes; pruned from every body container.
 COMMON_PRUNE: tuple[str, ...] = (
     "script", "style", "noscript", "iframe", "form", "button", "nav", "aside",
-    "figure", "figcaption", "table.picture", ".PhotoCMS_Caption", ".image-caption",
+    "figure", "figcaption", "table.picture", "[class*='caption']", "[class*='Caption']",
     ".ads", ".advertisement", ".banner", ".social", ".share", ".sharing",
-    ".comment", ".comments", ".related", ".relate", ".box-related",
+    ".comment", ".comments", "[class*='related']", ".relate", "[class*='lien-quan']",
 )
 
 LAODONG = CmsProfile(
@@ -71,6 +71,8 @@ LAODONG = CmsProfile(
         "time.f-datetime::attr(datetime)", "time.f-datetime::text", ".time time::attr(datetime)",
         ".time time::text", ".art-authors .time::text", "article.article-detail .time::text",
         ".time::text",
+        # A byline that carries the date, as seed 004 prints it: "Trần Trọng LDO | 19/07/2022 16:13".
+        ".art-authors", ".author",
     ),
     section=(".breadcrumb a::text", ".breadcrumbs a::text"),
     tags=(".keywords a::text", ".tags a::text", ".tag a::text"),

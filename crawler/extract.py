@@ -42,7 +42,8 @@ STOP_HEADINGS = re.compile(
 )
 # Lines that are never article text wherever they appear (Lao Động's masthead, in any case).
 DROP_LINES = re.compile(
-    r"^(cơ quan của tổng liên đoàn lao động việt nam.*|mới nhất|tiếng nói của công nhân.*)$",
+    r"^(cơ quan của tổng liên đoàn lao động việt nam.*|mới nhất|tiếng nói của công nhân.*"
+    r"|(ảnh|nguồn ảnh|video|clip)\s*:.{0,60})$",
     re.IGNORECASE,
 )
 _TITLE_SUFFIX = re.compile(r"\s+[|\-–—]\s+[^|\-–—]{2,40}$")
@@ -50,11 +51,11 @@ _AUTHOR_DATE = re.compile(r"[|\-–,]?\s*(\d{1,2}:\d{2}\s*,?\s*)?\d{1,2}/\d{1,2}
 _TRANSLATOR = GenericTranslator()
 
 
-def decode(html: str | bytes, headers_encoding: str | None = None) -> str:
-    """Bytes to text by BOM, HTTP header, <meta charset>, then UTF-8 (the sites' default)."""
+def decode(html: str | bytes, content_type: str | None = None) -> str:
+    """Bytes to text by BOM, the Content-Type header, <meta charset>, then UTF-8 (the sites' default)."""
     if isinstance(html, str):
         return html
-    _, text = html_to_unicode(f"charset={headers_encoding}" if headers_encoding else None, html)
+    _, text = html_to_unicode(content_type, html)
     return text
 
 
@@ -276,15 +277,17 @@ def _clean_paragraphs(paras: list[str], title: str, lead: str | None, author: st
     return kept
 
 
-def extract(html: str | bytes, url: str, fetched_at: str | datetime | None = None) -> Article:
+def extract(html: str | bytes, url: str, fetched_at: str | datetime | None = None,
+            content_type: str | None = None) -> Article:
     """Extract the article at `url` from its HTML; raise Rejected if it is not one.
 
-    `fetched_at` only caps the dates that may be accepted (trafilatura's max_date).
+    `fetched_at` only caps the dates that may be accepted (trafilatura's max_date);
+    `content_type` is the HTTP header, whose charset decodes bytes.
     """
     raw = html if isinstance(html, bytes) else html.encode("utf-8", "surrogatepass")
     if d1n_cookie(raw):
         raise Rejected("interstitial", "Lao Động D1N cookie challenge, not the article")
-    text = decode(html)
+    text = decode(html, content_type)
     if not text.strip():
         raise Rejected("empty", "the response body is empty")
     profile = profile_for_url(url)

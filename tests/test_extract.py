@@ -112,3 +112,10 @@ def test_an_article_id_that_disagrees_with_the_url_is_rejected():
 def test_junk_is_rejected_not_raised(body: bytes):
     with pytest.raises(Rejected):
         extract(body, "https://laodong.vn/cong-doan/x-1.ldo")
+
+
+def test_bytes_are_decoded_by_the_http_charset():
+    case = next(c for c in CASES if c.name == "laodong/bld-print-edition")
+    legacy = case.html.decode("utf-8").replace('<meta charset="utf-8">', "").encode("utf-16")
+    article = extract(legacy, case.meta["url"], case.meta["fetched_at"], "text/html; charset=utf-16")
+    assert article.title == case.expected["title"]
