@@ -39,7 +39,9 @@ TELNETCONSOLE_ENABLED = False  # no control ports on operator machines
 REMOTE_CONTROL_ENABLED = False
 
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.D1NChallengeMiddleware": 650}
+# Below HttpCompressionMiddleware (590): responses pass middlewares from high to low numbers,
+# so the challenge check must come after decompression to see the real body.
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.D1NChallengeMiddleware": 580}
 
 LOG_LEVEL = os.environ.get("CONGDOAN_LOG_LEVEL", "INFO")
 FEED_EXPORT_ENCODING = "utf-8"

@@ -6,6 +6,7 @@ so tests can assert what the crawler asked for, in which order and with which co
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from dataclasses import dataclass, field
@@ -50,6 +51,9 @@ class MirrorSite:
                     kind = route.get("type", "text/html; charset=utf-8")
                 site.hits.append(Hit(real, cookie, self.headers.get("User-Agent", ""), status))
                 self.send_response(status)
+                if "gzip" in self.headers.get("Accept-Encoding", ""):  # as real servers do
+                    body = gzip.compress(body)
+                    self.send_header("Content-Encoding", "gzip")
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
