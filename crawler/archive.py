@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from crawler import db as archive_db
-from crawler.discover import canonical_url
+from crawler.discover import canonical_url, site_for_url
 from crawler.extract import extract
 from crawler.records import Page, Rejected, Rejection
 
@@ -29,6 +29,9 @@ def store_page(db: sqlite_utils.Database, page: Page) -> Stored:
     try:
         if page.status >= 400:
             raise Rejected(f"http-{page.status}", f"the site answered HTTP {page.status}")
+        if page.site is not None and site_for_url(page.url) != page.site:
+            # Redirected off the site, e.g. to a translated subdomain: not this archive's page.
+            raise Rejected("off-site", f"{page.url} is not on the {page.site} site")
         content_type = next((v for k, v in page.headers.items() if k.lower() == "content-type"), None)
         article = extract(page.body, page.url, page.fetched_at, content_type)
     except Rejected as rejected:

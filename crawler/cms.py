@@ -18,11 +18,12 @@ class CmsProfile:
     host: str  # the single canonical host
     host_aliases: tuple[str, ...] = ()  # hosts that serve the same pages (folded onto `host`)
     article_pattern: str = r"$^"  # regex on the URL path
+    deny_pattern: str | None = None  # paths that match article_pattern but are not articles (tags, authors)
     page_param: str | None = None  # listing pagination as ?<page_param>=N
     listing_item: tuple[str, ...] = ()  # CSS for one item in a listing
     listing_link: tuple[str, ...] = ("a::attr(href)",)
     listing_date: tuple[str, ...] = ()
-    article_container: tuple[str, ...] = ()  # scope for images; falls back to the body
+    article_container: tuple[str, ...] = ()  # the article's own element: every field selector looks inside it
     title: tuple[str, ...] = ()
     lead: tuple[str, ...] = ()
     body: tuple[str, ...] = ()
@@ -41,10 +42,12 @@ class CmsProfile:
         return match.group(1) if match and match.groups() else None
 
 
+# Photos and captions: pruned from the body text, kept when images are collected.
+MEDIA_SELECTORS: tuple[str, ...] = ("figure", "figcaption", "table.picture", "[class*='caption']", "[class*='Caption']")
+
 # Page furniture common to Vietnamese news CMSes; pruned from every body container.
-COMMON_PRUNE: tuple[str, ...] = (
+COMMON_PRUNE: tuple[str, ...] = MEDIA_SELECTORS + (
     "script", "style", "noscript", "iframe", "form", "button", "nav", "aside",
-    "figure", "figcaption", "table.picture", "[class*='caption']", "[class*='Caption']",
     ".ads", ".advertisement", ".banner", ".social", ".share", ".sharing",
     ".comment", ".comments", "[class*='related']", ".relate", "[class*='lien-quan']",
 )
@@ -55,29 +58,34 @@ LAODONG = CmsProfile(
     # www. is the same site; media. appears when a <base href> leaks onto links (2021 homepage).
     host_aliases=("www.laodong.vn", "m.laodong.vn", "media.laodong.vn"),
     article_pattern=r"-(\d+)\.(?:ldo|bld)$",
+    deny_pattern=r"^/(tags?|tac-gia|tim-kiem|search)/",
     page_param="page",
     listing_item=("article", ".list-main-content .item", "li.item"),
     listing_link=(
         "a.link-title::attr(href)", "h2 a::attr(href)", "h3 a::attr(href)",
         "h4 a::attr(href)", "h6 a::attr(href)", "header a::attr(href)", "a::attr(href)",
     ),
-    listing_date=(".time::text", "time::attr(datetime)", "time::text"),
-    article_container=("article.article-detail", "[itemprop='articleBody']", ".article-content", ".detail-content"),
-    title=("article.article-detail h1.title", "h1.title", ".article-detail h1", "h1"),
+    listing_date=("time::attr(datetime)", ".time", "time", ".date"),
+    # The wrapper carries articleid= (checked against the URL); the older layout put it on
+    # an ng-controller div.
+    article_container=(
+        "[itemprop='articleBody'][articleid]", "[articleid]", "article.article-detail",
+        "[itemprop='articleBody']", ".article-detail", ".detail-content",
+    ),
+    title=("h1.title", "h1"),
     lead=(".chappeau", ".sapo", "[itemprop='description']"),
-    body=(".art-body", "[itemprop='articleBody'] .content", "[itemprop='articleBody']", "article.article-detail"),
-    author=(".art-authors span.authors", "span.authors", ".authors", ".author"),
+    body=(".art-body", ".article-content", "[itemprop='articleBody'] .content", ".content-detail"),
+    author=("span.authors", ".authors", ".author"),
     published=(
-        "time.f-datetime::attr(datetime)", "time.f-datetime::text", ".time time::attr(datetime)",
-        ".time time::text", ".art-authors .time::text", "article.article-detail .time::text",
-        ".time::text",
+        "time.f-datetime::attr(datetime)", "time.f-datetime", ".time time::attr(datetime)",
+        ".time time", ".art-authors .time", ".time",
         # A byline that carries the date, as seed 004 prints it: "Trần Trọng LDO | 19/07/2022 16:13".
         ".art-authors", ".author",
     ),
     section=(".breadcrumb a::text", ".breadcrumbs a::text"),
     tags=(".keywords a::text", ".tags a::text", ".tag a::text"),
     prune=COMMON_PRUNE + (
-        "h1", ".chappeau", ".tin-lien-quan", ".related-news", ".art-authors", ".authors", ".author",
+        "h1", ".chappeau", ".tin-lien-quan", ".art-authors", ".authors", ".author",
         ".time", ".breadcrumb", ".breadcrumbs", ".keywords", ".tags", ".box-tin-moi",
         ".tin-moi-nhat", ".goi-y", ".suggestion", ".latest-news",
     ),

@@ -12,7 +12,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from parsel import Selector
 
 from crawler.cms import GENERIC, PROFILES, CmsProfile
-from crawler.text import parse_vn_datetime
+from crawler.css import first_text
+from crawler.text import parse_datetime, to_iso
 
 # The five sites, by canonical host. Sites without a profile yet take the generic path.
 SITE_HOSTS: dict[str, str] = {
@@ -97,22 +98,14 @@ def is_article_url(url: str) -> bool:
 
     >>> is_article_url("https://laodong.vn/cong-doan/cong-doan-hoa-binh-1071093.ldo")
     True
-    >>> is_article_url("https://news.laodong.vn/trade-union/x-1071093.ldo")
-    False
+    >>> is_article_url("https://news.laodong.vn/trade-union/x-1071093.ldo"), is_article_url("https://laodong.vn/tags/x-1.ldo")
+    (False, False)
     """
     parts = urlsplit(url)
     profile = profile_for_host((parts.hostname or "").lower())
-    if profile is GENERIC:
+    if profile is GENERIC or (profile.deny_pattern and re.search(profile.deny_pattern, parts.path)):
         return False
     return re.search(profile.article_pattern, parts.path) is not None
-
-
-def _first(selector: Selector, queries: tuple[str, ...]) -> str | None:
-    for query in queries:
-        value = selector.css(query).get()
-        if value and value.strip():
-            return value.strip()
-    return None
 
 
 def _in_furniture(anchor: Any) -> bool:
@@ -132,10 +125,10 @@ def listing_links(html: str, page_url: str) -> list[ListingLink]:
     selector = Selector(text=html)
     dates: dict[str, str] = {}
     for item in (item for query in profile.listing_item for item in selector.css(query)):
-        href, date_text = _first(item, profile.listing_link), _first(item, profile.listing_date)
-        parsed = parse_vn_datetime(date_text)
+        href, date_text = first_text(item, profile.listing_link), first_text(item, profile.listing_date)
+        parsed = parse_datetime(date_text)
         if href and parsed:
-            dates.setdefault(canonical_url(urljoin(page_url, href)), parsed[0].isoformat())
+            dates.setdefault(canonical_url(urljoin(page_url, href)), to_iso(*parsed))
     found: dict[str, ListingLink] = {}
     for anchor in selector.root.iter("a"):
         href = (anchor.get("href") or "").strip()

@@ -1,10 +1,11 @@
 """extract(html, url, fetched_at) -> Article: the whole of extraction, as a pure function.
 
-The CMS profile for the URL's host gives selectors for each field. When a selector finds
-nothing, the fallbacks run in a fixed order (JSON-LD, OpenGraph/meta, trafilatura) and a
-warning names the field, so a site redesign shows up in the logs rather than in the data.
-Deterministic: the same (html, url, fetched_at) always gives the same Article; the crawl
-time is only ever an upper bound for dates, never a date.
+The CMS profile for the URL's host gives selectors for each field, applied inside the
+article's own container so that sidebars cannot lend it a date or an author. When a
+selector finds nothing, the fallbacks run in a fixed order (JSON-LD, OpenGraph/meta,
+trafilatura) and a warning names the field, so a redesign shows up in the logs rather
+than in the data. Deterministic: the same input always gives the same Article; the crawl
+time only ever caps dates, it is never one.
 """
 
 from __future__ import annotations
@@ -24,30 +25,18 @@ from lxml import html as lxml_html
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
-from crawler import blocks, metadata
+from crawler import blocks, boilerplate, metadata
 from crawler.challenge import d1n_cookie
-from crawler.cms import GENERIC, CmsProfile
+from crawler.cms import GENERIC, MEDIA_SELECTORS, CmsProfile
+from crawler.css import first_text, texts
 from crawler.discover import canonical_url, profile_for_url, site_for_url
 from crawler.records import Article, Image, Rejected
-from crawler.text import clean_text, fold, parse_iso_datetime, parse_vn_datetime, to_iso
+from crawler.text import clean_text, fold, parse_datetime, to_iso
 from crawler.validate import validate
 
 logger = logging.getLogger(__name__)
 
-# Headings that open page furniture: the body ends where one of them starts.
-STOP_HEADINGS = re.compile(
-    r"^(tin mới nhất|gợi ý dành cho bạn|tin cùng chuyên mục|ý kiến bạn đọc|bình luận|"
-    r"tin liên quan|bài liên quan|xem thêm|đọc thêm)\s*:?$",
-    re.IGNORECASE,
-)
-# Lines that are never article text wherever they appear (Lao Động's masthead, in any case).
-DROP_LINES = re.compile(
-    r"^(cơ quan của tổng liên đoàn lao động việt nam.*|mới nhất|tiếng nói của công nhân.*"
-    r"|(ảnh|nguồn ảnh|video|clip)\s*:.{0,60})$",
-    re.IGNORECASE,
-)
 _TITLE_SUFFIX = re.compile(r"\s+[|\-–—]\s+[^|\-–—]{2,40}$")
-_AUTHOR_DATE = re.compile(r"[|\-–,]?\s*(\d{1,2}:\d{2}\s*,?\s*)?\d{1,2}/\d{1,2}/\d{4}.*$")
 _TRANSLATOR = GenericTranslator()
 
 
@@ -62,25 +51,26 @@ def decode(html: str | bytes, content_type: str | None = None) -> str:
 def _as_datetime(value: str | datetime | None) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
-    parsed = parse_iso_datetime(value)
+    parsed = parse_datetime(value)
     if parsed is None:
         raise ValueError(f"fetched_at is not an ISO 8601 date: {value!r}")
     return parsed[0]
 
 
-def _text_of(selector: Selector, query: str) -> list[str]:
-    """Texts for a CSS query: strings for ::text/::attr queries, element text otherwise."""
-    if "::" in query:
-        return [clean_text(v) for v in selector.css(query).getall() if clean_text(v)]
-    return [t for t in (clean_text(" ".join(el.xpath("string()").get("").split())) for el in selector.css(query)) if t]
-
-
-def _first_text(selector: Selector, queries: tuple[str, ...]) -> str | None:
+def _prune(element: lxml_html.HtmlElement, queries: tuple[str, ...]) -> lxml_html.HtmlElement:
+    pruned = copy.deepcopy(element)
     for query in queries:
-        found = _text_of(selector, query)
-        if found:
-            return found[0]
-    return None
+        for found in pruned.cssselect(query):
+            if found is not pruned:
+                found.drop_tree()
+    return pruned
+
+
+def _printed_on_page(moment: datetime, text: str) -> bool:
+    d, m, y = moment.day, moment.month, moment.year
+    spellings = {f"{y}-{m:02d}-{d:02d}", f"{d:02d}/{m:02d}/{y}", f"{d}/{m}/{y}", f"{d:02d}-{m:02d}-{y}",
+                 f"{d:02d}.{m:02d}.{y}", f"ngày {d} tháng {m} năm {y}"}
+    return any(spelling in text for spelling in spellings)
 
 
 class _Page:
@@ -93,6 +83,21 @@ class _Page:
         except (etree.ParserError, ValueError) as error:
             raise Rejected("not-html", str(error)) from None
         self.selector = Selector(root=self.tree, type="html")
+        self.article = self._first_element(profile.article_container)
+        # Field selectors look inside the article only; without one, the fallbacks decide.
+        self.scope = Selector(root=self.article, type="html") if self.article is not None else None
+        if self.scope is None and profile is not GENERIC:
+            logger.warning("extract: no article container of the %s profile on %s", profile.name, url)
+
+    def _first_element(self, queries: tuple[str, ...]) -> lxml_html.HtmlElement | None:
+        for query in queries:
+            found = self.tree.cssselect(query)
+            if found:
+                return found[0]
+        return None
+
+    def _profile_text(self, queries: tuple[str, ...]) -> str | None:
+        return first_text(self.scope, queries) if self.scope is not None else None
 
     @cached_property
     def jsonld(self) -> dict[str, Any]:
@@ -116,7 +121,7 @@ class _Page:
     # --- fields ---------------------------------------------------------------------
 
     def title(self) -> str:
-        found = _first_text(self.selector, self.profile.title)
+        found = self._profile_text(self.profile.title)
         if found:
             return found
         for source, value in (
@@ -131,7 +136,7 @@ class _Page:
         return ""
 
     def lead(self) -> str | None:
-        found = _first_text(self.selector, self.profile.lead)
+        found = self._profile_text(self.profile.lead)
         if found is None and self.profile is GENERIC:
             found = clean_text(metadata.meta(self.selector, "og:description", "description") or "") or None
         if found and self.profile.lead_prefix:
@@ -139,8 +144,10 @@ class _Page:
         return found or None
 
     def container(self) -> lxml_html.HtmlElement | None:
+        if self.article is None:
+            return None
         for query in self.profile.body:
-            found = self.tree.cssselect(query)
+            found = self.article.cssselect(query)
             if found:
                 return found[0]
         return None
@@ -148,20 +155,17 @@ class _Page:
     def body(self, title: str, lead: str | None, author: str | None) -> str:
         container = self.container()
         if container is not None:
-            pruned = copy.deepcopy(container)
-            for query in self.profile.prune:
-                for element in pruned.cssselect(query):
-                    if element is not pruned:
-                        element.drop_tree()
+            pruned = _prune(container, self.profile.prune)
+            boilerplate.drop_related_boxes(pruned)
             paras = blocks.paragraphs(pruned)
         else:
             self.fallback("body", "trafilatura")
             paras = [line.strip() for line in (getattr(self.trafilatura, "text", None) or "").splitlines()]
-        return "\n\n".join(_clean_paragraphs(paras, title, lead, author))
+        return "\n\n".join(boilerplate.clean_paragraphs(paras, title, lead, author))
 
     def published(self) -> str | None:
         candidates: list[tuple[str, str | None]] = [
-            ("profile", value) for value in (_first_text(self.selector, (q,)) for q in self.profile.published)
+            ("profile", value) for value in (self._profile_text((q,)) for q in self.profile.published)
         ]
         candidates += [
             ("JSON-LD", self.jsonld.get("datePublished")),
@@ -169,31 +173,31 @@ class _Page:
             ("meta", metadata.meta(self.selector, "datePublished", "pubdate", "publishdate", "date")),
         ]
         for source, value in candidates:
-            moment = _parse_date(value)
-            if moment and self.limit and moment > self.limit.replace(hour=23, minute=59):
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+            if parsed and self.limit and parsed[0] > self.limit.replace(hour=23, minute=59):
                 logger.warning("extract: ignoring %s date %s after fetch time for %s", source, value, self.url)
                 continue
-            if moment:
+            if parsed:
                 if source != "profile":
                     self.fallback("published_at", source)
-                return to_iso(moment)
+                return to_iso(*parsed)
         # Day granularity, capped at fetch time. htmldate can also guess a day from a
         # year/month in a URL (2022/7/ -> 2022-07-01), so it must be printed on the page.
-        moment = _parse_date(getattr(self.trafilatura, "date", None))
-        if moment and _printed_on_page(moment, self.text):
+        parsed = parse_datetime(getattr(self.trafilatura, "date", None))
+        if parsed and _printed_on_page(parsed[0], self.text):
             self.fallback("published_at", "trafilatura")
-            return to_iso(moment)
+            return to_iso(parsed[0], has_time=False)
         return None
 
     def updated(self) -> str | None:
         for value in (self.jsonld.get("dateModified"), metadata.meta(self.selector, "article:modified_time", "og:updated_time")):
-            moment = _parse_date(value)
-            if moment:
-                return to_iso(moment)
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+            if parsed:
+                return to_iso(*parsed)
         return None
 
     def author(self) -> str | None:
-        raw = _first_text(self.selector, self.profile.author)
+        raw = self._profile_text(self.profile.author)
         if raw is None:
             names = metadata.person_names(self.jsonld.get("author"))
             raw = ", ".join(names) or metadata.meta(self.selector, "author", "article:author")
@@ -201,80 +205,52 @@ class _Page:
                 raw = getattr(self.trafilatura, "author", None)
             if raw:
                 self.fallback("author", "metadata")
-        return _clean_author(raw, self.profile)
+        return boilerplate.clean_author(raw, self.profile.author_noise)
 
     def section(self) -> str | None:
-        for query in self.profile.section:
-            crumbs = [c for c in _text_of(self.selector, query) if fold(c) not in {"trang chu", "home"}]
+        for query in self.profile.section:  # breadcrumbs usually sit outside the article
+            crumbs = [c for c in texts(self.selector, query) if fold(c) not in {"trang chu", "home"}]
             if crumbs:
                 return crumbs[-1]
         value = metadata.meta(self.selector, "article:section") or self.jsonld.get("articleSection")
         if isinstance(value, list):
             value = value[0] if value else None
-        return clean_text(value) or None if isinstance(value, str) else None
+        return (clean_text(value) or None) if isinstance(value, str) else None
 
     def tags(self) -> list[str]:
-        for query in self.profile.tags:
-            found = _text_of(self.selector, query)
+        for query in self.profile.tags if self.scope is not None else ():
+            found = texts(self.scope, query)
             if found:
                 return list(dict.fromkeys(found))
         found = metadata.meta_all(self.selector, "article:tag") or metadata.keywords(self.jsonld.get("keywords"))
         return list(dict.fromkeys(clean_text(t) for t in found if clean_text(t)))
 
     def images(self) -> list[Image]:
-        scope = next((el for q in self.profile.article_container for el in self.tree.cssselect(q)), None)
-        scope = scope if scope is not None else self.container()
-        # Images resolve like a browser does, against <base href> (Lao Động pointed it at its media host).
-        base = urljoin(self.url, self.tree.xpath("string(//base/@href)"))
-        found = blocks.images(scope, base) if scope is not None else []
+        scope = self.article if self.article is not None else self.container()
+        found: list[Image] = []
+        if scope is not None:
+            # Related boxes go, photos and their captions stay.
+            furniture = tuple(q for q in self.profile.prune if q not in MEDIA_SELECTORS)
+            # Images resolve like a browser does, against <base href> (Lao Động pointed it at its media host).
+            base = urljoin(self.url, self.tree.xpath("string(//base/@href)"))
+            found = blocks.images(_prune(scope, furniture), base)
         if not found:
             og_image = metadata.meta(self.selector, "og:image")
             if og_image:
-                found = [Image(url=og_image, caption=None)]
+                found = [Image(url=urljoin(self.url, og_image), caption=None)]
         return found
 
     def language(self) -> str | None:
         lang = self.tree.get("lang") or metadata.meta(self.selector, "og:locale") or self.profile.language
         return lang.split("-")[0].split("_")[0].lower() if lang else None
 
-
-def _parse_date(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    parsed = parse_iso_datetime(value) if re.match(r"\s*\d{4}-\d{2}-\d{2}", value) else parse_vn_datetime(value)
-    return parsed[0] if parsed else None
-
-
-def _printed_on_page(moment: datetime, text: str) -> bool:
-    d, m, y = moment.day, moment.month, moment.year
-    spellings = {f"{y}-{m:02d}-{d:02d}", f"{d:02d}/{m:02d}/{y}", f"{d}/{m}/{y}", f"{d:02d}-{m:02d}-{y}",
-                 f"{d:02d}.{m:02d}.{y}", f"ngày {d} tháng {m} năm {y}"}
-    return any(spelling in text for spelling in spellings)
-
-
-def _clean_author(raw: str | None, profile: CmsProfile) -> str | None:
-    if not raw:
-        return None
-    author = _AUTHOR_DATE.sub("", clean_text(raw))
-    if profile.author_noise:
-        author = re.sub(profile.author_noise, "", author)
-    author = re.sub(r"^(tác giả( bài viết)?|bài và ảnh|bài|theo)\s*:\s*", "", author.strip(" |-–,"), flags=re.IGNORECASE)
-    return clean_text(author.strip(" |-–,")) or None
-
-
-def _clean_paragraphs(paras: list[str], title: str, lead: str | None, author: str | None) -> list[str]:
-    kept: list[str] = []
-    skip = {fold(title), fold(lead or "")}
-    for para in paras:
-        para = clean_text(para)
-        if not para or DROP_LINES.match(para) or fold(para) in skip:
-            continue
-        if STOP_HEADINGS.match(para):
-            break
-        kept.append(para)
-    if author:  # a byline printed as its own line, before or after the text
-        kept = [para for para in kept if fold(para) != fold(author)]
-    return kept
+    def wrapper_id(self) -> str | None:
+        """The article id the page's own wrapper declares (Lao Động's articleid=)."""
+        attr = self.profile.article_id_attr
+        if not attr or self.article is None:
+            return None
+        found = self.article.xpath(f"ancestor-or-self::*[@{attr}][1]/@{attr}")
+        return str(found[0]) if found else None
 
 
 def extract(html: str | bytes, url: str, fetched_at: str | datetime | None = None,
@@ -309,7 +285,4 @@ def extract(html: str | bytes, url: str, fetched_at: str | datetime | None = Non
         images=page.images(),
         language=page.language(),
     )
-    wrapper_id = None
-    if profile.article_id_attr:
-        wrapper_id = page.tree.xpath(f"string((//*[@{profile.article_id_attr}])[1]/@{profile.article_id_attr})") or None
-    return validate(draft, profile, wrapper_id)
+    return validate(draft, profile, page.wrapper_id())

@@ -74,5 +74,5 @@ class MirrorDownloadHandler(HTTP11DownloadHandler):
         headers: Any = response.headers.copy()
         if b"Location" in headers:
             location = headers[b"Location"].decode("latin-1")
-            headers[b"Location"] = from_mirror(self.mirror, location)
+            headers[b"Location"] = from_mirror(self.mirror, location, request.url)
         return response.replace(url=request.url, request=request, headers=headers)

@@ -18,19 +18,26 @@ def to_mirror(mirror: str, url: str) -> str:
     return f"{mirror.rstrip('/')}/{parts.netloc}{parts.path or '/'}{query}"
 
 
-def from_mirror(mirror: str, url: str, scheme: str = "https") -> str:
-    """The real URL behind a mirror URL (absolute, or a path on the mirror); others unchanged.
+def from_mirror(mirror: str, url: str, request_url: str) -> str:
+    """The real URL behind a redirect target the mirror sent while answering `request_url`.
 
-    >>> from_mirror("http://127.0.0.1:8000", "http://127.0.0.1:8000/laodong.vn/a-1.ldo")
+    The mirror may answer with its own absolute URL, a mirror path (/HOST/PATH) or a
+    root-relative path of the real site (/PATH); anything else is already real.
+
+    >>> from_mirror("http://127.0.0.1:8000", "http://127.0.0.1:8000/laodong.vn/a-1.ldo", "https://laodong.vn/x")
     'https://laodong.vn/a-1.ldo'
-    >>> from_mirror("http://127.0.0.1:8000", "/laodong.vn/a-1.ldo?x=1")
+    >>> from_mirror("http://127.0.0.1:8000", "/laodong.vn/a-1.ldo?x=1", "https://laodong.vn/x")
     'https://laodong.vn/a-1.ldo?x=1'
+    >>> from_mirror("http://127.0.0.1:8000", "/cong-doan/a-1.ldo", "https://laodong.vn/x")
+    'https://laodong.vn/cong-doan/a-1.ldo'
     """
+    real = urlsplit(request_url)
     prefix = mirror.rstrip("/")
     if url.startswith(prefix + "/"):
-        rest = url[len(prefix) + 1:]
-    elif url.startswith("/") and not url.startswith("//"):
-        rest = url[1:]
-    else:
+        url = url[len(prefix):]
+    if not url.startswith("/") or url.startswith("//"):
         return url
-    return f"{scheme}://{rest}"
+    first, _, rest = url[1:].partition("/")
+    if "." in first and "/" in url[1:]:  # /HOST/PATH: host names have dots, first path segments rarely do
+        return f"{real.scheme}://{first}/{rest}"
+    return f"{real.scheme}://{real.netloc}{url}"

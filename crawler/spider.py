@@ -86,8 +86,8 @@ class NewsSpider(scrapy.Spider):
 
     profile: ClassVar[CmsProfile]
     start_paths: ClassVar[tuple[str, ...]] = ()
-    # Article paths worth following from sidebars and related boxes (a regex on the URL path).
-    # Links in the listing itself are followed whatever their path.
+    # Which article paths this spider archives (a regex on the URL path); others, often
+    # sidebar links to other sections, are skipped.
     follow_pattern: ClassVar[str] = r"."
 
     def __init__(self, *args: Any, since: str | None = None, max_articles: int | str | None = None, **kwargs: Any):
@@ -118,10 +118,18 @@ class NewsSpider(scrapy.Spider):
 
     def request(self, url: str, kind: RequestKind) -> scrapy.Request:
         self.crawler.stats.inc_value(f"archive/requests/{kind.label}")
-        callback = self.parse_article if kind is RequestKind.ARTICLE else self.parse_listing
+        article = kind is RequestKind.ARTICLE
+        # Articles are deduplicated by `scheduled`; not filtering them lets an old link that
+        # redirects to an article fetched elsewhere in this run still be recorded.
         return scrapy.Request(
-            url, callback=callback, errback=self.on_error, priority=kind.value, meta={"archive_kind": kind.name}
+            url, callback=self.parse_article if article else self.parse_listing, errback=self.on_error,
+            priority=kind.value, meta={"archive_kind": kind.name}, dont_filter=article,
         )
+
+    def follows(self, link: discover.ListingLink) -> bool:
+        """Articles under the spider's sections, and section-less ones listed outside furniture."""
+        path = urlsplit(link.url).path
+        return bool(re.search(self.follow_pattern, path)) or (path.count("/") == 1 and not link.in_furniture)
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
@@ -131,7 +139,7 @@ class NewsSpider(scrapy.Spider):
         stats.inc_value("archive/links/found", len(links))
         wanted = []
         for link in links:
-            if link.in_furniture and not re.search(self.follow_pattern, urlsplit(link.url).path):
+            if not self.follows(link):
                 stats.inc_value("archive/links/off-section")
             elif link.url in self.known:
                 stats.inc_value("archive/links/known")
@@ -149,7 +157,13 @@ class NewsSpider(scrapy.Spider):
         if next_url:
             yield self.request(next_url, RequestKind.NEXT_PAGE)
 
-    def parse_article(self, response: Response) -> Iterator[Page]:
+    def parse_article(self, response: Response) -> Iterator[Page | Rejection]:
+        # A redirected link is remembered under the URL the listing gave, so the next run
+        # does not take it for a new article and page on.
+        for source in response.meta.get("redirect_urls", []):
+            if discover.canonical_url(source) != discover.canonical_url(response.url):
+                yield Rejection(discover.canonical_url(source), self.name, "redirected",
+                                f"redirects to {response.url}", _now())
         yield self.page(response)
 
     def page(self, response: Response) -> Page:

@@ -19,26 +19,28 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 # "hoà", "khoẻ", "thuỷ" (new style) become "hòa", "khỏe", "thủy" (the style most of the
 # Vietnamese press prints), but only when the pair ends the syllable: "hoàn" and "huyền"
-# already agree in both styles. "qu" is a consonant, so "quý" is left alone.
+# already agree in both styles. The syllable must start with a Vietnamese onset, so "quý"
+# ("qu" is a consonant) and foreign names such as "Chloé" are left alone.
+_ONSET = r"(?<!\w)(?i:ngh|ch|gh|gi|kh|ng|nh|ph|th|tr|[bcdđghklmnprstvx])?"
 _NEW_STYLE_TONE = re.compile(
-    r"(?<![qQ])([oO])([àáảãạÀÁẢÃẠèéẻẽẹÈÉẺẼẸ])(?!\w)|(?<![qQ])([uU])([ỳýỷỹỵỲÝỶỸỴ])(?!\w)"
+    rf"({_ONSET}[oO])([àáảãạÀÁẢÃẠèéẻẽẹÈÉẺẼẸ])(?!\w)|({_ONSET}[uU])([ỳýỷỹỵỲÝỶỸỴ])(?!\w)",
 )
 
 
 def _move_tone(match: re.Match[str]) -> str:
-    first = match.group(1) or match.group(3)
+    head = match.group(1) or match.group(3)  # onset and the first vowel
     second = match.group(2) or match.group(4)
     decomposed = unicodedata.normalize("NFD", second)
     tone = "".join(ch for ch in decomposed if ch in _TONE_MARKS)
     bare = "".join(ch for ch in decomposed if ch not in _TONE_MARKS)
-    return unicodedata.normalize("NFC", first + tone) + unicodedata.normalize("NFC", bare)
+    return unicodedata.normalize("NFC", head + tone) + unicodedata.normalize("NFC", bare)
 
 
 def normalize_tone_marks(text: str) -> str:
     """Put tone marks where most of the Vietnamese press puts them.
 
-    >>> normalize_tone_marks("Đảng uỷ, văn hoá, khoẻ mạnh, quý, hoàn")
-    'Đảng ủy, văn hóa, khỏe mạnh, quý, hoàn'
+    >>> normalize_tone_marks("Đảng uỷ, văn hoá, khoẻ mạnh, quý, hoàn, Chloé")
+    'Đảng ủy, văn hóa, khỏe mạnh, quý, hoàn, Chloé'
     """
     return _NEW_STYLE_TONE.sub(_move_tone, text)
 
@@ -152,6 +154,21 @@ def parse_vn_datetime(text: str | None) -> tuple[datetime, bool] | None:
     return moment, clock is not None
 
 
-def to_iso(moment: datetime) -> str:
-    """ISO 8601 in Vietnam time, to the second."""
-    return moment.astimezone(VN_TZ).replace(microsecond=0).isoformat()
+def parse_datetime(text: str | None) -> tuple[datetime, bool] | None:
+    """Any date a page carries: ISO stamps (JSON-LD, meta, datetime=) or printed day-first dates.
+
+    >>> [to_iso(*parse_datetime(t)) for t in ("2019-03-01T08:00:00+07:00", "01/03/2019", " 2019-03-01 ")]
+    ['2019-03-01T08:00:00+07:00', '2019-03-01', '2019-03-01']
+    """
+    if not text or not text.strip():
+        return None
+    if re.match(r"\s*\d{4}-\d{2}-\d{2}", text):
+        return parse_iso_datetime(text)
+    return parse_vn_datetime(text)
+
+
+def to_iso(moment: datetime, has_time: bool = True) -> str:
+    """ISO 8601 in Vietnam time, to the second; only the date when no time was printed,
+    so that no one mistakes an invented midnight for a real time."""
+    local = moment.astimezone(VN_TZ)
+    return local.replace(microsecond=0).isoformat() if has_time else local.date().isoformat()

@@ -14,7 +14,7 @@ class LaoDong(LaoDongSpider):
         "/ldld-dak-lak",
         "/ldld-hoa-binh",
     )
-    # Union articles live under these paths; links in sidebars elsewhere are not followed.
+    # Union articles live under these section paths; links to other sections are not followed.
     follow_pattern = (
         r"^/(cong-doan(-[a-z-]+)?|cach-lam-hay-tu-co-so|vi-loi-ich-doan-vien|thiet-che-cong-doan"
         r"|chung-toi-la-can-bo-cong-doan|ldld-[a-z-]+|tlv-[a-z-]+)/"

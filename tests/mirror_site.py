@@ -43,17 +43,19 @@ class MirrorSite:
                 cookie = self.headers.get("Cookie", "")
                 status, body, kind = 404, NOT_FOUND, "text/html; charset=utf-8"
                 if route is not None:
-                    source = route["file"]
+                    source = route.get("file")
                     if route.get("challenge") and "D1N=" not in cookie:
                         source = route["challenge"]
                     status = route.get("status", 200)
-                    body = (TESTS / source).read_bytes()
+                    body = (TESTS / source).read_bytes() if source else b""
                     kind = route.get("type", "text/html; charset=utf-8")
                 site.hits.append(Hit(real, cookie, self.headers.get("User-Agent", ""), status))
                 self.send_response(status)
                 if "gzip" in self.headers.get("Accept-Encoding", ""):  # as real servers do
                     body = gzip.compress(body)
                     self.send_header("Content-Encoding", "gzip")
+                if route is not None and route.get("redirect"):
+                    self.send_header("Location", route["redirect"])
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

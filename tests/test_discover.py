@@ -17,7 +17,8 @@ SITE = Path(__file__).parent / "site" / "laodong.vn"
         ("https://media.laodong.vn/cong-doan/x-1069877.ldo", True),  # a <base href> artifact, same page
         ("https://laodong.vn/cong-doan", False),
         ("https://laodong.vn/cong-doan?page=2", False),
-        ("https://laodong.vn/tags/cong-doan-12345.ldo", True),  # matches the scheme; the spider's section rule skips it
+        ("https://laodong.vn/tags/cong-doan-12345.ldo", False),
+        ("https://laodong.vn/tac-gia/tran-trong-12.ldo", False),
         ("https://laodong.vn/cong-doan/x-1069877.ldo.jpg", False),
         ("https://news.laodong.vn/trade-union/x-1069877.ldo", False),
         ("https://ja.laodong.vn/x-1069877.ldo", False),
@@ -77,8 +78,9 @@ def test_mirror_round_trip():
     real = "https://laodong.vn/cong-doan?page=2"
     mirrored = to_mirror("http://127.0.0.1:9000/", real)
     assert mirrored == "http://127.0.0.1:9000/laodong.vn/cong-doan?page=2"
-    assert from_mirror("http://127.0.0.1:9000", mirrored) == real
-    assert from_mirror("http://127.0.0.1:9000", "https://laodong.vn/x") == "https://laodong.vn/x"
+    assert from_mirror("http://127.0.0.1:9000", mirrored, real) == real
+    assert from_mirror("http://127.0.0.1:9000", "https://laodong.vn/x", real) == "https://laodong.vn/x"
+    assert from_mirror("http://127.0.0.1:9000", "/cong-doan/x-1.ldo", real) == "https://laodong.vn/cong-doan/x-1.ldo"
 
 
 def test_links_in_page_furniture_are_marked():
@@ -87,3 +89,10 @@ def test_links_in_page_furniture_are_marked():
     assert not links["https://laodong.vn/cong-doan/bai-viet-da-go-1070001.ldo"].in_furniture
     assert links["https://laodong.vn/xa-hoi/thoi-tiet-nang-nong-1069905.ldo"].in_furniture
     assert links["https://laodong.vn/cong-doan/bai-viet-da-go-1070001.ldo"].published_at == "2022-07-18T10:00:00+07:00"
+
+
+def test_listing_dates_in_iso_attributes_or_nested_text():
+    html = """<article><a class="link-title" href="/cong-doan/a-1.ldo">A</a><time datetime="2019-03-01T08:00:00+07:00">1/3</time></article>
+    <article><a class="link-title" href="/cong-doan/b-2.ldo">B</a><span class="time">\n <i class="icon"></i> 02/03/2019</span></article>"""
+    dates = [link.published_at for link in listing_links(html, "https://laodong.vn/cong-doan")]
+    assert dates == ["2019-03-01T08:00:00+07:00", "2019-03-02"]

@@ -75,3 +75,11 @@ def test_parse_vn_datetime_refuses_non_dates(text):
 )
 def test_parse_iso_datetime(text: str, iso: str):
     assert to_iso(parse_iso_datetime(text)[0]) == iso
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("Thuỷ", "Thủy"), ("THUỶ", "THỦY"), ("Khoẻ", "Khỏe"), ("NGOẠ", "NGỌA"), ("Chloé", "Chloé"), ("Zoé", "Zoé")],
+)
+def test_tone_marks_need_a_vietnamese_onset_in_any_case(word: str, expected: str):
+    assert normalize_tone_marks(word) == expected

@@ -1,0 +1,78 @@
+"""Page furniture that survives selectors: related boxes inside the body, end-of-article
+blocks, mastheads, photo credits and byline residue. Pure."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import html as lxml_html
+
+from crawler.text import clean_text, fold
+
+# Headings of boxes that can sit *inside* the body ("Tin liên quan" on Lao Động, "Đọc thêm"
+# on Báo Hà Tĩnh): the box goes, the text after it stays.
+BOX_HEADINGS = re.compile(r"^(tin liên quan|bài liên quan|xem thêm|đọc thêm|tin bài liên quan)\s*:?$", re.IGNORECASE)
+# Headings that open the furniture after an article: the body ends there.
+END_HEADINGS = re.compile(
+    r"^(tin mới nhất|gợi ý dành cho bạn|tin cùng chuyên mục|ý kiến bạn đọc|bình luận|"
+    r"những tin mới hơn|những tin cũ hơn|tin khác)\s*:?$",
+    re.IGNORECASE,
+)
+# Lines that are never article text (Lao Động's masthead in any case, photo credits).
+DROP_LINES = re.compile(
+    r"^(cơ quan của tổng liên đoàn lao động việt nam.*|mới nhất|tiếng nói của công nhân.*"
+    r"|(ảnh|nguồn ảnh|video|clip)\s*:.{0,60})$",
+    re.IGNORECASE,
+)
+_AUTHOR_DATE = re.compile(r"[|\-–,]?\s*(\d{1,2}:\d{2}\s*,?\s*)?\d{1,2}/\d{1,2}/\d{4}.*$")
+_AUTHOR_LABEL = re.compile(r"^(tác giả( bài viết)?|bài và ảnh|bài|theo)\s*:\s*", re.IGNORECASE)
+_LIST_TAGS = frozenset({"ul", "ol"})
+
+
+def _own_text(element: lxml_html.HtmlElement) -> str:
+    return clean_text(" ".join(element.xpath("string()").split()))
+
+
+def drop_related_boxes(container: lxml_html.HtmlElement) -> None:
+    """Remove in-body related boxes found by their heading, whatever their class names.
+
+    The box is the heading's parent when that parent is a small wrapper; a bare heading
+    paragraph takes the link list right after it along.
+    """
+    for element in list(container.iter("p", "div", "h2", "h3", "h4", "h5", "strong", "b", "span")):
+        if element.getparent() is None or not BOX_HEADINGS.match(_own_text(element)):
+            continue
+        parent = element.getparent()
+        if parent is not container and parent is not None and len(_own_text(parent)) < 600 and parent.tag != "p":
+            parent.drop_tree()
+            continue
+        following = element.getnext()
+        if following is not None and (following.tag in _LIST_TAGS or (following.tag == "p" and following.find("a") is not None
+                                                                      and _own_text(following) == _own_text(following.find("a")))):
+            following.drop_tree()
+        element.drop_tree()
+
+
+def clean_paragraphs(paras: list[str], title: str, lead: str | None, author: str | None) -> list[str]:
+    """Drop repeats of title, lead and byline and furniture lines; stop at end-of-article blocks."""
+    kept: list[str] = []
+    skip = {fold(title), fold(lead or ""), fold(author or "") or None}
+    for para in paras:
+        para = clean_text(para)
+        if not para or DROP_LINES.match(para) or BOX_HEADINGS.match(para) or fold(para) in skip:
+            continue
+        if END_HEADINGS.match(para):
+            break
+        kept.append(para)
+    return kept
+
+
+def clean_author(raw: str | None, noise: str | None = None) -> str | None:
+    """A byline without labels, dates or the paper's tag ("Trần Trọng LDO | 19/07/2022" → "Trần Trọng")."""
+    if not raw:
+        return None
+    author = _AUTHOR_DATE.sub("", clean_text(raw))
+    if noise:
+        author = re.sub(noise, "", author)
+    author = _AUTHOR_LABEL.sub("", author.strip(" |-–,"))
+    return clean_text(author.strip(" |-–,")) or None
