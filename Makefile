@@ -12,7 +12,13 @@ PYTEST_ARGS ?=
 
 .PHONY: crawl test serve install install-test clean
 
+# Debian ships venv and ensurepip in a separate package; install it when it is missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 $(BIN)/python:
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { \
+		echo "python3-venv is missing: installing it with apt-get"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 

@@ -15,7 +15,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from crawler.records import Article, Rejection
-from crawler.text import fold
+from crawler.text import clean_text, fold
 
 Outcome = Literal["new", "updated", "unchanged"]
 
@@ -157,7 +157,7 @@ def fts_query(query: str) -> str:
 
 def search(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[dict[str, Any]]:
     """Articles matching `query`, best first. Unaccented words also match accented text."""
-    expression = fts_query(query)
+    expression = fts_query(clean_text(query))  # the same NFC and tone marks as the stored text
     if not expression:
         return []
     sql = """

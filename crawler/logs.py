@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import logging
 
-NETWORK_ERRORS = frozenset({
-    "CannotResolveHostError", "DNSLookupError", "DownloadConnectionRefusedError", "ConnectionRefusedError",
-    "DownloadTimeoutError", "TimeoutError", "TCPTimedOutError", "DownloadFailedError", "ResponseFailed",
-    "ResponseNeverReceived", "ConnectionLost", "ConnectionDone", "ConnectError", "NoRouteError",
-})
+from crawler.failures import NETWORK_ERRORS
 
 
 class QuietNetworkErrors(logging.Filter):

@@ -27,6 +27,11 @@ def summarize(site: str, stats: dict[str, Any]) -> tuple[str, bool]:
     if ok_responses == 0 or reason not in ("finished", "closespider_itemcount", "closespider_pagecount"):
         cause = stats.get("archive/last_error") or f"no successful response (finish reason: {reason})"
         return f"{site}: FAILED: {cause} ({counts})", False
+    if stats.get("archive/requests/entry") and not stats.get("archive/links/found"):
+        # Pages came back, but not one article link: blocked, or the markup changed.
+        unsolved = stats.get("archive/d1n/unsolved")
+        cause = f"{unsolved} cookie challenges unsolved" if unsolved else "no article link on any listing page"
+        return f"{site}: FAILED: {cause} (blocked, or the markup changed) ({counts})", False
     articles = ", ".join(f"{stats.get(f'archive/articles/{k}', 0)} {k}" for k in ("new", "updated", "unchanged"))
     rejected = _sum_prefix(stats, "archive/rejected/")
     extra = ""

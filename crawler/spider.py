@@ -23,6 +23,7 @@ from twisted.python.failure import Failure
 from crawler import discover
 from crawler.cms import LAODONG, CmsProfile
 from crawler.db import known_urls_in
+from crawler.failures import category_of
 from crawler.records import Page, Rejection
 
 logger = logging.getLogger(__name__)
@@ -45,14 +46,6 @@ class RequestKind(Enum):
         return self.name.lower().replace("_", "-")
 
 
-# Scrapy 2.19 wraps Twisted's errors in its own; the Twisted names stay for older releases.
-_FAILURE_CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("dns", ("CannotResolveHostError", "DNSLookupError")),
-    ("connection", ("DownloadConnectionRefusedError", "ConnectionRefusedError", "ConnectError",
-                    "NoRouteError", "ConnectionLost", "ConnectionDone", "DownloadFailedError", "ResponseFailed")),
-    ("timeout", ("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError", "ResponseNeverReceived")),
-    ("tls", ("SSLError", "TLSError", "Error")),  # OpenSSL.SSL.Error is plainly "Error"
-)
 _FAILURE_TEXT = {
     "dns": "DNS lookup failed for {host} (no network, or the name does not resolve)",
     "connection": "connection to {host} failed ({detail})",
@@ -70,7 +63,7 @@ def describe_failure(failure: Failure) -> tuple[str, str]:
         status = failure.value.response.status
         return f"http-{status}", f"HTTP {status} from {host}"
     name = type(failure.value).__name__
-    category = next((cat for cat, names in _FAILURE_CATEGORIES if name in names), "other")
+    category = category_of(failure.value)
     detail = failure.getErrorMessage() or name
     return category, _FAILURE_TEXT[category].format(host=host, name=name, detail=detail)
 
@@ -137,6 +130,9 @@ class NewsSpider(scrapy.Spider):
         stats = self.crawler.stats
         links = discover.listing_links(response.text, response.url)
         stats.inc_value("archive/links/found", len(links))
+        if self.since and links and not any(link.published_at for link in links):
+            stats.inc_value("archive/listings/undated")
+            logger.warning("%s prints no dates: --since cannot end its paging, only the no-new-link rule can", response.url)
         wanted = []
         for link in links:
             if not self.follows(link):

@@ -119,3 +119,46 @@ def test_summary_lines():
     line, ok = summarize("laodong", {"downloader/response_status_count/200": 3, "archive/articles/new": 2,
                                      "archive/rejected/no-date": 1})
     assert ok and "2 new" in line and "1 rejected" in line
+
+
+def test_a_crawl_that_finds_no_article_link_at_all_has_failed():
+    line, ok = summarize("laodong", {"downloader/response_status_count/200": 7, "archive/requests/entry": 6,
+                                     "archive/d1n/unsolved": 6})
+    assert not ok and "6 cookie challenges unsolved" in line
+    line, ok = summarize("laodong", {"downloader/response_status_count/200": 7, "archive/requests/entry": 6})
+    assert not ok and "no article link" in line
+
+
+@pytest.mark.parametrize(
+    ("url", "in_furniture", "followed"),
+    [
+        ("https://laodong.vn/cong-doan/a-1.ldo", False, True),
+        ("https://laodong.vn/ldld-ha-tinh/a-1.ldo", True, True),
+        ("https://laodong.vn/cong-doan-toan-quoc/a-1.ldo", False, True),
+        ("https://laodong.vn/xa-hoi/a-1.ldo", False, False),  # another section, wherever it is linked
+        ("https://laodong.vn/the-gioi/a-1.ldo", True, False),
+        ("https://laodong.vn/a-1.ldo", False, True),  # no section in the path: trust the listing
+        ("https://laodong.vn/a-1.ldo", True, False),
+    ],
+)
+def test_laodong_follows_union_sections_only(url, in_furniture, followed):
+    from crawler.discover import ListingLink
+
+    assert LaoDong().follows(ListingLink(url, None, in_furniture)) is followed
+
+
+def test_related_box_thumbnails_are_not_article_images():
+    from crawler.extract import extract
+
+    case_dir = CASES / "laodong" / "seed-004-hoa-binh"
+    html = (case_dir / "page.html").read_text(encoding="utf-8").replace(
+        '<li><a href="https://laodong.vn/cong-doan/hoa-binh-tong-ket-phong-trao-thi-dua-1045120.ldo">',
+        '<li><img src="https://media-cdn-v2.laodong.vn/storage/newsportal/2022/6/1/1045120/thumb.jpg">'
+        '<a href="https://laodong.vn/cong-doan/hoa-binh-tong-ket-phong-trao-thi-dua-1045120.ldo">')
+    assert "thumb.jpg" in html
+    import json
+
+    meta = json.loads((case_dir / "meta.json").read_text(encoding="utf-8"))
+    article = extract(html, meta["url"], meta["fetched_at"])
+    assert not any("thumb.jpg" in image.url for image in article.images)
+    assert len(article.images) == 3

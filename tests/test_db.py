@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 
 import pytest
 
@@ -58,7 +59,8 @@ def test_rejections_are_kept_then_cleared_when_the_page_becomes_an_article(db):
     assert db["rejections"].count == 0
 
 
-@pytest.mark.parametrize("query", ["công đoàn", "cong doan", "Công Đoàn", "CONG DOAN", "hoa binh", "Hòa Bình", "nguoi lao dong"])
+@pytest.mark.parametrize("query", ["công đoàn", "cong doan", "Công Đoàn", "CONG DOAN", "hoa binh", "Hòa Bình", "nguoi lao dong",
+                                   "Hoà Bình", unicodedata.normalize("NFD", "Hòa Bình")])
 def test_search_with_and_without_diacritics(db, query):
     archive_db.save_article(db, article(), "2026-11-20T00:00:00+00:00")
     assert [hit["url"] for hit in archive_db.search(db, query)] == ["https://laodong.vn/cong-doan/a-1.ldo"]
