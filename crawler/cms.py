@@ -31,7 +31,12 @@ class CmsProfile:
     published: tuple[str, ...] = ()
     section: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
-    prune: tuple[str, ...] = ()  # boilerplate inside the body container
+    furniture: tuple[str, ...] = ()  # boxes inside the article that are never its content (related, ads)
+    prune: tuple[str, ...] = ()  # elements kept out of the body text: title, lead, byline, photos
+
+    @property
+    def body_prune(self) -> tuple[str, ...]:
+        return self.furniture + self.prune
     author_noise: str | None = None  # regex removed from author strings
     lead_prefix: str | None = None  # regex removed from the start of the lead
     article_id_attr: str | None = None  # attribute on the body wrapper that must equal the URL id
@@ -42,11 +47,11 @@ class CmsProfile:
         return match.group(1) if match and match.groups() else None
 
 
-# Photos and captions: pruned from the body text, kept when images are collected.
+# Photos and captions: kept out of the body text, collected as images.
 MEDIA_SELECTORS: tuple[str, ...] = ("figure", "figcaption", "table.picture", "[class*='caption']", "[class*='Caption']")
 
-# Page furniture common to Vietnamese news CMSes; pruned from every body container.
-COMMON_PRUNE: tuple[str, ...] = MEDIA_SELECTORS + (
+# Furniture common to Vietnamese news CMSes: removed before any field is read.
+COMMON_FURNITURE: tuple[str, ...] = (
     "script", "style", "noscript", "iframe", "form", "button", "nav", "aside",
     ".ads", ".advertisement", ".banner", ".social", ".share", ".sharing",
     ".comment", ".comments", "[class*='related']", ".relate", "[class*='lien-quan']",
@@ -84,10 +89,12 @@ LAODONG = CmsProfile(
     ),
     section=(".breadcrumb a::text", ".breadcrumbs a::text"),
     tags=(".keywords a::text", ".tags a::text", ".tag a::text"),
-    prune=COMMON_PRUNE + (
-        "h1", ".chappeau", ".tin-lien-quan", ".art-authors", ".authors", ".author",
-        ".time", ".breadcrumb", ".breadcrumbs", ".keywords", ".tags", ".box-tin-moi",
-        ".tin-moi-nhat", ".goi-y", ".suggestion", ".latest-news",
+    furniture=COMMON_FURNITURE + (
+        ".tin-lien-quan", ".box-tin-moi", ".tin-moi-nhat", ".goi-y", ".suggestion", ".latest-news",
+    ),
+    prune=MEDIA_SELECTORS + (
+        "h1", ".chappeau", ".art-authors", ".authors", ".author", ".time",
+        ".breadcrumb", ".breadcrumbs", ".keywords", ".tags",
     ),
     # "Trần Trọng LDO": LDO is the paper's tag, not part of the name.
     author_noise=r"(?:\s*[|\-–]\s*)?\bLDO\b\.?|^\s*(?:Bài|Nhóm PV|Theo)\s*:\s*",

@@ -27,7 +27,7 @@ from w3lib.encoding import html_to_unicode
 
 from crawler import blocks, boilerplate, metadata
 from crawler.challenge import d1n_cookie
-from crawler.cms import GENERIC, MEDIA_SELECTORS, CmsProfile
+from crawler.cms import GENERIC, CmsProfile
 from crawler.css import first_text, texts
 from crawler.discover import canonical_url, profile_for_url, site_for_url
 from crawler.records import Article, Image, Rejected
@@ -83,8 +83,11 @@ class _Page:
         except (etree.ParserError, ValueError) as error:
             raise Rejected("not-html", str(error)) from None
         self.selector = Selector(root=self.tree, type="html")
-        self.article = self._first_element(profile.article_container)
-        # Field selectors look inside the article only; without one, the fallbacks decide.
+        found = self._first_element(profile.article_container)
+        self.wrapper = found
+        # Field selectors look inside the article, less its related boxes and ads, so that
+        # no other story lends it a date or an author; without one, the fallbacks decide.
+        self.article = _prune(found, profile.furniture) if found is not None else None
         self.scope = Selector(root=self.article, type="html") if self.article is not None else None
         if self.scope is None and profile is not GENERIC:
             logger.warning("extract: no article container of the %s profile on %s", profile.name, url)
@@ -108,7 +111,7 @@ class _Page:
         date_params = {"original_date": True, "extensive_search": False}
         if self.limit:
             date_params["max_date"] = self.limit.strftime("%Y-%m-%d")
-        prune = [_TRANSLATOR.css_to_xpath(css) for css in self.profile.prune] or None
+        prune = [_TRANSLATOR.css_to_xpath(css) for css in self.profile.body_prune] or None
         return trafilatura.bare_extraction(
             self.text, url=self.url, include_comments=False, include_tables=True,
             with_metadata=True, date_extraction_params=date_params, prune_xpath=prune,
@@ -155,7 +158,7 @@ class _Page:
     def body(self, title: str, lead: str | None, author: str | None) -> str:
         container = self.container()
         if container is not None:
-            pruned = _prune(container, self.profile.prune)
+            pruned = _prune(container, self.profile.prune)  # furniture is already gone
             boilerplate.drop_related_boxes(pruned)
             paras = blocks.paragraphs(pruned)
         else:
@@ -226,14 +229,11 @@ class _Page:
         return list(dict.fromkeys(clean_text(t) for t in found if clean_text(t)))
 
     def images(self) -> list[Image]:
-        scope = self.article if self.article is not None else self.container()
         found: list[Image] = []
-        if scope is not None:
-            # Related boxes go, photos and their captions stay.
-            furniture = tuple(q for q in self.profile.prune if q not in MEDIA_SELECTORS)
+        if self.article is not None:
             # Images resolve like a browser does, against <base href> (Lao Động pointed it at its media host).
             base = urljoin(self.url, self.tree.xpath("string(//base/@href)"))
-            found = blocks.images(_prune(scope, furniture), base)
+            found = blocks.images(self.article, base)
         if not found:
             og_image = metadata.meta(self.selector, "og:image")
             if og_image:
@@ -247,9 +247,9 @@ class _Page:
     def wrapper_id(self) -> str | None:
         """The article id the page's own wrapper declares (Lao Động's articleid=)."""
         attr = self.profile.article_id_attr
-        if not attr or self.article is None:
+        if not attr or self.wrapper is None:
             return None
-        found = self.article.xpath(f"ancestor-or-self::*[@{attr}][1]/@{attr}")
+        found = self.wrapper.xpath(f"ancestor-or-self::*[@{attr}][1]/@{attr}")
         return str(found[0]) if found else None
 
 

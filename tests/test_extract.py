@@ -119,3 +119,27 @@ def test_bytes_are_decoded_by_the_http_charset():
     legacy = case.html.decode("utf-8").replace('<meta charset="utf-8">', "").encode("utf-16")
     article = extract(legacy, case.meta["url"], case.meta["fetched_at"], "text/html; charset=utf-16")
     assert article.title == case.expected["title"]
+
+
+def test_other_stories_never_lend_their_date_lead_or_author():
+    case = next(c for c in CASES if c.name == "laodong/seed-004-hoa-binh")
+    html = case.html.decode("utf-8")
+    html = html.replace('<span class="time"><time class="f-datetime" datetime="2022-07-19T16:13:00+07:00">19/07/2022 16:13</time></span>', "")
+    html = html.replace('<span class="authors"><a href="https://laodong.vn/tac-gia/tran-trong">Trần Trọng</a> LDO</span> |', "")
+    teaser = ('<article><a class="link-title" href="https://laodong.vn/cong-doan/x-1069901.ldo">Tin khác</a>'
+              '<div class="chappeau">Tóm tắt tin khác.</div><span class="time">20/07/2022 07:00</span>'
+              '<span class="authors">Hà Anh</span></article>')
+    html = html.replace('<main class="main-content">', f'<main class="main-content"><section class="box-hot">{teaser}</section>')
+    html = html.replace('<ul>\n      <li>', f'<ul>\n      <li>{teaser}</li><li>')  # inside the in-body related box
+    article = extract(html, case.meta["url"], case.meta["fetched_at"])
+    assert article.published_at == "2022-07-19T16:13:00+07:00"  # JSON-LD, not a teaser's time
+    assert article.author == "Trần Trọng"
+    assert article.lead == case.expected["lead"]
+    assert article.body == case.expected["body"]
+
+
+def test_an_unrecognised_in_body_related_box_is_dropped_without_cutting_the_body():
+    case = next(c for c in CASES if c.name == "laodong/seed-004-hoa-binh")
+    html = case.html.decode("utf-8").replace('<div class="tin-lien-quan"><p class="title">', '<div class="box-tlq"><p class="tieu-de">')
+    article = extract(html, case.meta["url"], case.meta["fetched_at"])
+    assert article.body == case.expected["body"]
