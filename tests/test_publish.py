@@ -73,5 +73,6 @@ def test_internal_tables_are_hidden_and_the_canned_query_runs(archive):
 def test_metadata_follows_a_database_with_another_name(tmp_path):
     renamed = _metadata_for(tmp_path / "snapshot.db")
     meta = json.loads(renamed.read_text(encoding="utf-8"))
+    renamed.unlink()
     assert "snapshot" in meta["databases"] and "archive" not in meta["databases"]
     assert _metadata_for(tmp_path / "archive.db") == METADATA
