@@ -26,6 +26,7 @@ DROP_LINES = re.compile(
 )
 _AUTHOR_DATE = re.compile(r"[|\-–,]?\s*(\d{1,2}:\d{2}\s*,?\s*)?\d{1,2}/\d{1,2}/\d{4}.*$")
 _AUTHOR_LABEL = re.compile(r"^(tác giả( bài viết)?|bài và ảnh|bài|theo)\s*:\s*", re.IGNORECASE)
+_LABEL = re.compile(r"^[^:]{1,25}:\s*")
 _LIST_TAGS = frozenset({"ul", "ol"})
 
 
@@ -76,3 +77,10 @@ def clean_author(raw: str | None, noise: str | None = None) -> str | None:
         author = re.sub(noise, "", author)
     author = _AUTHOR_LABEL.sub("", author.strip(" |-–,"))
     return clean_text(author.strip(" |-–,")) or None
+
+
+def clean_label(text: str | None) -> str | None:
+    """The value of a labelled line ("Nguồn tin: Báo Cao Bằng" → "Báo Cao Bằng")."""
+    if not text:
+        return None
+    return clean_text(_LABEL.sub("", clean_text(text))) or None

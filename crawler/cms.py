@@ -28,6 +28,7 @@ class CmsProfile:
     lead: tuple[str, ...] = ()
     body: tuple[str, ...] = ()
     author: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
     published: tuple[str, ...] = ()
     section: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()

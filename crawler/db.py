@@ -59,6 +59,11 @@ def m003_articles_fts(db: sqlite_utils.Database) -> None:
     db["articles"].enable_fts(FTS_COLUMNS, tokenize=FTS_TOKENIZER, create_triggers=True)
 
 
+@migrations()
+def m004_articles_source(db: sqlite_utils.Database) -> None:
+    db["articles"].add_column("source", str)
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) an archive and bring its schema up to date."""
     db = sqlite_utils.Database(path)

@@ -210,6 +210,9 @@ class _Page:
                 self.fallback("author", "metadata")
         return boilerplate.clean_author(raw, self.profile.author_noise)
 
+    def source(self) -> str | None:
+        return boilerplate.clean_label(self._profile_text(self.profile.source))
+
     def section(self) -> str | None:
         for query in self.profile.section:  # breadcrumbs usually sit outside the article
             crumbs = [c for c in texts(self.selector, query) if fold(c) not in {"trang chu", "home"}]
@@ -280,6 +283,7 @@ def extract(html: str | bytes, url: str, fetched_at: str | datetime | None = Non
         published_at=page.published(),
         updated_at=page.updated(),
         author=author,
+        source=page.source(),
         section=page.section(),
         tags=page.tags(),
         images=page.images(),

@@ -37,6 +37,7 @@ class Article:
     published_at: str | None
     updated_at: str | None
     author: str | None
+    source: str | None  # the outlet a story credits ("Nguồn tin:"), when it names one
     section: str | None
     tags: list[str]
     images: list[Image]

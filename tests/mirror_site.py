@@ -1,6 +1,6 @@
 """A loopback replica of the sites, served as MIRROR/HOST/PATH?QUERY (see `congdoan crawl --mirror`).
 
-Routes come from tests/site/routes.json. The server records every request it answers,
+Routes come from tests/site/<host>/routes.json (real URL -> file under tests/). The server records every request it answers,
 so tests can assert what the crawler asked for, in which order and with which cookie.
 """
 
@@ -27,12 +27,14 @@ class Hit:
 
 @dataclass
 class MirrorSite:
-    routes_file: Path = TESTS / "site" / "routes.json"
+    routes_files: tuple[Path, ...] = tuple(sorted((TESTS / "site").glob("*/routes.json")))
     overrides: dict[str, dict[str, str | int]] = field(default_factory=dict)  # real URL -> route
     hits: list[Hit] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        routes = json.loads(self.routes_file.read_text(encoding="utf-8"))
+        routes: dict[str, dict[str, str | int]] = {}
+        for routes_file in self.routes_files:
+            routes.update(json.loads(routes_file.read_text(encoding="utf-8")))
         self.routes = {k: v for k, v in {**routes, **self.overrides}.items() if not k.startswith("_")}
         site = self
 

@@ -14,7 +14,7 @@ from crawler.records import Article, Image, Rejection
 def article(url: str = "https://laodong.vn/cong-doan/a-1.ldo", title: str = "Công đoàn Hòa Bình họp",
             body: str = "Năm nay công đoàn cơ sở tổ chức hội nghị người lao động.") -> Article:
     return Article(url=url, site="laodong", title=title, lead="Hòa Bình - Ngày 19.7", body=body,
-                   published_at="2022-07-19T16:13:00+07:00", updated_at=None, author="Trần Trọng",
+                   published_at="2022-07-19T16:13:00+07:00", updated_at=None, author="Trần Trọng", source=None,
                    section="Công đoàn", tags=["Hòa Bình"], images=[Image("https://x/y.jpg", "Ảnh")], language="vi")
 
 
@@ -30,7 +30,7 @@ def test_migrations_are_recorded_and_idempotent(tmp_path):
     archive_db.open_db(path).close()
     again = archive_db.open_db(path)
     names = [row["name"] for row in again.query("select name from _sqlite_migrations")]
-    assert names == ["m001_articles", "m002_rejections", "m003_articles_fts"]
+    assert names == ["m001_articles", "m002_rejections", "m003_articles_fts", "m004_articles_source"]
     assert {"articles", "rejections", "articles_fts"} <= set(again.table_names())
 
 
