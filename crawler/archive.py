@@ -6,15 +6,19 @@ stored captures. It never raises for bad input: a page it cannot use becomes a r
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import sqlite_utils
 
 from crawler import db as archive_db
-from crawler.discover import canonical_url, site_for_url
+from crawler.cms import GENERIC, PROFILES_BY_NAME, CmsProfile
+from crawler.discover import canonical_url, profile_for_url
 from crawler.extract import extract
 from crawler.records import Page, Rejected, Rejection
+from crawler.topic import union_terms_in
 
 logger = logging.getLogger(__name__)
 
@@ -25,15 +29,27 @@ class Stored:
     reason: str | None = None
 
 
-def store_page(db: sqlite_utils.Database, page: Page) -> Stored:
+def profile_for_page(page: Page) -> CmsProfile:
+    """The profile of the page's host; a spider's own profile when its site moved host."""
+    profile = profile_for_url(page.url)
+    if profile is GENERIC and page.profile in PROFILES_BY_NAME:
+        host = urlsplit(page.url).hostname or ""
+        return dataclasses.replace(PROFILES_BY_NAME[page.profile], host=host, host_aliases=())
+    return profile
+
+
+def store_page(db: sqlite_utils.Database, page: Page, topic_terms: tuple[str, ...] | None = None) -> Stored:
+    """Extract, validate and store one page. With `topic_terms`, a story that mentions none
+    of them is rejected as off-topic (the general newspapers)."""
     try:
         if page.status >= 400:
             raise Rejected(f"http-{page.status}", f"the site answered HTTP {page.status}")
-        if page.site is not None and site_for_url(page.url) != page.site:
-            # Redirected off the site, e.g. to a translated subdomain: not this archive's page.
-            raise Rejected("off-site", f"{page.url} is not on the {page.site} site")
         content_type = next((v for k, v in page.headers.items() if k.lower() == "content-type"), None)
-        article = extract(page.body, page.url, page.fetched_at, content_type)
+        article = extract(page.body, page.url, page.fetched_at, content_type, profile_for_page(page))
+        if page.site:
+            article = dataclasses.replace(article, site=page.site)
+        if topic_terms is not None and not union_terms_in(article, topic_terms):
+            raise Rejected("off-topic", "title, lead and body mention no union term")
     except Rejected as rejected:
         archive_db.save_rejection(
             db, Rejection(canonical_url(page.url), page.site, rejected.reason, rejected.detail, page.fetched_at)

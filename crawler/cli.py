@@ -55,16 +55,21 @@ def main() -> None:
 @click.option("--since", metavar="YYYY-MM-DD", callback=_check_date, help="Stop paging once listings are older than this date.")
 @click.option("--max-articles", type=click.IntRange(min=1), help="Fetch at most N new articles per site.")
 @click.option("--mirror", metavar="URL", help="Fetch https://HOST/PATH from URL/HOST/PATH (replicas, tests).")
+@click.option("--start-url", "start_urls", multiple=True, metavar="URL",
+              help="Start from this listing or section URL instead of the site's defaults (repeatable; one site).")
 @click.option("--set", "-s", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
 def crawl(sites: tuple[str, ...], db: str, since: str | None, max_articles: int | None, mirror: str | None,
-          overrides: tuple[str, ...]) -> None:
-    """Crawl SITES (default: all) into the archive and print one summary line per site.
+          start_urls: tuple[str, ...], overrides: tuple[str, ...]) -> None:
+    """Crawl SITES (default: all five) into the archive and print one summary line per site.
 
-    Exits non-zero if a site could not be reached at all.
+    Exits non-zero if a site could not be reached at all. --start-url backfills one
+    section, or follows a site that moved its sections: pagination, article rules and
+    the topic filter still apply.
 
     Example:
 
         congdoan crawl laodong --since 2025-01-01 --max-articles 50
+        congdoan crawl baohatinh --start-url https://baohatinh.vn/xa-hoi/
     """
     from scrapy.crawler import CrawlerProcess
 
@@ -76,11 +81,13 @@ def crawl(sites: tuple[str, ...], db: str, since: str | None, max_articles: int 
     unknown = sorted(set(sites) - set(available))
     if unknown:
         raise click.BadParameter(f"unknown site(s) {', '.join(unknown)}; choose from {', '.join(available)}")
+    if start_urls and len(sites) != 1:
+        raise click.BadParameter("--start-url needs exactly one SITE", param_hint="--start-url")
     crawlers = []
     for name in sites or available:
         crawler = process.create_crawler(name)
         crawlers.append((name, crawler))
-        process.crawl(crawler, since=since, max_articles=max_articles)
+        process.crawl(crawler, since=since, max_articles=max_articles, start_url=list(start_urls) or None)
     quiet_network_tracebacks()  # after crawl(): each crawler reinstalls Scrapy's root handler
     process.start()
     results = [summarize(name, crawler.stats.get_stats()) for name, crawler in crawlers]
@@ -117,6 +124,42 @@ def extract_command(page, url: str, fetched_at: str | None) -> None:
 
 
 @main.command()
+@click.argument("listing", type=click.File("rb"))
+@click.option("--url", required=True, help="The URL the listing page was fetched from.")
+def links(listing, url: str) -> None:
+    """Print the article URLs and the next page a spider would follow from a saved LISTING page.
+
+    Prints {"article_urls": [...], "next_page": URL or null}: canonical, de-duplicated, in
+    page order, for a crawl that has archived nothing yet.
+
+    Example:
+
+        congdoan links section.html --url https://laodong.vn/cong-doan?page=2
+    """
+    from crawler.discover import follows, listing_links, next_page_url, site_for_url
+    from crawler.extract import decode
+
+    spider = _spider_classes().get(site_for_url(url) or "")
+    if spider is None:
+        raise click.ClickException(f"{url} is not on any of the sites: {', '.join(sorted(_spider_classes()))}")
+    html = decode(listing.read())
+    found = [link.url for link in listing_links(html, url, spider.profile)
+             if follows(link, spider.follow_pattern, spider.strict_sections)]
+    next_page = next_page_url(url, html, spider.profile) if found else None
+    click.echo(json.dumps({"article_urls": found, "next_page": next_page}, ensure_ascii=False, indent=2))
+
+
+def _spider_classes() -> dict[str, type]:
+    from scrapy.settings import Settings
+    from scrapy.spiderloader import SpiderLoader
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    loader = SpiderLoader.from_settings(settings)
+    return {name: loader.load(name) for name in loader.list()}
+
+
+@main.command()
 @click.argument("query")
 @click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--limit", default=20, show_default=True)
@@ -141,14 +184,7 @@ def sites() -> None:
 
         congdoan sites
     """
-    from scrapy.settings import Settings
-    from scrapy.spiderloader import SpiderLoader
-
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    loader = SpiderLoader.from_settings(settings)
-    for name in sorted(loader.list()):
-        spider = loader.load(name)
+    for name, spider in sorted(_spider_classes().items()):
         click.echo(name)
         for url in spider().entry_urls():
             click.echo(f"  {url}")

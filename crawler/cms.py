@@ -20,6 +20,8 @@ class CmsProfile:
     article_pattern: str = r"$^"  # regex on the URL path
     deny_pattern: str | None = None  # paths that match article_pattern but are not articles (tags, authors)
     page_param: str | None = None  # listing pagination as ?<page_param>=N
+    page_path: bool = False  # listing pagination as <listing>/page-N (NukeViet); else the page's next link
+    listing_pattern: str | None = None  # section listings to discover from entry pages (regex on the path)
     listing_item: tuple[str, ...] = ()  # CSS for one item in a listing
     listing_link: tuple[str, ...] = ("a::attr(href)",)
     listing_date: tuple[str, ...] = ()
@@ -40,6 +42,8 @@ class CmsProfile:
         return self.furniture + self.prune
     author_noise: str | None = None  # regex removed from author strings
     lead_prefix: str | None = None  # regex removed from the start of the lead
+    body_by_density: bool = False  # class names unknown: the body is the element with the most <p>
+    byline_last_line: bool = False  # the author's name stands alone as the last body line
     article_id_attr: str | None = None  # attribute on the body wrapper that must equal the URL id
     language: str | None = "vi"
 
@@ -102,7 +106,124 @@ LAODONG = CmsProfile(
     article_id_attr="articleid",
 )
 
+BAOHATINH = CmsProfile(
+    # The commercial "cms-*" newspaper CMS of SGGP, Tiền Phong and VietnamPlus.
+    name="baohatinh",
+    host="baohatinh.vn",
+    host_aliases=("www.baohatinh.vn",),
+    article_pattern=r"-post(\d+)\.html$",
+    deny_pattern=r"^/(tin-moi\.html|cong-cu/|tv/|epaper/|multimedia/|short-video/|podcast/|video/|emagazine/)",
+    listing_item=(".story", "article", ".item", "li"),
+    listing_link=("a.cms-link::attr(href)", "h2 a::attr(href)", "h3 a::attr(href)", "a::attr(href)"),
+    listing_date=(".story__time", "time::attr(datetime)", ".time", "time", ".date"),
+    article_container=("article.article", ".article", ".detail-article", ".article-detail"),
+    title=("h1.article__title", "h1.cms-title", ".article__title", "h1"),
+    lead=(".article__sapo", ".cms-desc", ".sapo"),
+    body=(".article__body", ".cms-body", ".zce-content-body", ".article-body", ".content-body"),
+    author=(".article__author", ".author", ".article__meta .name"),
+    published=(
+        ".article__meta time::attr(datetime)", ".article__meta time", ".article__time", ".article__meta .time",
+        ".time", "time::attr(datetime)", "time",
+    ),
+    section=(".breadcrumb a::text", ".breadcrumbs a::text"),
+    tags=(".article__tag a::text", ".article__tags a::text", ".tags a::text", ".tag a::text"),
+    furniture=COMMON_FURNITURE + (".article__related", ".box-related", ".related-news", ".readmore", ".doc-them"),
+    prune=MEDIA_SELECTORS + (
+        "h1", ".article__title", ".article__sapo", ".cms-desc", ".article__author", ".article__meta",
+        ".article__tag", ".article__tags", ".breadcrumb", ".breadcrumbs",
+    ),
+    lead_prefix=r"^\(\s*Baohatinh\.vn\s*\)\s*[-–—]?\s*",
+)
+
+CAOBANG = CmsProfile(
+    # NukeViet 4, news module (default theme detail.tpl; an older 4.x wording).
+    name="caobang",
+    host="ldld.caobang.gov.vn",
+    host_aliases=("www.ldld.caobang.gov.vn",),
+    article_pattern=r"^(?:/vi)?/[^/]+/[^/]+/[^/]+-(\d+)\.html$",
+    deny_pattern=r"^(?:/vi)?/[^/]+/(tag|topic|print|sendmail|savefile|rss|search|groups)/",
+    page_path=True,
+    listing_pattern=r"^(?:/vi)?/(news|tin-tuc)/[a-z0-9-]+/?$",
+    listing_item=(".news_column .panel-body", ".news-item", "article", "li", ".item"),
+    listing_date=("time::attr(datetime)", "time", ".text-muted", ".date", "em"),
+    article_container=("[itemtype*='NewsArticle']", ".news_column", "#news-detail"),
+    title=("h1.title", "[itemprop='headline']", "h1"),
+    lead=(".hometext", "[itemprop='description']"),
+    body=("#news-bodyhtml", ".bodytext"),
+    author=("p:contains('Tác giả')", "[itemprop='author'] [itemprop='name']"),
+    source=("p:contains('Nguồn tin')",),
+    # The visible "Thứ ba - 29/06/2021 09:14" wins: article:published_time comes out of
+    # PHP's 'Y-m-dTH:i:s' malformed ("2021-06-29+0709:14:00").
+    published=("span.h5", ".news_column .h5:not(p)", "[itemprop='datePublished']::attr(content)", "[itemprop='datePublished']"),
+    section=(".breadcrumbs a::text", ".breadcrumb a::text"),
+    tags=("a[href*='/tag/']::text", ".keywords a::text"),
+    furniture=COMMON_FURNITURE + ("#stringrating", ".rating", ".detail-related", "ul.related", ".hidden", ".hide"),
+    prune=MEDIA_SELECTORS + ("h1", ".hometext", "span.h5", "p.h5", ".text-right"),
+    language="vi",
+)
+
+DAKLAK = CmsProfile(
+    # Báo Đắk Lắk's CMS (baothainguyen.vn shares its URLs). Article class names are not
+    # known, so the article is found from its h1 and its densest block of paragraphs.
+    name="daklak",
+    host="baodaklak.vn",
+    host_aliases=("www.baodaklak.vn",),
+    article_pattern=r"/\d{6}/[^/]+-([0-9a-z]+)/?$",
+    deny_pattern=r"^/(multimedia|video|doc-bao-in|tim-kiem|en)/",
+    page_param="paged",
+    listing_item=(".item", "article", ".story", "li"),
+    listing_link=(
+        "a.title5::attr(href)", "a.title1::attr(href)", "a.title2::attr(href)", "h2 a::attr(href)",
+        "h3 a::attr(href)", "a::attr(href)",
+    ),
+    listing_date=("time::attr(datetime)", ".date", "time", ".time"),
+    article_container=(".detail-article", ".article-detail", "article"),
+    title=("h1", "h2.title"),
+    lead=(".sapo", ".detail-sapo", ".post-sapo", ".des", ".description", ".summary", ".lead"),
+    body=(".detail-content", ".post-content", ".article-content", ".entry-content", ".content-detail", ".body-content"),
+    published=(
+        "time::attr(datetime)", "time", ".detail-time", ".post-date", ".date", ".time", ".meta",
+    ),
+    author=(".author", ".detail-author", ".post-author"),
+    section=(".breadcrumb a::text", ".breadcrumbs a::text"),
+    tags=(".tags a::text", ".tag a::text", ".keywords a::text"),
+    furniture=COMMON_FURNITURE + ("[class*='comment']", ".other-news", ".box-news", ".teaser"),
+    prune=MEDIA_SELECTORS + (
+        "h1", ".sapo", ".detail-sapo", ".post-sapo", "time", ".detail-time", ".post-date", ".date", ".time",
+        ".meta", ".author", ".tags", ".breadcrumb", ".breadcrumbs",
+    ),
+    body_by_density=True,
+    byline_last_line=True,
+)
+
+HOABINH = CmsProfile(
+    # Báo Hòa Bình's own .htm CMS; markup not documented, so the same tolerant approach as daklak.
+    name="hoabinh",
+    host="baohoabinh.com.vn",
+    host_aliases=("www.baohoabinh.com.vn",),
+    article_pattern=r"^/\d+/(\d+)/[^/]+\.htm$",
+    listing_item=(".item", "article", ".news", "li", "tr"),
+    listing_date=("time::attr(datetime)", ".date", ".time", "time"),
+    article_container=(".detail", ".article-detail", ".news-detail", "#detail", "article"),
+    title=("h1", ".title-detail", ".detail-title"),
+    lead=(".sapo", ".lead", ".summary", ".description", ".detail-sapo"),
+    body=(".content-detail", ".detail-content", ".news-content", "#content-detail", ".body"),
+    published=("time::attr(datetime)", "time", ".date", ".time", ".ngay", ".publish-date", ".detail-time"),
+    author=(".author", ".tacgia", ".tac-gia", ".detail-author"),
+    section=(".breadcrumb a::text", ".breadcrumbs a::text"),
+    tags=(".tags a::text", ".tag a::text", ".keywords a::text"),
+    furniture=COMMON_FURNITURE + (".other-news", ".tin-khac", ".cac-tin-khac", ".news-other"),
+    prune=MEDIA_SELECTORS + (
+        "h1", ".title-detail", ".sapo", ".lead", ".summary", "time", ".date", ".time", ".author", ".tacgia",
+        ".tags", ".breadcrumb",
+    ),
+    lead_prefix=r"^\(\s*HBĐT\s*\)\s*[-–—]?\s*",
+    body_by_density=True,
+    byline_last_line=True,
+)
+
 # Any page no profile claims: selectors empty, so JSON-LD, OpenGraph and trafilatura decide.
 GENERIC = CmsProfile(name="generic", host="", language=None)
 
-PROFILES: tuple[CmsProfile, ...] = (LAODONG,)
+PROFILES: tuple[CmsProfile, ...] = (LAODONG, BAOHATINH, CAOBANG, DAKLAK, HOABINH)
+PROFILES_BY_NAME: dict[str, CmsProfile] = {profile.name: profile for profile in PROFILES}

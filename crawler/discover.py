@@ -5,6 +5,7 @@ article, and which links a listing page offers. Pure: plain strings in, plain va
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -13,7 +14,7 @@ from parsel import Selector
 
 from crawler.cms import GENERIC, PROFILES, CmsProfile
 from crawler.css import first_text
-from crawler.text import parse_datetime, to_iso
+from crawler.text import clean_text, parse_datetime, to_iso
 
 # The five sites, by canonical host. Sites without a profile yet take the generic path.
 SITE_HOSTS: dict[str, str] = {
@@ -93,8 +94,8 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 
 
-def is_article_url(url: str) -> bool:
-    """True for an article page of a site we have a profile for.
+def is_article_url(url: str, profile: CmsProfile | None = None) -> bool:
+    """True for an article page of a site we have a profile for (or of `profile`'s site).
 
     >>> is_article_url("https://laodong.vn/cong-doan/cong-doan-hoa-binh-1071093.ldo")
     True
@@ -102,7 +103,11 @@ def is_article_url(url: str) -> bool:
     (False, False)
     """
     parts = urlsplit(url)
-    profile = profile_for_host((parts.hostname or "").lower())
+    host = (parts.hostname or "").lower()
+    if profile is None:
+        profile = profile_for_host(host)
+    elif host not in (profile.host, *profile.host_aliases):
+        return False
     if profile is GENERIC or (profile.deny_pattern and re.search(profile.deny_pattern, parts.path)):
         return False
     return re.search(profile.article_pattern, parts.path) is not None
@@ -115,13 +120,24 @@ def _in_furniture(anchor: Any) -> bool:
     return False
 
 
-def listing_links(html: str, page_url: str) -> list[ListingLink]:
+def _anchors(selector: Selector, page_url: str) -> Iterator[tuple[str, Any]]:
+    """(absolute canonical URL, anchor element) for every followable link, in page order.
+
+    Links resolve against the page URL, not a `<base href>`: Lao Động's homepage once
+    pointed `<base>` at its media host.
+    """
+    for anchor in selector.root.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if href and not href.startswith(("javascript:", "mailto:", "tel:", "#")):
+            yield canonical_url(urljoin(page_url, href)), anchor
+
+
+def listing_links(html: str, page_url: str, profile: CmsProfile | None = None) -> list[ListingLink]:
     """Article links on a listing page, in page order, canonical and deduplicated.
 
-    Dates come from the listing item around a link. Links resolve against the page URL,
-    not a `<base href>`: Lao Động's homepage once pointed `<base>` at its media host.
+    Dates come from the listing item around a link.
     """
-    profile = profile_for_url(page_url)
+    profile = profile or profile_for_url(page_url)
     selector = Selector(text=html)
     dates: dict[str, str] = {}
     for item in (item for query in profile.listing_item for item in selector.css(query)):
@@ -130,12 +146,8 @@ def listing_links(html: str, page_url: str) -> list[ListingLink]:
         if href and parsed:
             dates.setdefault(canonical_url(urljoin(page_url, href)), to_iso(*parsed))
     found: dict[str, ListingLink] = {}
-    for anchor in selector.root.iter("a"):
-        href = (anchor.get("href") or "").strip()
-        if not href or href.startswith(("javascript:", "mailto:", "#")):
-            continue
-        url = canonical_url(urljoin(page_url, href))
-        if not is_article_url(url):
+    for url, anchor in _anchors(selector, page_url):
+        if not is_article_url(url, profile):
             continue
         furniture = _in_furniture(anchor)
         if url not in found or (found[url].in_furniture and not furniture):
@@ -143,20 +155,87 @@ def listing_links(html: str, page_url: str) -> list[ListingLink]:
     return list(found.values())
 
 
-def next_page_url(url: str) -> str | None:
-    """The next listing page by the profile's page parameter.
+def follows(link: ListingLink, follow_pattern: str, strict: bool = False) -> bool:
+    """The spiders' rule for a link on a listing page.
+
+    Links in the listing itself are followed, furniture links only when their path
+    matches `follow_pattern`. A strict spider (a union section of a mixed site) follows
+    only `follow_pattern`, and section-less paths that the listing itself offers.
+
+    >>> follows(ListingLink("https://laodong.vn/xa-hoi/a-1.ldo", None), r"^/cong-doan/", strict=True)
+    False
+    >>> follows(ListingLink("https://baohatinh.vn/a-post1.html", None), r"$^")
+    True
+    >>> follows(ListingLink("https://baohatinh.vn/a-post1.html", None, in_furniture=True), r"$^")
+    False
+    """
+    path = urlsplit(link.url).path
+    if re.search(follow_pattern, path):
+        return True
+    if strict:
+        return path.count("/") == 1 and not link.in_furniture
+    return not link.in_furniture
+
+
+def category_links(html: str, page_url: str, profile: CmsProfile | None = None) -> list[str]:
+    """Section listings linked from an entry page, for CMSes whose sections must be found
+    (NukeViet portals name their categories freely)."""
+    profile = profile or profile_for_url(page_url)
+    if not profile.listing_pattern:
+        return []
+    found = []
+    for url, _ in _anchors(Selector(text=html), page_url):
+        parts = urlsplit(url)
+        if (parts.hostname == profile.host and re.search(profile.listing_pattern, parts.path)
+                and not is_article_url(url, profile) and url not in found):
+            found.append(url)
+    return found
+
+
+# The page's own "next" link, for CMSes whose pagination scheme is not known in advance.
+NEXT_LINK_QUERIES = (
+    "link[rel=next]::attr(href)", "a[rel=next]::attr(href)", ".pagination a.next::attr(href)",
+    "a.next::attr(href)", "a.next-page::attr(href)", ".pagination li.active + li a::attr(href)",
+)
+NEXT_LINK_TEXTS = frozenset({"»", "›", ">", ">>", "trang sau", "sau", "tiếp", "trang tiếp", "next", "xem thêm"})
+
+
+def _own_next_link(html: str, url: str) -> str | None:
+    selector = Selector(text=html)
+    href = first_text(selector, NEXT_LINK_QUERIES)
+    if href is None:
+        for anchor in selector.css(".pagination a, .paging a, .page-nav a, nav a, .pages a"):
+            if clean_text(" ".join(anchor.xpath("string()").get("").split())).lower() in NEXT_LINK_TEXTS:
+                href = anchor.attrib.get("href")
+                break
+    next_url = canonical_url(urljoin(url, href)) if href else None
+    return next_url if next_url and next_url != canonical_url(url) else None
+
+
+def _current_page(value: str | None) -> int:
+    try:
+        return max(1, int(value or "1"))
+    except ValueError:
+        return 1
+
+
+def next_page_url(url: str, html: str | None = None, profile: CmsProfile | None = None) -> str | None:
+    """The next listing page: ?param=N, a /page-N path suffix, or the page's own next link.
 
     >>> next_page_url("https://laodong.vn/cong-doan"), next_page_url("https://laodong.vn/cong-doan?page=2")
     ('https://laodong.vn/cong-doan?page=2', 'https://laodong.vn/cong-doan?page=3')
+    >>> next_page_url("https://ldld.caobang.gov.vn/news/hoat-dong/"), next_page_url("https://ldld.caobang.gov.vn/news/hoat-dong/page-2")
+    ('https://ldld.caobang.gov.vn/news/hoat-dong/page-2', 'https://ldld.caobang.gov.vn/news/hoat-dong/page-3')
     """
-    profile = profile_for_url(url)
-    if not profile.page_param:
-        return None
+    profile = profile or profile_for_url(url)
     parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    try:
-        current = int(query.get(profile.page_param, "1"))
-    except ValueError:
-        current = 1
-    query[profile.page_param] = str(current + 1)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    if profile.page_param:
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        query[profile.page_param] = str(_current_page(query.get(profile.page_param)) + 1)
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    if profile.page_path:
+        match = re.search(r"/page-(\d+)/?$", parts.path)
+        base = parts.path[: match.start()] if match else parts.path.rstrip("/")
+        page = _current_page(match.group(1) if match else None) + 1
+        return urlunsplit((parts.scheme, parts.netloc, f"{base}/page-{page}", parts.query, ""))
+    return _own_next_link(html, url) if html else None

@@ -257,11 +257,12 @@ class _Page:
 
 
 def extract(html: str | bytes, url: str, fetched_at: str | datetime | None = None,
-            content_type: str | None = None) -> Article:
+            content_type: str | None = None, profile: CmsProfile | None = None) -> Article:
     """Extract the article at `url` from its HTML; raise Rejected if it is not one.
 
     `fetched_at` only caps the dates that may be accepted (trafilatura's max_date);
-    `content_type` is the HTTP header, whose charset decodes bytes.
+    `content_type` is the HTTP header, whose charset decodes bytes; `profile` overrides
+    the one chosen by the URL's host (a site that moved host).
     """
     raw = html if isinstance(html, bytes) else html.encode("utf-8", "surrogatepass")
     if d1n_cookie(raw):
@@ -269,7 +270,7 @@ def extract(html: str | bytes, url: str, fetched_at: str | datetime | None = Non
     text = decode(html, content_type)
     if not text.strip():
         raise Rejected("empty", "the response body is empty")
-    profile = profile_for_url(url)
+    profile = profile or profile_for_url(url)
     page = _Page(text, url, profile, _as_datetime(fetched_at))
     title = page.title()
     lead = page.lead()

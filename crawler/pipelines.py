@@ -9,27 +9,34 @@ from scrapy.statscollectors import StatsCollector
 from crawler.archive import store_page
 from crawler.db import open_db, save_rejection
 from crawler.records import Page, Rejection
+from crawler.topic import parse_terms
 
 
 class ArchivePipeline:
     """Stores articles and rejections.
 
-    Settings: ARCHIVE_DB (path of the SQLite archive).
+    Settings: ARCHIVE_DB (path of the SQLite archive); ARCHIVE_TOPIC_TERMS (union terms for
+    spiders with `topic_filter`, a list or a comma-separated string).
     Stats: archive/articles/{new,updated,unchanged}, archive/rejected/<reason>.
     """
 
-    def __init__(self, db_path: str, stats: StatsCollector) -> None:
+    def __init__(self, db_path: str, stats: StatsCollector, terms: tuple[str, ...], crawler: Crawler) -> None:
         self.db_path = db_path
         self.stats = stats
+        self.terms = terms
+        self.crawler = crawler
+        self.topic_terms: tuple[str, ...] | None = None
         self.db: sqlite_utils.Database | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         assert crawler.stats is not None
-        return cls(crawler.settings.get("ARCHIVE_DB"), crawler.stats)
+        terms = parse_terms(crawler.settings.get("ARCHIVE_TOPIC_TERMS"))
+        return cls(crawler.settings.get("ARCHIVE_DB"), crawler.stats, terms, crawler)
 
     def open_spider(self) -> None:
         self.db = open_db(self.db_path)
+        self.topic_terms = self.terms if getattr(self.crawler.spider, "topic_filter", False) else None
 
     def close_spider(self) -> None:
         if self.db is not None:
@@ -44,7 +51,7 @@ class ArchivePipeline:
             return item
         if not isinstance(item, Page):
             return item
-        stored = store_page(self.db, item)
+        stored = store_page(self.db, item, self.topic_terms)
         if stored.outcome == "rejected":
             self.stats.inc_value(f"archive/rejected/{stored.reason}")
         else:

@@ -19,6 +19,7 @@ class Page:
     body: bytes
     fetched_at: str  # ISO 8601, when the response arrived; never a publication date
     headers: dict[str, str] = field(default_factory=dict)
+    profile: str | None = None  # the CMS profile to read it with, when its host is not a known one
 
 
 @dataclass(frozen=True)

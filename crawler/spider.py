@@ -5,10 +5,11 @@ A site spider is a few class attributes on the base for its CMS family (see spid
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timezone
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -21,9 +22,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import discover
-from crawler.cms import LAODONG, CmsProfile
+from crawler.cms import BAOHATINH, CAOBANG, DAKLAK, HOABINH, LAODONG, CmsProfile
 from crawler.db import known_urls_in
 from crawler.failures import category_of
+from crawler.feeds import parse_feed
 from crawler.records import Page, Rejection
 
 logger = logging.getLogger(__name__)
@@ -38,7 +40,9 @@ class RequestKind(Enum):
     so the queue drains articles before it explores further."""
 
     ENTRY = 30
+    FEED = 25
     NEXT_PAGE = 20
+    CATEGORY = 15
     ARTICLE = 10
 
     @property
@@ -69,70 +73,92 @@ def describe_failure(failure: Failure) -> tuple[str, str]:
 
 
 class NewsSpider(scrapy.Spider):
-    """Listing pages (with ?page=N pagination) lead to article pages, which become Page items.
+    """Entry listings, feeds and sitemaps lead to article pages, which become Page items.
 
-    Arguments: since=YYYY-MM-DD (stop paging at older items), max_articles=N.
-    Settings: ARCHIVE_DB, whose archived URLs are skipped (incremental crawling).
+    Arguments: since=YYYY-MM-DD (stop paging at older items), max_articles=N,
+    start_url=URL[,URL...] (start from these listings instead of the defaults),
+    host=HOST (the site moved; the CMS profile applies to the new host).
+    Settings: ARCHIVE_DB, whose archived URLs are skipped (incremental crawling);
+    ARCHIVE_HOSTS, a {spider: host} dict, the setting form of `host`.
     Stats: archive/requests/<kind>, archive/links/{found,known,off-section,too-old,ignored},
-    archive/errors/<category>, archive/last_error.
+    archive/feeds/{missing,empty}, archive/errors/<category>, archive/last_error.
     """
 
     profile: ClassVar[CmsProfile]
     start_paths: ClassVar[tuple[str, ...]] = ()
-    # Which article paths this spider archives (a regex on the URL path); others, often
-    # sidebar links to other sections, are skipped.
-    follow_pattern: ClassVar[str] = r"."
+    # RSS/Atom feeds and sitemaps tried at start; a missing one is logged, not an error.
+    feed_paths: ClassVar[tuple[str, ...]] = ()
+    # Article paths worth following even from page furniture (sidebars, related boxes).
+    follow_pattern: ClassVar[str] = r"$^"
+    # True: only articles matching follow_pattern (a union section of a mixed site).
+    strict_sections: ClassVar[bool] = False
+    # General newspapers: keep only stories that mention union terms.
+    topic_filter: ClassVar[bool] = False
+    # Other hosts a redirect may lead to (the site moved); any other redirect target is dropped.
+    redirect_hosts: ClassVar[tuple[str, ...]] = ()
+    # Child sitemaps older than this are not read, unless --since reaches further back.
+    sitemap_max_age_days: ClassVar[int] = 62
 
-    def __init__(self, *args: Any, since: str | None = None, max_articles: int | str | None = None, **kwargs: Any):
+    def __init__(self, *args: Any, since: str | None = None, max_articles: int | str | None = None,
+                 start_url: str | Iterable[str] | None = None, host: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
             raise ValueError(f"since must be YYYY-MM-DD, got {since!r}")
         self.since = since
         self.max_articles = int(max_articles) if max_articles not in (None, "") else None
+        if isinstance(start_url, str):
+            start_url = [url for url in start_url.split(",") if url.strip()]
+        self.start_url_override = [url.strip() for url in start_url or ()]
+        if host:
+            self.profile = dataclasses.replace(type(self).profile, host=host.lower(), host_aliases=())
         self.known: set[str] = set()
         self.scheduled: set[str] = set()
+        self.listings: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        kwargs.setdefault("host", crawler.settings.getdict("ARCHIVE_HOSTS").get(cls.name))
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.known = known_urls_in(crawler.settings.get("ARCHIVE_DB"), spider.name)
         return spider
 
     @property
     def allowed_domains(self) -> list[str]:  # type: ignore[override]
-        return [self.profile.host]
+        return [self.profile.host, *self.redirect_hosts]
+
+    def own_host(self, url: str) -> bool:
+        return (urlsplit(url).hostname or "") in (self.profile.host, *self.profile.host_aliases)
 
     def entry_urls(self) -> list[str]:
+        if self.start_url_override:
+            return self.start_url_override
         return [f"https://{self.profile.host}{path}" for path in self.start_paths]
+
+    def feed_urls(self) -> list[str]:
+        return [] if self.start_url_override else [f"https://{self.profile.host}{path}" for path in self.feed_paths]
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.entry_urls():
+            self.listings.add(discover.canonical_url(url))
             yield self.request(url, RequestKind.ENTRY)
+        for url in self.feed_urls():
+            yield self.request(url, RequestKind.FEED)
 
     def request(self, url: str, kind: RequestKind) -> scrapy.Request:
         self.crawler.stats.inc_value(f"archive/requests/{kind.label}")
-        article = kind is RequestKind.ARTICLE
+        callback = {RequestKind.ARTICLE: self.parse_article, RequestKind.FEED: self.parse_feed}.get(kind, self.parse_listing)
         # Articles are deduplicated by `scheduled`; not filtering them lets an old link that
         # redirects to an article fetched elsewhere in this run still be recorded.
-        return scrapy.Request(
-            url, callback=self.parse_article if article else self.parse_listing, errback=self.on_error,
-            priority=kind.value, meta={"archive_kind": kind.name}, dont_filter=article,
-        )
+        return scrapy.Request(url, callback=callback, errback=self.on_error, priority=kind.value,
+                              meta={"archive_kind": kind.name}, dont_filter=kind is RequestKind.ARTICLE)
 
     def follows(self, link: discover.ListingLink) -> bool:
-        """Articles under the spider's sections, and section-less ones listed outside furniture."""
-        path = urlsplit(link.url).path
-        return bool(re.search(self.follow_pattern, path)) or (path.count("/") == 1 and not link.in_furniture)
+        return discover.follows(link, self.follow_pattern, self.strict_sections)
 
-    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
-        if not isinstance(response, TextResponse):
-            return
+    def new_articles(self, links: list[discover.ListingLink]) -> list[str]:
+        """The links to fetch: followed, not archived, recent enough, not yet scheduled."""
         stats = self.crawler.stats
-        links = discover.listing_links(response.text, response.url)
         stats.inc_value("archive/links/found", len(links))
-        if self.since and links and not any(link.published_at for link in links):
-            stats.inc_value("archive/listings/undated")
-            logger.warning("%s prints no dates: --since cannot end its paging, only the no-new-link rule can", response.url)
         wanted = []
         for link in links:
             if not self.follows(link):
@@ -141,17 +167,51 @@ class NewsSpider(scrapy.Spider):
                 stats.inc_value("archive/links/known")
             elif self.since and link.published_at and link.published_at[:10] < self.since:
                 stats.inc_value("archive/links/too-old")
-            elif link.url not in self.scheduled:
+            elif link.url not in self.scheduled and link.url not in wanted:
                 wanted.append(link.url)
-        for url in wanted:
+        return wanted
+
+    def schedule(self, urls: list[str]) -> Iterator[scrapy.Request]:
+        for url in urls:
             if self.max_articles is not None and len(self.scheduled) >= self.max_articles:
-                return  # the cap also ends paging
+                return
             self.scheduled.add(url)
             yield self.request(url, RequestKind.ARTICLE)
+
+    def capped(self) -> bool:
+        return self.max_articles is not None and len(self.scheduled) >= self.max_articles
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            return
+        links = discover.listing_links(response.text, response.url, self.profile)
+        if self.since and links and not any(link.published_at for link in links):
+            self.crawler.stats.inc_value("archive/listings/undated")
+            logger.warning("%s prints no dates: --since cannot end its paging, only the no-new-link rule can", response.url)
+        wanted = self.new_articles(links)
+        yield from self.schedule(wanted)
+        if response.meta.get("archive_kind") == RequestKind.ENTRY.name:
+            for url in discover.category_links(response.text, response.url, self.profile):
+                if url not in self.listings:  # one level of section discovery, from entry pages only
+                    self.listings.add(url)
+                    yield self.request(url, RequestKind.CATEGORY)
         # A page with nothing new (or nothing recent enough) ends paging: the rest is archived.
-        next_url = discover.next_page_url(response.url) if wanted else None
-        if next_url:
+        next_url = discover.next_page_url(response.url, response.text, self.profile) if wanted and not self.capped() else None
+        if next_url and next_url not in self.listings:
+            self.listings.add(next_url)
             yield self.request(next_url, RequestKind.NEXT_PAGE)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        entries = parse_feed(response.body, response.url)
+        if not entries.links and not entries.sitemaps:
+            self.crawler.stats.inc_value("archive/feeds/empty")
+            logger.info("no feed or sitemap entries at %s", response.url)
+        links = [link for link in entries.links if discover.is_article_url(link.url, self.profile)]
+        yield from self.schedule(self.new_articles(links))
+        oldest = self.since or (datetime.now(timezone.utc) - timedelta(days=self.sitemap_max_age_days)).date().isoformat()
+        for url, lastmod in entries.sitemaps:
+            if lastmod is None or lastmod[:10] >= oldest:
+                yield self.request(url, RequestKind.FEED)
 
     def parse_article(self, response: Response) -> Iterator[Page | Rejection]:
         # A redirected link is remembered under the URL the listing gave, so the next run
@@ -160,6 +220,12 @@ class NewsSpider(scrapy.Spider):
             if discover.canonical_url(source) != discover.canonical_url(response.url):
                 yield Rejection(discover.canonical_url(source), self.name, "redirected",
                                 f"redirects to {response.url}", _now())
+        host = urlsplit(response.url).hostname or ""
+        if not self.own_host(response.url) and host not in self.redirect_hosts:
+            # Redirected off the site, e.g. to a translated subdomain: not this archive's page.
+            yield Rejection(discover.canonical_url(response.url), self.name, "off-site",
+                            f"{response.url} is not on {self.profile.host}", _now())
+            return
         yield self.page(response)
 
     def page(self, response: Response) -> Page:
@@ -171,11 +237,14 @@ class NewsSpider(scrapy.Spider):
             body=response.body,
             fetched_at=_now(),
             headers=headers,
+            # Pages on a redirect host run another CMS: the generic path reads them.
+            profile=self.profile.name if self.own_host(response.url) else None,
         )
 
     def on_error(self, failure: Failure) -> Iterator[Page | Rejection]:
         stats = self.crawler.stats
-        is_article = failure.request.meta.get("archive_kind") == RequestKind.ARTICLE.name
+        kind = failure.request.meta.get("archive_kind")
+        is_article = kind == RequestKind.ARTICLE.name
         if failure.check(IgnoreRequest) and not failure.check(HttpError):  # robots.txt said no: not an error
             stats.inc_value("archive/links/ignored")
             if is_article:  # remembered, so the next run does not count it as new again
@@ -183,6 +252,10 @@ class NewsSpider(scrapy.Spider):
                                 "robots.txt disallows this URL", _now())
             return
         category, message = describe_failure(failure)
+        if kind == RequestKind.FEED.name and failure.check(HttpError):
+            stats.inc_value("archive/feeds/missing")  # feeds are optional: logged, never fatal
+            logger.info("no feed at %s (%s)", failure.request.url, message)
+            return
         stats.inc_value(f"archive/errors/{category}")
         stats.set_value("archive/last_error", message)
         logger.warning("%s: %s", failure.request.url, message)
@@ -192,6 +265,37 @@ class NewsSpider(scrapy.Spider):
 
 
 class LaoDongSpider(NewsSpider):
-    """Base for sites on Lao Động's CMS (.ldo/.bld articles, ?page=N listings)."""
+    """Lao Động's CMS: .ldo/.bld articles, ?page=N listings, union sections of a mixed paper."""
 
     profile = LAODONG
+    strict_sections = True
+
+
+class CmsNewspaperSpider(NewsSpider):
+    """The commercial cms-* newspaper CMS (baohatinh.vn, SGGP, Tiền Phong): -post<ID>.html articles,
+    pagination by the page's own next link, RSS and monthly news sitemaps."""
+
+    profile = BAOHATINH
+    topic_filter = True
+
+
+class NukeVietSpider(NewsSpider):
+    """NukeViet 4 news module: /<module>/<category>/<alias>-<ID>.html, /page-N listings,
+    categories discovered from the entry pages, module RSS, sitemap.xml."""
+
+    profile = CAOBANG
+    custom_settings = {"DOWNLOAD_TIMEOUT": 120}  # provincial .gov.vn servers are slow
+
+
+class BaoDakLakSpider(NewsSpider):
+    """Báo Đắk Lắk's CMS: /<cat>/<YYYYMM>/<slug>-<id>/ articles, ?paged=N listings."""
+
+    profile = DAKLAK
+    topic_filter = True
+
+
+class BaoHoaBinhSpider(NewsSpider):
+    """Báo Hòa Bình's .htm CMS: /<cat>/<id>/<Slug>.htm, pagination by the page's own next link."""
+
+    profile = HOABINH
+    topic_filter = True

@@ -42,9 +42,22 @@ class Case:
     def rejected(self) -> str | None:
         return self.expected.get("rejected")
 
+    @property
+    def kind(self) -> str:
+        """"article" (expected: an Article or a rejection) or "listing" (expected: links)."""
+        return self.meta.get("kind", "article")
 
-def all_cases() -> list[Case]:
-    return [Case(f"{p.parent.name}/{p.name}", p) for p in sorted(CASES.glob("*/*")) if (p / "page.html").exists()]
+    @property
+    def site(self) -> str:
+        return self.folder.parent.name
+
+
+def all_cases(kind: str | None = None) -> list[Case]:
+    cases = [Case(f"{p.parent.name}/{p.name}", p) for p in sorted(CASES.glob("*/*")) if (p / "page.html").exists()]
+    return [case for case in cases if kind is None or case.kind == kind]
+
+
+SITES = ("baohatinh", "caobang", "daklak", "hoabinh", "laodong")
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import pytest
 
 from crawler.extract import extract
 from crawler.records import Article, Rejected
-from tests.conftest import Case, all_cases
+from tests.conftest import SITES, Case, all_cases
 
-CASES = all_cases()
+CASES = all_cases("article")
 ARTICLE_CASES = [c for c in CASES if not c.rejected]
 REJECTED_CASES = [c for c in CASES if c.rejected]
 FIELDS = [f.name for f in dataclasses.fields(Article)]
@@ -21,8 +21,10 @@ def run(case: Case) -> dict:
     return dataclasses.asdict(extract(case.html, case.meta["url"], case.meta["fetched_at"]))
 
 
-def test_there_are_enough_realistic_laodong_cases():
-    assert len([c for c in ARTICLE_CASES if c.name.startswith("laodong/")]) >= 4
+@pytest.mark.parametrize("site", SITES)
+def test_every_site_has_enough_realistic_cases(site: str):
+    assert len([c for c in ARTICLE_CASES if c.site == site]) >= 4
+    assert len([c for c in all_cases("listing") if c.site == site]) >= 2
 
 
 @pytest.mark.parametrize("case", ARTICLE_CASES, ids=lambda c: c.name)

@@ -24,7 +24,7 @@ METADATA = ROOT / "datasette" / "metadata.yml"
 def archive(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("publish") / "archive.db"
     db = open_db(path)
-    for case in all_cases():
+    for case in all_cases("article"):
         if not case.rejected:
             save_article(db, extract(case.html, case.meta["url"], case.meta["fetched_at"]), case.meta["fetched_at"])
     db.close()

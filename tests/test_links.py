@@ -1,0 +1,36 @@
+"""Listing cases: `congdoan links` gives exactly the article URLs and next page a spider follows."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.cli import main
+from crawler.extract import extract
+from crawler.records import Rejected
+from tests.conftest import Case, all_cases
+
+LISTING_CASES = all_cases("listing")
+
+
+@pytest.mark.parametrize("case", LISTING_CASES, ids=lambda c: c.name)
+def test_links_command(case: Case):
+    result = CliRunner().invoke(main, ["links", str(case.folder / "page.html"), "--url", case.meta["url"]])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == case.expected
+
+
+@pytest.mark.parametrize("case", LISTING_CASES, ids=lambda c: c.name)
+def test_a_listing_is_not_an_article(case: Case):
+    with pytest.raises(Rejected) as raised:
+        extract(case.html, case.meta["url"], "2026-11-20T00:00:00+00:00")
+    assert raised.value.reason in {"not-an-article", "no-body", "no-date", "no-title"}
+
+
+def test_links_outside_the_sites_is_a_clear_error(tmp_path):
+    page = tmp_path / "x.html"
+    page.write_text("<a href='/a-post1.html'>a</a>", encoding="utf-8")
+    result = CliRunner().invoke(main, ["links", str(page), "--url", "https://example.com/"])
+    assert result.exit_code == 1 and "not on any of the sites" in result.output

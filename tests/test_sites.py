@@ -1,0 +1,86 @@
+"""Every site end to end: the real `congdoan crawl` against its loopback replica
+(tests/site/<host>/), checked against the replica's expect.json."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FAST, SITES, TESTS, all_cases, congdoan
+from tests.mirror_site import MirrorSite
+
+
+def expectations() -> dict[str, dict]:
+    found = {}
+    for path in sorted((TESTS / "site").glob("*/expect.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        found[data["site"]] = data
+    return found
+
+
+EXPECT = expectations()
+
+
+def rows(db_path: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db_path) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def crawl(site: str, mirror: MirrorSite, db_path: Path, *extra: str):
+    result = congdoan("crawl", site, "--db", str(db_path), "--mirror", mirror.url, *FAST, *extra)
+    assert result.returncode == 0, result.stdout + result.stderr[-4000:]
+    return result
+
+
+def test_every_site_has_a_replica():
+    assert set(EXPECT) == set(SITES)
+
+
+@pytest.mark.parametrize("site", sorted(EXPECT))
+def test_site_crawls_end_to_end_and_incrementally(site: str, tmp_path: Path):
+    expect = EXPECT[site]
+    db_path = tmp_path / "archive.db"
+    with MirrorSite() as mirror:
+        first = crawl(site, mirror, db_path)
+        assert first.stdout.strip().splitlines()[-1].startswith(f"{site}: ok: ")
+        assert {url for (url,) in rows(db_path, "select url from articles")} == set(expect["articles"])
+        assert rows(db_path, f"select count(*) from articles where site != '{site}'") == [(0,)]
+        rejected = dict(rows(db_path, "select url, reason from rejections"))
+        assert {url: rejected.get(url) for url in expect["rejections"]} == expect["rejections"]
+        requested = {hit.url for hit in mirror.hits}
+        assert not requested & set(expect.get("never_requested", []))
+
+        mirror.hits.clear()
+        again = crawl(site, mirror, db_path)
+        assert ": ok: 0 new, 0 updated" in again.stdout
+        settled = set(expect["articles"]) | set(expect["rejections"])
+        assert not {hit.url for hit in mirror.hits} & settled, "a second run fetches no settled page again"
+        assert rows(db_path, "select count(*) from articles") == [(len(expect["articles"]),)]
+
+
+@pytest.mark.parametrize("case", all_cases("listing"), ids=lambda c: c.name)
+def test_crawl_from_a_start_url(case, tmp_path: Path):
+    """--start-url crawls from any listing page of the site, through the replica."""
+    with MirrorSite(overrides={case.meta["url"]: {"file": str((case.folder / "page.html").relative_to(TESTS))}}) as mirror:
+        crawl(case.site, mirror, tmp_path / "archive.db", "--start-url", case.meta["url"], "--max-articles", "3")
+        requested = [hit.url for hit in mirror.hits]
+    assert requested[0].endswith("/robots.txt") and case.meta["url"] in requested
+    offered = case.expected["article_urls"]
+    fetched = [url for url in requested if url in offered]
+    assert fetched and len(set(fetched)) <= 3
+    defaults = {url for url in requested if url != case.meta["url"] and url in _entry_urls(case.site)}
+    assert not defaults, "the spider's default entry points are not used with --start-url"
+
+
+def _entry_urls(site: str) -> set[str]:
+    result = congdoan("sites")
+    urls, current = set(), None
+    for line in result.stdout.splitlines():
+        if not line.startswith(" "):
+            current = line.strip()
+        elif current == site:
+            urls.add(line.strip())
+    return urls
