@@ -85,3 +85,16 @@ def images(root: lxml_html.HtmlElement, base_url: str) -> list[Image]:
         if url not in found:
             found[url] = Image(url=url, caption=_caption(img))
     return list(found.values())
+
+
+def densest(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
+    """The element whose own <p> children hold the most text: an article body whose class
+    names are unknown."""
+    best, best_size = None, 0
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        size = sum(len(" ".join(p.text_content().split())) for p in element if p.tag == "p")
+        if size > best_size:
+            best, best_size = element, size
+    return best

@@ -27,7 +27,7 @@ from w3lib.encoding import html_to_unicode
 
 from crawler import blocks, boilerplate, metadata
 from crawler.challenge import d1n_cookie
-from crawler.cms import GENERIC, CmsProfile
+from crawler.cms import GENERIC, MEDIA_SELECTORS, CmsProfile
 from crawler.css import first_text, texts
 from crawler.discover import canonical_url, profile_for_url, site_for_url
 from crawler.records import Article, Image, Rejected
@@ -84,6 +84,8 @@ class _Page:
             raise Rejected("not-html", str(error)) from None
         self.selector = Selector(root=self.tree, type="html")
         found = self._first_element(profile.article_container)
+        if found is None and profile is not GENERIC:
+            found = self._implied_article()
         self.wrapper = found
         # Field selectors look inside the article, less its related boxes and ads, so that
         # no other story lends it a date or an author; without one, the fallbacks decide.
@@ -98,6 +100,28 @@ class _Page:
             if found:
                 return found[0]
         return None
+
+    def _headline_element(self) -> lxml_html.HtmlElement | None:
+        """The page's headline element: the title-selector match that reads like og:title."""
+        candidates = [el for q in self.profile.title if "::" not in q for el in self.tree.cssselect(q)]
+        headline = fold(metadata.meta(self.selector, "og:title") or self.jsonld.get("headline") or "")
+        for element in candidates:
+            if headline and fold(" ".join(element.text_content().split())) == headline:
+                return element
+        return candidates[0] if candidates else None
+
+    def _implied_article(self) -> lxml_html.HtmlElement | None:
+        """No known wrapper: the smallest element holding both the headline and the body."""
+        body = self._first_element(self.profile.body)
+        if body is None and self.profile.body_by_density:
+            body = blocks.densest(self.tree)
+        if body is None:
+            return None
+        headline = self._headline_element()
+        if headline is None:
+            return body
+        ancestors = {id(el) for el in headline.iterancestors()} | {id(headline)}
+        return next((el for el in (body, *body.iterancestors()) if id(el) in ancestors), body)
 
     def _profile_text(self, queries: tuple[str, ...]) -> str | None:
         return first_text(self.scope, queries) if self.scope is not None else None
@@ -139,7 +163,13 @@ class _Page:
         return ""
 
     def lead(self) -> str | None:
-        found = self._profile_text(self.profile.lead)
+        found = None
+        for query in self.profile.lead if self.article is not None else ():
+            elements = self.article.cssselect(query)
+            if elements:  # a lead photo may sit inside the sapo: its caption is not the lead
+                found = clean_text(" ".join(_prune(elements[0], MEDIA_SELECTORS).text_content().split())) or None
+                if found:
+                    break
         if found is None and self.profile is GENERIC:
             found = clean_text(metadata.meta(self.selector, "og:description", "description") or "") or None
         if found and self.profile.lead_prefix:
@@ -153,9 +183,11 @@ class _Page:
             found = self.article.cssselect(query)
             if found:
                 return found[0]
+        if self.profile.body_by_density:
+            return blocks.densest(self.article)
         return None
 
-    def body(self, title: str, lead: str | None, author: str | None) -> str:
+    def body(self, title: str, lead: str | None, author: str | None) -> list[str]:
         container = self.container()
         if container is not None:
             pruned = _prune(container, self.profile.prune)  # furniture is already gone
@@ -164,7 +196,7 @@ class _Page:
         else:
             self.fallback("body", "trafilatura")
             paras = [line.strip() for line in (getattr(self.trafilatura, "text", None) or "").splitlines()]
-        return "\n\n".join(boilerplate.clean_paragraphs(paras, title, lead, author))
+        return boilerplate.clean_paragraphs(paras, title, lead, author)
 
     def published(self) -> str | None:
         candidates: list[tuple[str, str | None]] = [
@@ -275,12 +307,15 @@ def extract(html: str | bytes, url: str, fetched_at: str | datetime | None = Non
     title = page.title()
     lead = page.lead()
     author = page.author()
+    paragraphs = page.body(title, lead, author)
+    if author is None and profile.byline_last_line and paragraphs and boilerplate.is_byline(paragraphs[-1]):
+        author = paragraphs.pop()  # the byline printed as the body's last line
     draft = Article(
         url=canonical_url(url),
         site=site_for_url(url),
         title=title,
         lead=lead,
-        body=page.body(title, lead, author),
+        body="\n\n".join(paragraphs),
         published_at=page.published(),
         updated_at=page.updated(),
         author=author,
