@@ -18,7 +18,6 @@ from crawler.cms import GENERIC, PROFILES_BY_NAME, CmsProfile
 from crawler.discover import canonical_url, profile_for_url
 from crawler.extract import extract
 from crawler.records import Page, Rejected, Rejection
-from crawler.topic import union_terms_in
 
 logger = logging.getLogger(__name__)
 
@@ -39,17 +38,15 @@ def profile_for_page(page: Page) -> CmsProfile:
 
 
 def store_page(db: sqlite_utils.Database, page: Page, topic_terms: tuple[str, ...] | None = None) -> Stored:
-    """Extract, validate and store one page. With `topic_terms`, a story that mentions none
-    of them is rejected as off-topic (the general newspapers)."""
+    """Extract, validate and store one page. With `topic_terms` (a general newspaper's
+    spider), a story that names none of them is rejected as off-topic."""
     try:
         if page.status >= 400:
             raise Rejected(f"http-{page.status}", f"the site answered HTTP {page.status}")
         content_type = next((v for k, v in page.headers.items() if k.lower() == "content-type"), None)
-        article = extract(page.body, page.url, page.fetched_at, content_type, profile_for_page(page))
+        article = extract(page.body, page.url, page.fetched_at, content_type, profile_for_page(page), topic_terms)
         if page.site:
             article = dataclasses.replace(article, site=page.site)
-        if topic_terms is not None and not union_terms_in(article, topic_terms):
-            raise Rejected("off-topic", "title, lead and body mention no union term")
     except Rejected as rejected:
         archive_db.save_rejection(
             db, Rejection(canonical_url(page.url), page.site, rejected.reason, rejected.detail, page.fetched_at)

@@ -56,22 +56,55 @@ def paragraphs(root: lxml_html.HtmlElement) -> list[str]:
     return out
 
 
+def _text(element: lxml_html.HtmlElement) -> str:
+    return clean_text(" ".join(element.text_content().split()))
+
+
+def caption_paragraph(img: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
+    """A caption typed by an editor as the paragraph after a photo-only paragraph, all in
+    italics (NukeViet and other WYSIWYG bodies): <p><img></p><p><em>Caption</em></p>."""
+    holder = next((a for a in img.iterancestors() if a.tag in ("p", "div")), None)
+    if holder is None or _text(holder):
+        return None
+    following = holder.getnext()
+    if following is None or following.tag not in ("p", "div") or following.find(".//img") is not None:
+        return None
+    text = _text(following)
+    italic = " ".join(" ".join(el.text_content().split()) for el in following.iter("em", "i"))
+    return following if text and 0 < len(text) <= 300 and clean_text(italic) == text else None
+
+
 def _caption(img: lxml_html.HtmlElement) -> str | None:
     """The caption printed with a photo: its <figure>'s figcaption, the text cell of a
-    photo table, or a *caption* element in the photo's own wrapper."""
+    photo table, a *caption* element in the photo's own wrapper, or an italic paragraph
+    right after it."""
+    typed = caption_paragraph(img)
+    if typed is not None:
+        return _text(typed)
     for depth, ancestor in enumerate(img.iterancestors()):
         if ancestor.tag == "figure":
             texts = ancestor.xpath(".//figcaption//text()")
         elif ancestor.tag == "table":
             texts = ancestor.xpath(".//td[not(.//img)]//text()")
         elif depth < 2 and len(ancestor.xpath(".//img")) == 1:
-            texts = ancestor.xpath(".//*[contains(translate(@class, 'C', 'c'), 'caption')]//text()")
+            texts = ancestor.xpath(
+                ".//*[contains(translate(@class, 'C', 'c'), 'caption') or contains(@class, 'desc')"
+                " or contains(@class, 'chu-thich')]//text()"
+            )
         else:
             continue
         caption = clean_text(" ".join(" ".join(texts).split()))
         if caption or ancestor.tag in ("figure", "table"):
             return caption or None
     return None
+
+
+def drop_caption_paragraphs(root: lxml_html.HtmlElement) -> None:
+    """Remove the italic caption paragraphs that follow photos: they belong to `images`."""
+    for img in list(root.iter("img")):
+        caption = caption_paragraph(img)
+        if caption is not None:
+            caption.drop_tree()
 
 
 def images(root: lxml_html.HtmlElement, base_url: str) -> list[Image]:

@@ -44,6 +44,9 @@ class CmsProfile:
     lead_prefix: str | None = None  # regex removed from the start of the lead
     body_by_density: bool = False  # class names unknown: the body is the element with the most <p>
     byline_last_line: bool = False  # the author's name stands alone as the last body line
+    topic_filter: bool = False  # a general newspaper: keep only stories that name a union term
+    author_from_metadata: bool = True  # False where meta/JSON-LD "author" is the site's own name
+    tags_outside_article: bool = False  # the tag box is a panel of its own after the article
     article_id_attr: str | None = None  # attribute on the body wrapper that must equal the URL id
     language: str | None = "vi"
 
@@ -52,8 +55,12 @@ class CmsProfile:
         return match.group(1) if match and match.groups() else None
 
 
-# Photos and captions: kept out of the body text, collected as images.
-MEDIA_SELECTORS: tuple[str, ...] = ("figure", "figcaption", "table.picture", "[class*='caption']", "[class*='Caption']")
+# Photos and captions: kept out of the body text, collected as images. "chú thích" is a caption.
+MEDIA_SELECTORS: tuple[str, ...] = (
+    "figure", "figcaption", "table.picture", "[class*='caption']", "[class*='Caption']",
+    "[class*='image_desc']", "[class*='image-desc']", "[class*='img-desc']", "[class*='img_desc']",
+    "[class*='chu-thich']", "[class*='chuthich']", "[class*='tbl-image']",
+)
 
 # Furniture common to Vietnamese news CMSes: removed before any field is read.
 COMMON_FURNITURE: tuple[str, ...] = (
@@ -133,6 +140,7 @@ BAOHATINH = CmsProfile(
         ".article__tag", ".article__tags", ".breadcrumb", ".breadcrumbs",
     ),
     lead_prefix=r"^\(\s*Baohatinh\.vn\s*\)\s*[-–—]?\s*",
+    topic_filter=True,
 )
 
 CAOBANG = CmsProfile(
@@ -150,13 +158,18 @@ CAOBANG = CmsProfile(
     title=("h1.title", "[itemprop='headline']", "h1"),
     lead=(".hometext", "[itemprop='description']"),
     body=("#news-bodyhtml", ".bodytext"),
-    author=("p:contains('Tác giả')", "[itemprop='author'] [itemprop='name']"),
+    # Only the printed "Tác giả bài viết:" line: the hidden microdata and <meta name=author>
+    # carry the federation's own name.
+    author=("p:contains('Tác giả')",),
+    author_from_metadata=False,
     source=("p:contains('Nguồn tin')",),
     # The visible "Thứ ba - 29/06/2021 09:14" wins: article:published_time comes out of
     # PHP's 'Y-m-dTH:i:s' malformed ("2021-06-29+0709:14:00").
     published=("span.h5", ".news_column .h5:not(p)", "[itemprop='datePublished']::attr(content)", "[itemprop='datePublished']"),
     section=(".breadcrumbs a::text", ".breadcrumb a::text"),
-    tags=("a[href*='/tag/']::text", ".keywords a::text"),
+    # NukeViet prints "Từ khóa" in a panel of its own after the article's panel.
+    tags=(".news_column a[href*='/tag/']", ".keywords a"),
+    tags_outside_article=True,
     furniture=COMMON_FURNITURE + ("#stringrating", ".rating", ".detail-related", "ul.related", ".hidden", ".hide"),
     prune=MEDIA_SELECTORS + ("h1", ".hometext", "span.h5", "p.h5", ".text-right"),
     language="vi",
@@ -183,6 +196,8 @@ DAKLAK = CmsProfile(
     body=(".detail-content", ".post-content", ".article-content", ".entry-content", ".content-detail", ".body-content"),
     published=(
         "time::attr(datetime)", "time", ".detail-time", ".post-date", ".date", ".time", ".meta",
+        # Class names vary between the CMS's templates: date_detail, article__date, time-post...
+        "[class*='date']", "[class*='time']",
     ),
     author=(".author", ".detail-author", ".post-author"),
     section=(".breadcrumb a::text", ".breadcrumbs a::text"),
@@ -194,36 +209,56 @@ DAKLAK = CmsProfile(
     ),
     body_by_density=True,
     byline_last_line=True,
+    topic_filter=True,
 )
 
 HOABINH = CmsProfile(
-    # Báo Hòa Bình's own .htm CMS; markup not documented, so the same tolerant approach as daklak.
+    # Báo Hòa Bình's own .htm CMS; its markup is not documented, so selectors match class
+    # fragments (title-detail, sapo-detail, date-detail, content-detail...) and the body
+    # falls back to the densest block of paragraphs.
     name="hoabinh",
     host="baohoabinh.com.vn",
     host_aliases=("www.baohoabinh.com.vn",),
     article_pattern=r"^/\d+/(\d+)/[^/]+\.htm$",
     listing_item=(".item", "article", ".news", "li", "tr"),
     listing_date=("time::attr(datetime)", ".date", ".time", "time"),
-    article_container=(".detail", ".article-detail", ".news-detail", "#detail", "article"),
-    title=("h1", ".title-detail", ".detail-title"),
-    lead=(".sapo", ".lead", ".summary", ".description", ".detail-sapo"),
-    body=(".content-detail", ".detail-content", ".news-content", "#content-detail", ".body"),
-    published=("time::attr(datetime)", "time", ".date", ".time", ".ngay", ".publish-date", ".detail-time"),
-    author=(".author", ".tacgia", ".tac-gia", ".detail-author"),
+    article_container=(".news-detail", ".detail", ".article-detail", "#detail", "article"),
+    title=("h1", ".title-detail", ".detail-title", "[class*='title-detail']"),
+    lead=(".sapo-detail", ".lead-detail", "[class*='sapo']", "[class*='lead']", ".summary", ".description"),
+    body=(".content-detail", ".detail-content", ".news-content", "#content-detail", "[class*='content-detail']"),
+    published=(
+        "time::attr(datetime)", "time", ".date-detail", ".time-detail", "[class*='date']", "[class*='time']",
+        "[class*='ngay']",
+    ),
+    author=(".author-detail", "[class*='author']", ".tacgia", "[class*='tac-gia']"),
     section=(".breadcrumb a::text", ".breadcrumbs a::text"),
-    tags=(".tags a::text", ".tag a::text", ".keywords a::text"),
-    furniture=COMMON_FURNITURE + (".other-news", ".tin-khac", ".cac-tin-khac", ".news-other"),
+    tags=("[class*='tags'] a::text", "[class*='tag-'] a::text", "[class*='keyword'] a::text"),
+    furniture=COMMON_FURNITURE + (
+        "[class*='other-news']", ".tin-khac", "[class*='tin-cung']", "[class*='tinlienquan']", ".news-other",
+        "[class*='y-kien']", "[class*='view-count']", ".tools", ".tool-detail",
+    ),
     prune=MEDIA_SELECTORS + (
-        "h1", ".title-detail", ".sapo", ".lead", ".summary", "time", ".date", ".time", ".author", ".tacgia",
-        ".tags", ".breadcrumb",
+        "h1", "[class*='title-detail']", "[class*='sapo']", "[class*='lead']", ".summary", "time",
+        "[class*='date']", "[class*='time']", "[class*='author']", ".tacgia", "[class*='tags']", ".breadcrumb",
     ),
     lead_prefix=r"^\(\s*HBĐT\s*\)\s*[-–—]?\s*",
     body_by_density=True,
     byline_last_line=True,
+    topic_filter=True,
 )
 
-# Any page no profile claims: selectors empty, so JSON-LD, OpenGraph and trafilatura decide.
-GENERIC = CmsProfile(name="generic", host="", language=None)
+# Any page no profile claims: JSON-LD, OpenGraph and trafilatura decide, helped by the
+# class names most news CMSes share for the sapo, tags and the article element.
+GENERIC = CmsProfile(
+    name="generic",
+    host="",
+    article_container=("article", "[itemprop='articleBody']", ".article-detail", ".detail"),
+    lead=("[class*='sapo']", "[itemprop='description']", ".chappeau", ".lead", "[class*='summary']"),
+    author=("[class*='author']", "[itemprop='author']"),
+    tags=("[class*='tags'] a::text", ".keywords a::text"),
+    furniture=COMMON_FURNITURE,
+    language=None,
+)
 
 PROFILES: tuple[CmsProfile, ...] = (LAODONG, BAOHATINH, CAOBANG, DAKLAK, HOABINH)
 PROFILES_BY_NAME: dict[str, CmsProfile] = {profile.name: profile for profile in PROFILES}

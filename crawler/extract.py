@@ -36,6 +36,8 @@ from crawler.validate import validate
 
 logger = logging.getLogger(__name__)
 
+_PLACEHOLDER_IMAGE = re.compile(r"no[_-]?image|noimage|placeholder|default|logo", re.IGNORECASE)
+_SOURCE_TAG = re.compile(r"^\(\s*[^()]{2,25}?\s*\)\s*[-–—]\s+")
 _TITLE_SUFFIX = re.compile(r"\s+[|\-–—]\s+[^|\-–—]{2,40}$")
 _TRANSLATOR = GenericTranslator()
 
@@ -174,6 +176,8 @@ class _Page:
             found = clean_text(metadata.meta(self.selector, "og:description", "description") or "") or None
         if found and self.profile.lead_prefix:
             found = re.sub(self.profile.lead_prefix, "", found).strip()
+        if found:  # the press's source tag on the lead: "(HBĐT) - ", "(Baohatinh.vn) - ", "(PTO) - "
+            found = _SOURCE_TAG.sub("", found).strip()
         return found or None
 
     def container(self) -> lxml_html.HtmlElement | None:
@@ -190,7 +194,9 @@ class _Page:
     def body(self, title: str, lead: str | None, author: str | None) -> list[str]:
         container = self.container()
         if container is not None:
-            pruned = _prune(container, self.profile.prune)  # furniture is already gone
+            pruned = copy.deepcopy(container)
+            blocks.drop_caption_paragraphs(pruned)  # before the photos themselves are pruned
+            pruned = _prune(pruned, self.profile.prune)  # furniture is already gone
             boilerplate.drop_related_boxes(pruned)
             paras = blocks.paragraphs(pruned)
         else:
@@ -233,7 +239,7 @@ class _Page:
 
     def author(self) -> str | None:
         raw = self._profile_text(self.profile.author)
-        if raw is None:
+        if raw is None and self.profile.author_from_metadata:
             names = metadata.person_names(self.jsonld.get("author"))
             raw = ", ".join(names) or metadata.meta(self.selector, "author", "article:author")
             if raw is None and self.profile is GENERIC:
@@ -256,8 +262,9 @@ class _Page:
         return (clean_text(value) or None) if isinstance(value, str) else None
 
     def tags(self) -> list[str]:
-        for query in self.profile.tags if self.scope is not None else ():
-            found = texts(self.scope, query)
+        scope = self.selector if self.profile.tags_outside_article else self.scope
+        for query in self.profile.tags if scope is not None else ():
+            found = texts(scope, query)
             if found:
                 return list(dict.fromkeys(found))
         found = metadata.meta_all(self.selector, "article:tag") or metadata.keywords(self.jsonld.get("keywords"))
@@ -271,7 +278,7 @@ class _Page:
             found = blocks.images(self.article, base)
         if not found:
             og_image = metadata.meta(self.selector, "og:image")
-            if og_image:
+            if og_image and not _PLACEHOLDER_IMAGE.search(og_image):
                 found = [Image(url=urljoin(self.url, og_image), caption=None)]
         return found
 
@@ -289,12 +296,14 @@ class _Page:
 
 
 def extract(html: str | bytes, url: str, fetched_at: str | datetime | None = None,
-            content_type: str | None = None, profile: CmsProfile | None = None) -> Article:
+            content_type: str | None = None, profile: CmsProfile | None = None,
+            topic_terms: tuple[str, ...] | None = None) -> Article:
     """Extract the article at `url` from its HTML; raise Rejected if it is not one.
 
     `fetched_at` only caps the dates that may be accepted (trafilatura's max_date);
     `content_type` is the HTTP header, whose charset decodes bytes; `profile` overrides
-    the one chosen by the URL's host (a site that moved host).
+    the one chosen by the URL's host (a site that moved host); `topic_terms` replace the
+    union terms of the topic filter, and apply it whatever the profile.
     """
     raw = html if isinstance(html, bytes) else html.encode("utf-8", "surrogatepass")
     if d1n_cookie(raw):
@@ -309,7 +318,7 @@ def extract(html: str | bytes, url: str, fetched_at: str | datetime | None = Non
     author = page.author()
     paragraphs = page.body(title, lead, author)
     if author is None and profile.byline_last_line and paragraphs and boilerplate.is_byline(paragraphs[-1]):
-        author = paragraphs.pop()  # the byline printed as the body's last line
+        author = boilerplate.clean_author(paragraphs.pop(), profile.author_noise)  # a byline as the last line
     draft = Article(
         url=canonical_url(url),
         site=site_for_url(url),
@@ -325,4 +334,4 @@ def extract(html: str | bytes, url: str, fetched_at: str | datetime | None = Non
         images=page.images(),
         language=page.language(),
     )
-    return validate(draft, profile, page.wrapper_id())
+    return validate(draft, profile, page.wrapper_id(), topic_terms)

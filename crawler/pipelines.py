@@ -16,7 +16,7 @@ class ArchivePipeline:
     """Stores articles and rejections.
 
     Settings: ARCHIVE_DB (path of the SQLite archive); ARCHIVE_TOPIC_TERMS (union terms for
-    spiders with `topic_filter`, a list or a comma-separated string).
+    the general newspapers, whose profiles set `topic_filter`; a list or a comma-separated string).
     Stats: archive/articles/{new,updated,unchanged}, archive/rejected/<reason>.
     """
 
@@ -36,7 +36,9 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         self.db = open_db(self.db_path)
-        self.topic_terms = self.terms if getattr(self.crawler.spider, "topic_filter", False) else None
+        # Pages a general newspaper redirects to another host are filtered too.
+        profile = getattr(self.crawler.spider, "profile", None)
+        self.topic_terms = self.terms if profile is not None and profile.topic_filter else None
 
     def close_spider(self) -> None:
         if self.db is not None:

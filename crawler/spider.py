@@ -92,8 +92,6 @@ class NewsSpider(scrapy.Spider):
     follow_pattern: ClassVar[str] = r"$^"
     # True: only articles matching follow_pattern (a union section of a mixed site).
     strict_sections: ClassVar[bool] = False
-    # General newspapers: keep only stories that mention union terms.
-    topic_filter: ClassVar[bool] = False
     # Other hosts a redirect may lead to (the site moved); any other redirect target is dropped.
     redirect_hosts: ClassVar[tuple[str, ...]] = ()
     # Child sitemaps older than this are not read, unless --since reaches further back.
@@ -114,6 +112,7 @@ class NewsSpider(scrapy.Spider):
         self.known: set[str] = set()
         self.scheduled: set[str] = set()
         self.listings: set[str] = set()
+        self.chains: dict[str, set[str]] = {}  # article links seen so far along each section's pages
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -144,22 +143,29 @@ class NewsSpider(scrapy.Spider):
         for url in self.feed_urls():
             yield self.request(url, RequestKind.FEED)
 
-    def request(self, url: str, kind: RequestKind) -> scrapy.Request:
+    def request(self, url: str, kind: RequestKind, chain: str | None = None) -> scrapy.Request:
         self.crawler.stats.inc_value(f"archive/requests/{kind.label}")
         callback = {RequestKind.ARTICLE: self.parse_article, RequestKind.FEED: self.parse_feed}.get(kind, self.parse_listing)
         # Articles are deduplicated by `scheduled`; not filtering them lets an old link that
         # redirects to an article fetched elsewhere in this run still be recorded.
         return scrapy.Request(url, callback=callback, errback=self.on_error, priority=kind.value,
-                              meta={"archive_kind": kind.name}, dont_filter=kind is RequestKind.ARTICLE)
+                              meta={"archive_kind": kind.name, "archive_chain": chain},
+                              dont_filter=kind is RequestKind.ARTICLE)
 
     def follows(self, link: discover.ListingLink) -> bool:
         return discover.follows(link, self.follow_pattern, self.strict_sections)
 
-    def new_articles(self, links: list[discover.ListingLink]) -> list[str]:
-        """The links to fetch: followed, not archived, recent enough, not yet scheduled."""
+    def new_articles(self, links: list[discover.ListingLink], seen: set[str] | None = None) -> tuple[list[str], bool]:
+        """(links to fetch now, whether the page offers anything new to its own section).
+
+        Paging goes on while a page offers articles the archive lacks and earlier pages of
+        the same section did not: sections overlap, so another listing having scheduled an
+        article must not end this one, but a site that repeats its last page for any page
+        number must.
+        """
         stats = self.crawler.stats
         stats.inc_value("archive/links/found", len(links))
-        wanted = []
+        wanted, fresh = [], False
         for link in links:
             if not self.follows(link):
                 stats.inc_value("archive/links/off-section")
@@ -167,9 +173,13 @@ class NewsSpider(scrapy.Spider):
                 stats.inc_value("archive/links/known")
             elif self.since and link.published_at and link.published_at[:10] < self.since:
                 stats.inc_value("archive/links/too-old")
-            elif link.url not in self.scheduled and link.url not in wanted:
-                wanted.append(link.url)
-        return wanted
+            else:
+                fresh = fresh or seen is None or link.url not in seen
+                if link.url not in self.scheduled and link.url not in wanted:
+                    wanted.append(link.url)
+        if seen is not None:
+            seen.update(link.url for link in links)
+        return wanted, fresh
 
     def schedule(self, urls: list[str]) -> Iterator[scrapy.Request]:
         for url in urls:
@@ -188,7 +198,8 @@ class NewsSpider(scrapy.Spider):
         if self.since and links and not any(link.published_at for link in links):
             self.crawler.stats.inc_value("archive/listings/undated")
             logger.warning("%s prints no dates: --since cannot end its paging, only the no-new-link rule can", response.url)
-        wanted = self.new_articles(links)
+        chain = response.meta.get("archive_chain") or discover.canonical_url(response.url)
+        wanted, fresh = self.new_articles(links, self.chains.setdefault(chain, set()))
         yield from self.schedule(wanted)
         if response.meta.get("archive_kind") == RequestKind.ENTRY.name:
             for url in discover.category_links(response.text, response.url, self.profile):
@@ -196,10 +207,10 @@ class NewsSpider(scrapy.Spider):
                     self.listings.add(url)
                     yield self.request(url, RequestKind.CATEGORY)
         # A page with nothing new (or nothing recent enough) ends paging: the rest is archived.
-        next_url = discover.next_page_url(response.url, response.text, self.profile) if wanted and not self.capped() else None
+        next_url = discover.next_page_url(response.url, response.text, self.profile) if fresh and not self.capped() else None
         if next_url and next_url not in self.listings:
             self.listings.add(next_url)
-            yield self.request(next_url, RequestKind.NEXT_PAGE)
+            yield self.request(next_url, RequestKind.NEXT_PAGE, chain=chain)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         entries = parse_feed(response.body, response.url)
@@ -207,7 +218,7 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("archive/feeds/empty")
             logger.info("no feed or sitemap entries at %s", response.url)
         links = [link for link in entries.links if discover.is_article_url(link.url, self.profile)]
-        yield from self.schedule(self.new_articles(links))
+        yield from self.schedule(self.new_articles(links)[0])
         oldest = self.since or (datetime.now(timezone.utc) - timedelta(days=self.sitemap_max_age_days)).date().isoformat()
         for url, lastmod in entries.sitemaps:
             if lastmod is None or lastmod[:10] >= oldest:
@@ -276,7 +287,6 @@ class CmsNewspaperSpider(NewsSpider):
     pagination by the page's own next link, RSS and monthly news sitemaps."""
 
     profile = BAOHATINH
-    topic_filter = True
 
 
 class NukeVietSpider(NewsSpider):
@@ -291,11 +301,9 @@ class BaoDakLakSpider(NewsSpider):
     """Báo Đắk Lắk's CMS: /<cat>/<YYYYMM>/<slug>-<id>/ articles, ?paged=N listings."""
 
     profile = DAKLAK
-    topic_filter = True
 
 
 class BaoHoaBinhSpider(NewsSpider):
     """Báo Hòa Bình's .htm CMS: /<cat>/<id>/<Slug>.htm, pagination by the page's own next link."""
 
     profile = HOABINH
-    topic_filter = True

@@ -87,6 +87,9 @@ _ISO = re.compile(
 )
 
 
+_PHP_T = re.compile(r"^(\d{4}-\d{2}-\d{2})([+-]\d{2})(\d{2}:\d{2}(?::\d{2})?)$")
+
+
 def _offset(text: str | None) -> timezone:
     if not text:
         return VN_TZ  # a bare local time on these sites is Vietnam time
@@ -104,10 +107,14 @@ def parse_iso_datetime(text: str | None) -> tuple[datetime, bool] | None:
 
     >>> parse_iso_datetime("2022-07-19T09:13:00Z")[0].isoformat()
     '2022-07-19T16:13:00+07:00'
+    >>> parse_iso_datetime("2021-06-29+0710:02:37")[0].isoformat()
+    '2021-06-29T10:02:37+07:00'
     """
     if not text:
         return None
-    match = _ISO.search(text.strip())
+    # NukeViet formats with PHP's 'Y-m-dTH:i:s', where T is the zone: "2021-06-29+0710:02:37".
+    text = _PHP_T.sub(r"\1T\3\2:00", text.strip())
+    match = _ISO.search(text)
     if not match:
         return None
     year, month, day, hour, minute, second, offset = match.groups()

@@ -10,6 +10,7 @@ import re
 
 from crawler.cms import GENERIC, CmsProfile
 from crawler.records import Article, Rejected
+from crawler.topic import UNION_TERMS, union_terms_in
 
 MIN_BODY_CHARS = 200  # shorter "bodies" are teasers, galleries or error pages
 
@@ -18,10 +19,13 @@ ID_MISMATCH = "id-mismatch"
 NO_TITLE = "no-title"
 NO_BODY = "no-body"
 NO_DATE = "no-date"
+OFF_TOPIC = "off-topic"
 
 
-def validate(draft: Article, profile: CmsProfile, wrapper_id: str | None = None) -> Article:
-    """Accept a draft only if it is a dated article with a title and a real body."""
+def validate(draft: Article, profile: CmsProfile, wrapper_id: str | None = None,
+             topic_terms: tuple[str, ...] | None = None) -> Article:
+    """Accept a draft only if it is a dated article with a title and a real body, and, from
+    a general newspaper (or whenever `topic_terms` are given), union news."""
     path = re.sub(r"^[a-z]+://[^/]+", "", draft.url).split("?")[0]
     if profile is not GENERIC and not re.search(profile.article_pattern, path):
         raise Rejected(NOT_AN_ARTICLE, f"{draft.url} is not an article URL of {profile.name}")
@@ -36,4 +40,6 @@ def validate(draft: Article, profile: CmsProfile, wrapper_id: str | None = None)
     if not draft.published_at:
         # Never filled in with the crawl time: a missing date is an outcome of its own.
         raise Rejected(NO_DATE, "no publication date in markup, JSON-LD, meta tags or trafilatura")
+    if (profile.topic_filter or topic_terms is not None) and not union_terms_in(draft, topic_terms or UNION_TERMS):
+        raise Rejected(OFF_TOPIC, "title, lead and body name no union term")
     return draft
