@@ -14,6 +14,7 @@ class LaoDong(LaoDongSpider):
         "/ldld-dak-lak",
         "/ldld-hoa-binh",
     )
+    feed_paths = ("/rss/cong-doan.rss",)
     # Union articles live under these section paths; links to other sections are not followed.
     follow_pattern = (
         r"^/(cong-doan(-[a-z-]+)?|cach-lam-hay-tu-co-so|vi-loi-ich-doan-vien|thiet-che-cong-doan"

@@ -162,3 +162,30 @@ def test_related_box_thumbnails_are_not_article_images():
     article = extract(html, meta["url"], meta["fetched_at"])
     assert not any("thumb.jpg" in image.url for image in article.images)
     assert len(article.images) == 3
+
+
+def test_a_moved_site_keeps_its_spider_and_profile(tmp_path):
+    from crawler.archive import store_page
+    from crawler.db import open_db
+    from spiders.hoabinh import HoaBinh
+
+    spider = HoaBinh(host="Bao.HoaBinh.example")
+    assert spider.entry_urls() == ["https://bao.hoabinh.example/274/"]
+    assert spider.allowed_domains == ["bao.hoabinh.example", "baophutho.vn", "www.baophutho.vn"]
+    case = CASES / "hoabinh" / "seed-002-cdvc-tong-ket-2023"
+    import json
+
+    meta = json.loads((case / "meta.json").read_text(encoding="utf-8"))
+    moved = meta["url"].replace("baohoabinh.com.vn", "bao.hoabinh.example")
+    db = open_db(tmp_path / "archive.db")
+    page = Page(moved, "hoabinh", 200, (case / "page.html").read_bytes(), meta["fetched_at"], profile="hoabinh")
+    assert store_page(db, page).outcome == "new"
+    (row,) = db["articles"].rows
+    expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    assert (row["url"], row["site"], row["body"]) == (moved, "hoabinh", expected["body"])
+
+
+def test_the_host_setting_moves_a_spider():
+    crawler = get_crawler(LaoDong, {"ARCHIVE_HOSTS": {"laodong": "laodong.example"}})
+    spider = LaoDong.from_crawler(crawler)
+    assert spider.entry_urls()[0] == "https://laodong.example/cong-doan"

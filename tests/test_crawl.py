@@ -73,7 +73,8 @@ def test_second_crawl_fetches_listings_only_and_duplicates_nothing(mirror_site, 
     assert again.returncode == 0, again.stderr[-3000:]
     assert "0 new, 0 updated" in again.stdout
     requested = [hit.url for hit in mirror_site.hits]
-    assert set(requested) == ENTRY | {"https://laodong.vn/robots.txt"}, "only entry listings: nothing new, no paging"
+    assert set(requested) == ENTRY | {"https://laodong.vn/robots.txt", "https://laodong.vn/rss/cong-doan.rss"}, \
+        "only entry listings and the feed: nothing new, no paging"
     assert len(requested) < first_count
     assert rows(db_path, "select count(*) from articles") == [(4,)]
 
