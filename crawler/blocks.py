@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin
 
 from lxml import html as lxml_html
@@ -60,18 +61,36 @@ def _text(element: lxml_html.HtmlElement) -> str:
     return clean_text(" ".join(element.text_content().split()))
 
 
+_ITALIC = re.compile(r"font-style\s*:\s*italic", re.IGNORECASE)
+_CENTERED = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
+
+
+def _italic_text(element: lxml_html.HtmlElement) -> str:
+    parts = [el for el in element.iter() if el.tag in ("em", "i") or _ITALIC.search(el.get("style") or "")]
+    return clean_text(" ".join(" ".join(el.text_content().split()) for el in parts if el.getparent() not in parts))
+
+
+def _reads_as_caption(element: lxml_html.HtmlElement) -> bool:
+    """Short text set apart as a caption: in italics, or centred under the photo."""
+    text = _text(element)
+    if not text or len(text) > 300 or element.find(".//img") is not None:
+        return False
+    return _italic_text(element) == text or bool(_CENTERED.search(element.get("style") or "") or element.get("align") == "center")
+
+
 def caption_paragraph(img: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
-    """A caption typed by an editor as the paragraph after a photo-only paragraph, all in
-    italics (NukeViet and other WYSIWYG bodies): <p><img></p><p><em>Caption</em></p>."""
+    """A caption an editor typed under a photo (NukeViet and other WYSIWYG bodies):
+    <p><img></p><p><em>Caption</em></p>, or <p><img><br><em>Caption</em></p>."""
     holder = next((a for a in img.iterancestors() if a.tag in ("p", "div")), None)
-    if holder is None or _text(holder):
+    if holder is None:
+        return None
+    after = [el for el in img.itersiblings() if el.tag != "br"]
+    if len(after) == 1 and _text(holder) == _text(after[0]) and _reads_as_caption(after[0]):
+        return after[0]  # the caption shares the photo's paragraph
+    if _text(holder):
         return None
     following = holder.getnext()
-    if following is None or following.tag not in ("p", "div") or following.find(".//img") is not None:
-        return None
-    text = _text(following)
-    italic = " ".join(" ".join(el.text_content().split()) for el in following.iter("em", "i"))
-    return following if text and 0 < len(text) <= 300 and clean_text(italic) == text else None
+    return following if following is not None and following.tag in ("p", "div") and _reads_as_caption(following) else None
 
 
 def _caption(img: lxml_html.HtmlElement) -> str | None:
@@ -100,11 +119,15 @@ def _caption(img: lxml_html.HtmlElement) -> str | None:
 
 
 def drop_caption_paragraphs(root: lxml_html.HtmlElement) -> None:
-    """Remove the italic caption paragraphs that follow photos: they belong to `images`."""
+    """Remove photo captions typed into the body, and tables that only frame a photo and
+    its caption: they belong to `images`."""
     for img in list(root.iter("img")):
         caption = caption_paragraph(img)
         if caption is not None:
             caption.drop_tree()
+    for table in list(root.iter("table")):
+        if len(table.xpath(".//img")) == 1 and len(_text(table)) <= 300 and len(table.xpath(".//tr")) <= 3:
+            table.drop_tree()
 
 
 def images(root: lxml_html.HtmlElement, base_url: str) -> list[Image]:

@@ -11,7 +11,10 @@ from crawler.text import clean_text, fold
 
 # Headings of boxes that can sit *inside* the body ("Tin liên quan" on Lao Động, "Đọc thêm"
 # on Báo Hà Tĩnh): the box goes, the text after it stays.
-BOX_HEADINGS = re.compile(r"^(tin liên quan|bài liên quan|xem thêm|đọc thêm|tin bài liên quan)\s*:?$", re.IGNORECASE)
+_BOX_WORDS = r"(?:>>|»|›|\+)?\s*(?:tin liên quan|bài liên quan|tin bài liên quan|xem thêm|đọc thêm|có thể bạn quan tâm)"
+BOX_HEADINGS = re.compile(rf"^{_BOX_WORDS}\s*:?$", re.IGNORECASE)
+# The same words leading a line of links: "Đọc thêm: <a>…</a>", ">> Xem thêm: <a>…</a>".
+BOX_LINE = re.compile(rf"^{_BOX_WORDS}\s*:", re.IGNORECASE)
 # Headings that open the furniture after an article: the body ends there.
 END_HEADINGS = re.compile(
     r"^(tin mới nhất|gợi ý dành cho bạn|tin cùng chuyên mục|ý kiến bạn đọc|bình luận|"
@@ -34,22 +37,35 @@ def _own_text(element: lxml_html.HtmlElement) -> str:
     return clean_text(" ".join(element.xpath("string()").split()))
 
 
+def _link_share(element: lxml_html.HtmlElement) -> float:
+    text = len(_own_text(element))
+    links = sum(len(_own_text(a)) for a in element.iter("a"))
+    return links / text if text else 0.0
+
+
 def drop_related_boxes(container: lxml_html.HtmlElement) -> None:
     """Remove in-body related boxes found by their heading, whatever their class names.
 
-    The box is the heading's parent when that parent is a small wrapper; a bare heading
-    paragraph takes the link list right after it along.
+    The box is the heading's parent when the heading opens it or links fill it; a bare
+    heading takes the link list or link paragraph after it along; a "Đọc thêm: <links>"
+    line goes whole.
     """
-    for element in list(container.iter("p", "div", "h2", "h3", "h4", "h5", "strong", "b", "span")):
-        if element.getparent() is None or not BOX_HEADINGS.match(_own_text(element)):
-            continue
+    for element in list(container.iter("p", "div", "h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "li")):
         parent = element.getparent()
-        if parent is not container and parent is not None and len(_own_text(parent)) < 600 and parent.tag != "p":
+        if parent is None or not any(a is container for a in (element, *element.iterancestors())):
+            continue  # already dropped with a box
+        text = _own_text(element)
+        if BOX_LINE.match(text) and not BOX_HEADINGS.match(text) and _link_share(element) >= 0.5 and len(text) < 400:
+            element.drop_tree()
+            continue
+        if not BOX_HEADINGS.match(text):
+            continue
+        opens_parent = _own_text(parent).startswith(text)
+        if parent is not container and parent.tag != "p" and (opens_parent or _link_share(parent) >= 0.6):
             parent.drop_tree()
             continue
         following = element.getnext()
-        if following is not None and (following.tag in _LIST_TAGS or (following.tag == "p" and following.find("a") is not None
-                                                                      and _own_text(following) == _own_text(following.find("a")))):
+        if following is not None and (following.tag in _LIST_TAGS or _link_share(following) >= 0.8):
             following.drop_tree()
         element.drop_tree()
 
@@ -61,6 +77,8 @@ def clean_paragraphs(paras: list[str], title: str, lead: str | None, author: str
     for para in paras:
         para = clean_text(para)
         if not para or DROP_LINES.match(para) or BOX_HEADINGS.match(para) or fold(para) in skip:
+            continue
+        if BOX_LINE.match(para) and len(para) < 200:  # a surviving "Xem thêm: <title>" line
             continue
         if END_HEADINGS.match(para):
             break
@@ -86,7 +104,7 @@ def clean_label(text: str | None) -> str | None:
     return clean_text(_LABEL.sub("", clean_text(text))) or None
 
 
-_SENTENCE_END = re.compile(r"[.!?…:;,”\"')]$")
+_SENTENCE_END = re.compile(r"[.!?…:;,”\"']$")
 
 
 def is_byline(line: str) -> bool:

@@ -66,7 +66,8 @@ MEDIA_SELECTORS: tuple[str, ...] = (
 COMMON_FURNITURE: tuple[str, ...] = (
     "script", "style", "noscript", "iframe", "form", "button", "nav", "aside",
     ".ads", ".advertisement", ".banner", ".social", ".share", ".sharing",
-    ".comment", ".comments", "[class*='related']", ".relate", "[class*='lien-quan']",
+    ".comment", ".comments", "[class*='relate']", "[class*='lien-quan']", "[class*='readmore']",
+    "[class*='read-more']", "[class*='doc-them']", "[class*='xem-them']",
 )
 
 LAODONG = CmsProfile(
@@ -160,9 +161,15 @@ CAOBANG = CmsProfile(
     body=("#news-bodyhtml", ".bodytext"),
     # Only the printed "Tác giả bài viết:" line: the hidden microdata and <meta name=author>
     # carry the federation's own name.
-    author=("p:contains('Tác giả')",),
+    author=(
+        "p.h5:contains('Tác giả')", ".text-right:contains('Tác giả')", "p:contains('Tác giả bài viết:')",
+        "div:not(:has(div)):contains('Tác giả bài viết:')",
+    ),
     author_from_metadata=False,
-    source=("p:contains('Nguồn tin')",),
+    source=(
+        "p.h5:contains('Nguồn tin')", ".text-right:contains('Nguồn tin')", "p:contains('Nguồn tin:')",
+        "div:not(:has(div)):contains('Nguồn tin:')",
+    ),
     # The visible "Thứ ba - 29/06/2021 09:14" wins: article:published_time comes out of
     # PHP's 'Y-m-dTH:i:s' malformed ("2021-06-29+0709:14:00").
     published=("span.h5", ".news_column .h5:not(p)", "[itemprop='datePublished']::attr(content)", "[itemprop='datePublished']"),
@@ -223,7 +230,10 @@ HOABINH = CmsProfile(
     listing_item=(".item", "article", ".news", "li", "tr"),
     listing_date=("time::attr(datetime)", ".date", ".time", "time"),
     article_container=(".news-detail", ".detail", ".article-detail", "#detail", "article"),
-    title=("h1", ".title-detail", ".detail-title", "[class*='title-detail']"),
+    title=(
+        "h1", ".title-detail", ".detail-title", "[class*='title-detail']", "[class*='title_detail']",
+        "[class*='detail-title']", "[class*='detail_title']",
+    ),
     lead=(".sapo-detail", ".lead-detail", "[class*='sapo']", "[class*='lead']", ".summary", ".description"),
     body=(".content-detail", ".detail-content", ".news-content", "#content-detail", "[class*='content-detail']"),
     published=(

@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 _PLACEHOLDER_IMAGE = re.compile(r"no[_-]?image|noimage|placeholder|default|logo", re.IGNORECASE)
 _SOURCE_TAG = re.compile(r"^\(\s*[^()]{2,25}?\s*\)\s*[-–—]\s+")
-_TITLE_SUFFIX = re.compile(r"\s+[|\-–—]\s+[^|\-–—]{2,40}$")
+_TITLE_SUFFIX = re.compile(r"\s+[|\-–—]\s+([^|\-–—]{2,40})$")
 _TRANSLATOR = GenericTranslator()
 
 
@@ -85,13 +85,15 @@ class _Page:
         except (etree.ParserError, ValueError) as error:
             raise Rejected("not-html", str(error)) from None
         self.selector = Selector(root=self.tree, type="html")
-        found = self._first_element(profile.article_container)
-        if found is None and profile is not GENERIC:
-            found = self._implied_article()
+        self.headline = self._headline_element()
+        found = self._article_element()
         self.wrapper = found
         # Field selectors look inside the article, less its related boxes and ads, so that
         # no other story lends it a date or an author; without one, the fallbacks decide.
-        self.article = _prune(found, profile.furniture) if found is not None else None
+        self.article = None
+        if found is not None:
+            self.article = _prune(found, profile.furniture)
+            boilerplate.drop_related_boxes(self.article)
         self.scope = Selector(root=self.article, type="html") if self.article is not None else None
         if self.scope is None and profile is not GENERIC:
             logger.warning("extract: no article container of the %s profile on %s", profile.name, url)
@@ -108,9 +110,19 @@ class _Page:
         candidates = [el for q in self.profile.title if "::" not in q for el in self.tree.cssselect(q)]
         headline = fold(metadata.meta(self.selector, "og:title") or self.jsonld.get("headline") or "")
         for element in candidates:
-            if headline and fold(" ".join(element.text_content().split())) == headline:
+            text = fold(" ".join(element.text_content().split()))
+            if headline and len(text) > 10 and (headline.startswith(text) or text.startswith(headline)):
                 return element
         return candidates[0] if candidates else None
+
+    def _article_element(self) -> lxml_html.HtmlElement | None:
+        """The first container match that holds the headline (a teaser <article> above the
+        story must not stand in for it); else the element implied by headline and body."""
+        for query in self.profile.article_container:
+            for element in self.tree.cssselect(query):
+                if self.headline is None or self.headline is element or element in self.headline.iterancestors():
+                    return element
+        return self._implied_article() if self.profile is not GENERIC else None
 
     def _implied_article(self) -> lxml_html.HtmlElement | None:
         """No known wrapper: the smallest element holding both the headline and the body."""
@@ -119,10 +131,9 @@ class _Page:
             body = blocks.densest(self.tree)
         if body is None:
             return None
-        headline = self._headline_element()
-        if headline is None:
-            return body
-        ancestors = {id(el) for el in headline.iterancestors()} | {id(headline)}
+        if self.headline is None:
+            return body.getparent() if body.getparent() is not None else body
+        ancestors = {id(el) for el in self.headline.iterancestors()} | {id(self.headline)}
         return next((el for el in (body, *body.iterancestors()) if id(el) in ancestors), body)
 
     def _profile_text(self, queries: tuple[str, ...]) -> str | None:
@@ -157,12 +168,23 @@ class _Page:
             ("JSON-LD", self.jsonld.get("headline")),
             ("OpenGraph", metadata.meta(self.selector, "og:title", "twitter:title")),
             ("trafilatura", getattr(self.trafilatura, "title", None)),
-            ("<title>", _TITLE_SUFFIX.sub("", clean_text(self.selector.css("title::text").get("")))),
+            ("<title>", self.selector.css("title::text").get("")),
         ):
             if isinstance(value, str) and clean_text(value):
                 self.fallback("title", source)
-                return clean_text(value)
+                return self._without_site_name(clean_text(value))
         return ""
+
+    def _without_site_name(self, title: str) -> str:
+        """"Headline | Báo Đắk Lắk" → "Headline": only a suffix that names the outlet goes."""
+        match = _TITLE_SUFFIX.search(title)
+        if match is None:
+            return title
+        suffix = fold(match.group(1))
+        site_name = fold(metadata.meta(self.selector, "og:site_name") or "")
+        if (site_name and site_name in suffix) or re.search(r"\bbao\b|\.vn\b|cong thong tin|trang thong tin|tap chi", suffix):
+            return title[: match.start()].strip()
+        return title
 
     def lead(self) -> str | None:
         found = None
@@ -222,12 +244,41 @@ class _Page:
                 if source != "profile":
                     self.fallback("published_at", source)
                 return to_iso(*parsed)
+        printed = self._printed_near_headline()
+        if printed:
+            self.fallback("published_at", "a date printed near the headline")
+            return to_iso(printed)
         # Day granularity, capped at fetch time. htmldate can also guess a day from a
-        # year/month in a URL (2022/7/ -> 2022-07-01), so it must be printed on the page.
+        # year/month in a URL (2022/7/ -> 2022-07-01), so it must be printed in the article.
         parsed = parse_datetime(getattr(self.trafilatura, "date", None))
-        if parsed and _printed_on_page(parsed[0], self.text):
+        article_text = self.article.text_content() if self.article is not None else self.text
+        if parsed and _printed_on_page(parsed[0], article_text):
             self.fallback("published_at", "trafilatura")
             return to_iso(parsed[0], has_time=False)
+        return None
+
+    def _printed_near_headline(self) -> datetime | None:
+        """A date and time printed in the article's own short lines (its meta line), outside
+        the lead and the body, whose dates are events ("Sáng ngày 05/01/2024")."""
+        if self.article is None:
+            return None
+        around = copy.deepcopy(self.article)
+        for query in (*self.profile.lead, *self.profile.body):
+            for element in around.cssselect(query):
+                if element is not around:
+                    element.drop_tree()
+        if self.profile.body_by_density:
+            densest = blocks.densest(around)
+            if densest is not None and densest is not around:
+                densest.drop_tree()
+        for element in around.iter():
+            if not isinstance(element.tag, str):
+                continue
+            text = " ".join(element.text_content().split())
+            if 8 <= len(text) <= 80:
+                parsed = parse_datetime(text)
+                if parsed and parsed[1] and (self.limit is None or parsed[0] <= self.limit):
+                    return parsed[0]
         return None
 
     def updated(self) -> str | None:
