@@ -201,9 +201,11 @@ class NewsSpider(scrapy.Spider):
         chain = response.meta.get("archive_chain") or discover.canonical_url(response.url)
         wanted, fresh = self.new_articles(links, self.chains.setdefault(chain, set()))
         yield from self.schedule(wanted)
-        if response.meta.get("archive_kind") == RequestKind.ENTRY.name:
+        # One level of section discovery, from default entry pages only: a --start-url
+        # backfill stays in the section it names.
+        if response.meta.get("archive_kind") == RequestKind.ENTRY.name and not self.start_url_override:
             for url in discover.category_links(response.text, response.url, self.profile):
-                if url not in self.listings:  # one level of section discovery, from entry pages only
+                if url not in self.listings:
                     self.listings.add(url)
                     yield self.request(url, RequestKind.CATEGORY)
         # A page with nothing new (or nothing recent enough) ends paging: the rest is archived.
