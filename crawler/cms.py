@@ -8,8 +8,9 @@ partly inferred, and the live sites change.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,8 @@ CAOBANG = CmsProfile(
     article_pattern=r"^(?:/vi)?/[^/]+/[^/]+/[^/]+-(\d+)\.html$",
     deny_pattern=r"^(?:/vi)?/[^/]+/(tag|topic|print|sendmail|savefile|rss|search|groups)/",
     page_path=True,
-    listing_pattern=r"^(?:/vi)?/(news|tin-tuc)/[a-z0-9-]+/?$",
+    # Any /<module>/<category>/: portals name their news module freely (news, tin-tuc, tintuc).
+    listing_pattern=r"(?i)^(?:/vi)?/[a-z0-9_-]+/[a-z0-9_-]+/?$",
     listing_item=(".news_column .panel-body", ".news-item", "article", "li", ".item"),
     listing_date=("time::attr(datetime)", "time", ".text-muted", ".date", "em"),
     article_container=("[itemtype*='NewsArticle']", ".news_column", "#news-detail"),
@@ -189,7 +191,7 @@ DAKLAK = CmsProfile(
     host="baodaklak.vn",
     host_aliases=("www.baodaklak.vn",),
     article_pattern=r"/\d{6}/[^/]+-([0-9a-z]+)/?$",
-    deny_pattern=r"^/(multimedia|video|doc-bao-in|tim-kiem|en)/",
+    deny_pattern=r"^/(multimedia|video|doc-bao-in|tim-kiem|en|daklak-news)/",
     page_param="paged",
     listing_item=(".item", "article", ".story", "li"),
     listing_link=(
@@ -268,6 +270,13 @@ GENERIC = CmsProfile(
     tags=("[class*='tags'] a::text", ".keywords a::text"),
     furniture=COMMON_FURNITURE,
     language=None,
+)
+
+# The listing rules for a host a spider was redirected to (Báo Hòa Bình into Báo Phú Thọ):
+# most Vietnamese news CMSes end article URLs in a numeric id.
+REDIRECTED_SITE = dataclasses.replace(
+    GENERIC, name="redirected", article_pattern=r"[-/](\d{4,})(?:\.html?|/)?$",
+    deny_pattern=r"^/(tags?|topic|chu-de|video|tim-kiem|search|tac-gia)/",
 )
 
 PROFILES: tuple[CmsProfile, ...] = (LAODONG, BAOHATINH, CAOBANG, DAKLAK, HOABINH)

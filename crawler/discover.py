@@ -197,8 +197,9 @@ def category_links(html: str, page_url: str, profile: CmsProfile | None = None) 
     found = []
     for url, _ in _anchors(Selector(text=html), page_url):
         parts = urlsplit(url)
+        denied = profile.deny_pattern and re.search(profile.deny_pattern, parts.path + "/")
         if (parts.hostname == profile.host and re.search(profile.listing_pattern, parts.path)
-                and not is_article_url(url, profile) and url not in found):
+                and not denied and not is_article_url(url, profile) and url not in found):
             found.append(url)
     return found
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
@@ -75,3 +76,22 @@ def parse_feed(body: bytes, url: str) -> FeedEntries:
             if loc:
                 entries.sitemaps.append((urljoin(url, loc), _date(_child_text(element, "lastmod"))))
     return entries
+
+
+_URL_MONTH = re.compile(r"(20\d{2})[-_/](\d{1,2})(?:[-_/](\d{1,2}))?(?!\d)")
+
+
+def sitemap_date(url: str, lastmod: str | None) -> str | None:
+    """A child sitemap's date: its <lastmod>, else the month its name carries
+    ("/sitemaps/news-2026-9.xml" → "2026-09-31", the month's last possible day).
+
+    >>> sitemap_date("https://baohatinh.vn/sitemaps/news-2026-9.xml", None)
+    '2026-09-31'
+    """
+    if lastmod:
+        return lastmod
+    match = _URL_MONTH.search(url)
+    if not match:
+        return None
+    year, month, day = match.group(1), int(match.group(2)), match.group(3)
+    return f"{year}-{month:02d}-{int(day):02d}" if day else f"{year}-{month:02d}-31"

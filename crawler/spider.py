@@ -22,10 +22,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import discover
-from crawler.cms import BAOHATINH, CAOBANG, DAKLAK, HOABINH, LAODONG, CmsProfile
+from crawler.cms import BAOHATINH, CAOBANG, DAKLAK, HOABINH, LAODONG, REDIRECTED_SITE, CmsProfile
 from crawler.db import known_urls_in
 from crawler.failures import category_of
-from crawler.feeds import parse_feed
+from crawler.feeds import parse_feed, sitemap_date
 from crawler.records import Page, Rejection
 
 logger = logging.getLogger(__name__)
@@ -128,6 +128,13 @@ class NewsSpider(scrapy.Spider):
     def own_host(self, url: str) -> bool:
         return (urlsplit(url).hostname or "") in (self.profile.host, *self.profile.host_aliases)
 
+    def listing_profile(self, url: str) -> CmsProfile:
+        """The spider's profile on its own host; on a host it was redirected to (the site
+        moved), a generic rule: article URLs there end in a numeric id."""
+        if self.own_host(url):
+            return self.profile
+        return dataclasses.replace(REDIRECTED_SITE, host=urlsplit(url).hostname or "")
+
     def entry_urls(self) -> list[str]:
         if self.start_url_override:
             return self.start_url_override
@@ -194,7 +201,8 @@ class NewsSpider(scrapy.Spider):
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
             return
-        links = discover.listing_links(response.text, response.url, self.profile)
+        profile = self.listing_profile(response.url)
+        links = discover.listing_links(response.text, response.url, profile)
         if self.since and links and not any(link.published_at for link in links):
             self.crawler.stats.inc_value("archive/listings/undated")
             logger.warning("%s prints no dates: --since cannot end its paging, only the no-new-link rule can", response.url)
@@ -204,12 +212,12 @@ class NewsSpider(scrapy.Spider):
         # One level of section discovery, from default entry pages only: a --start-url
         # backfill stays in the section it names.
         if response.meta.get("archive_kind") == RequestKind.ENTRY.name and not self.start_url_override:
-            for url in discover.category_links(response.text, response.url, self.profile):
+            for url in discover.category_links(response.text, response.url, profile):
                 if url not in self.listings:
                     self.listings.add(url)
                     yield self.request(url, RequestKind.CATEGORY)
         # A page with nothing new (or nothing recent enough) ends paging: the rest is archived.
-        next_url = discover.next_page_url(response.url, response.text, self.profile) if fresh and not self.capped() else None
+        next_url = discover.next_page_url(response.url, response.text, profile) if fresh and not self.capped() else None
         if next_url and next_url not in self.listings:
             self.listings.add(next_url)
             yield self.request(next_url, RequestKind.NEXT_PAGE, chain=chain)
@@ -223,7 +231,8 @@ class NewsSpider(scrapy.Spider):
         yield from self.schedule(self.new_articles(links)[0])
         oldest = self.since or (datetime.now(timezone.utc) - timedelta(days=self.sitemap_max_age_days)).date().isoformat()
         for url, lastmod in entries.sitemaps:
-            if lastmod is None or lastmod[:10] >= oldest:
+            dated = sitemap_date(url, lastmod)  # monthly news sitemaps: only the recent ones
+            if dated is None or dated[:10] >= oldest:
                 yield self.request(url, RequestKind.FEED)
 
     def parse_article(self, response: Response) -> Iterator[Page | Rejection]:

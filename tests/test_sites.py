@@ -84,3 +84,21 @@ def _entry_urls(site: str) -> set[str]:
         elif current == site:
             urls.add(line.strip())
     return urls
+
+
+def test_hoabinh_follows_its_paper_into_bao_phu_tho(tmp_path: Path):
+    """After the merger the whole section may redirect to baophutho.vn, a CMS we have no
+    profile for: its listing is read with the generic rule, its stories with the generic path."""
+    moved = {
+        "https://baohoabinh.com.vn/274/": {"status": 301, "redirect": "https://baophutho.vn/cong-doan/"},
+        "https://baophutho.vn/cong-doan/": {"file": "site/baophutho.vn/listing-cong-doan.html"},
+        "https://baophutho.vn/ldld-tinh-phu-tho-to-chuc-hoi-nghi-can-bo-cong-doan-235900.htm":
+            {"file": "cases/hoabinh/redirect-baophutho-kham-suc-khoe/page.html"},
+    }
+    with MirrorSite(overrides=moved) as mirror:
+        crawl("hoabinh", mirror, tmp_path / "archive.db")
+    archived = dict(rows(tmp_path / "archive.db", "select url, site from articles"))
+    assert archived == {
+        "https://baophutho.vn/hoa-binh-hon-1-200-doan-vien-nguoi-lao-dong-duoc-kham-suc-khoe-mien-phi-235871.htm": "hoabinh",
+        "https://baophutho.vn/ldld-tinh-phu-tho-to-chuc-hoi-nghi-can-bo-cong-doan-235900.htm": "hoabinh",
+    }
