@@ -136,8 +136,9 @@ def links(listing, url: str) -> None:
 
         congdoan links section.html --url https://laodong.vn/cong-doan?page=2
     """
-    from crawler.discover import follows, listing_links, next_page_url, site_for_url
+    from crawler.discover import follows, listing_links, site_for_url
     from crawler.extract import decode
+    from crawler.pagination import next_page_url
 
     spider = _spider_classes().get(site_for_url(url) or "")
     if spider is None:
@@ -170,7 +171,8 @@ def search(query: str, db: str, limit: int) -> None:
 
         congdoan search "cong doan ha tinh"
     """
-    from crawler.db import open_db, search as run_search
+    from crawler.db import open_db
+    from crawler.db import search as run_search
 
     for hit in run_search(open_db(db), query, limit):
         click.echo(f"{hit['published_at'] or '?':25}  {hit['site'] or '-':9}  {hit['title']}\n{'':36}{hit['url']}")

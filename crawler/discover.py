@@ -14,7 +14,7 @@ from parsel import Selector
 
 from crawler.cms import GENERIC, PROFILES, CmsProfile
 from crawler.css import first_text
-from crawler.text import clean_text, parse_datetime, to_iso
+from crawler.text import parse_datetime, to_iso
 
 # The five sites, by canonical host. Sites without a profile yet take the generic path.
 SITE_HOSTS: dict[str, str] = {
@@ -47,7 +47,7 @@ FURNITURE_CLASSES = frozenset({
 })
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().rstrip(".")
 
 
@@ -59,7 +59,7 @@ def profile_for_host(host: str) -> CmsProfile:
 
 
 def profile_for_url(url: str) -> CmsProfile:
-    return profile_for_host(_host(url))
+    return profile_for_host(host_of(url))
 
 
 def canonical_host(host: str) -> str:
@@ -75,7 +75,7 @@ def site_for_url(url: str) -> str | None:
     >>> site_for_url("https://www.laodong.vn/cong-doan/x-1.ldo"), site_for_url("https://news.laodong.vn/x-1.ldo")
     ('laodong', None)
     """
-    return SITE_HOSTS.get(canonical_host(_host(url)))
+    return SITE_HOSTS.get(canonical_host(host_of(url)))
 
 
 def canonical_url(url: str) -> str:
@@ -123,20 +123,20 @@ def _in_furniture(anchor: Any) -> bool:
     return False
 
 
-def _base_url(selector: Selector, page_url: str) -> str:
+def base_url(selector: Selector, page_url: str) -> str:
     """What relative links resolve against: <base href> when it stays on the same site (the
     older Báo Đắk Lắk layout relies on it), the page itself when it points elsewhere."""
     base = (selector.xpath("string(//base/@href)").get() or "").strip()
     if base:
         absolute = urljoin(page_url, base)
-        if canonical_host(_host(absolute)) == canonical_host(_host(page_url)):
+        if canonical_host(host_of(absolute)) == canonical_host(host_of(page_url)):
             return absolute
     return page_url
 
 
-def _anchors(selector: Selector, page_url: str) -> Iterator[tuple[str, Any]]:
+def page_anchors(selector: Selector, page_url: str) -> Iterator[tuple[str, Any]]:
     """(absolute canonical URL, anchor element) for every followable link, in page order."""
-    base = _base_url(selector, page_url)
+    base = base_url(selector, page_url)
     for anchor in selector.root.iter("a"):
         href = (anchor.get("href") or "").strip()
         if href and not href.startswith(("javascript:", "mailto:", "tel:", "#")):
@@ -157,7 +157,7 @@ def listing_links(html: str, page_url: str, profile: CmsProfile | None = None) -
         if href and parsed:
             dates.setdefault(canonical_url(urljoin(page_url, href)), to_iso(*parsed))
     found: dict[str, ListingLink] = {}
-    for url, anchor in _anchors(selector, page_url):
+    for url, anchor in page_anchors(selector, page_url):
         if not is_article_url(url, profile):
             continue
         furniture = _in_furniture(anchor)
@@ -195,102 +195,10 @@ def category_links(html: str, page_url: str, profile: CmsProfile | None = None) 
     if not profile.listing_pattern:
         return []
     found = []
-    for url, _ in _anchors(Selector(text=html), page_url):
+    for url, _ in page_anchors(Selector(text=html), page_url):
         parts = urlsplit(url)
         denied = profile.deny_pattern and re.search(profile.deny_pattern, parts.path + "/")
         if (parts.hostname == profile.host and re.search(profile.listing_pattern, parts.path)
                 and not denied and not is_article_url(url, profile) and url not in found):
             found.append(url)
     return found
-
-
-# The page's own "next" link, for CMSes whose pagination scheme is not known in advance.
-NEXT_LINK_QUERIES = (
-    "link[rel=next]", "a[rel=next]", "li.next a", ".pagination a.next", "a.next", "a.next-page",
-    "a[class*='next']", "[class*='next'] > a", ".pagination li.active + li a",
-)
-NEXT_LINK_TEXTS = frozenset({"trang sau", "sau", "tiếp", "tiếp theo", "trang tiếp", "next", "xem thêm"})
-_ARROWS = "»›>→ \u00a0"
-PAGINATION = "[class*='pag'], [class*='Pag'], .pages, .page-nav, nav"
-_PAGED = re.compile(r"[?&](page|paged|p)=\d+|/(page|trang)-\d+|/p\d+\b", re.IGNORECASE)
-
-
-def _anchor_text(anchor: Selector) -> str:
-    return clean_text(" ".join(anchor.xpath("string()").get("").split())).lower()
-
-
-def _next_link_candidates(selector: Selector) -> Iterator[str]:
-    for query in NEXT_LINK_QUERIES:
-        yield from selector.css(f"{query}::attr(href)").getall()
-    anchors = selector.css(", ".join(f"{block} a" for block in PAGINATION.split(", ")))
-    for anchor in anchors:  # "Trang sau", "Tiếp theo »", a bare "»"
-        text = _anchor_text(anchor)
-        if text.strip(_ARROWS) in NEXT_LINK_TEXTS or (text and not text.strip(_ARROWS)):
-            yield anchor.attrib.get("href", "")
-    for anchor in selector.css("a[href]"):  # a "Xem thêm" load-more link that carries the page
-        if _anchor_text(anchor).strip(_ARROWS) in ("xem thêm", "tải thêm") and _PAGED.search(anchor.attrib["href"]):
-            yield anchor.attrib["href"]
-    current = selector.css(", ".join(f"{block} .active, {block} .current, {block} [aria-current]"
-                                      for block in PAGINATION.split(", ")))
-    number = _anchor_text(current[0]) if current else ""
-    if number.isdigit():  # <span class="current">3</span> … <a>4</a>
-        yield from (a.attrib.get("href", "") for a in anchors if _anchor_text(a) == str(int(number) + 1))
-
-
-def _own_next_link(html: str, url: str) -> str | None:
-    selector = Selector(text=html)
-    for href in _next_link_candidates(selector):
-        href = (href or "").strip()
-        if not href or href.startswith(("javascript:", "#")):
-            continue
-        next_url = canonical_url(urljoin(_base_url(selector, url), href))
-        if next_url != canonical_url(url):
-            return next_url
-    return None
-
-
-def _offered(html: str, url: str, next_url: str) -> bool:
-    """Whether a computed next page is worth asking for: the page links to it, or has no
-    pagination at all (infinite scroll; the no-new-article rule will end it)."""
-    selector = Selector(text=html)
-    linked = {link for link, _ in _anchors(selector, url)}
-    if next_url in linked:
-        return True
-    return not selector.css(PAGINATION.replace("nav", "nav.pagination")) and not any(
-        _PAGED.search(link) for link in linked if _host(link) == _host(url))
-
-
-def _current_page(value: str | None) -> int:
-    try:
-        return max(1, int(value or "1"))
-    except ValueError:
-        return 1
-
-
-def next_page_url(url: str, html: str | None = None, profile: CmsProfile | None = None) -> str | None:
-    """The next listing page: ?param=N, a /page-N path suffix, or the page's own next link.
-
-    With the page's HTML, a computed next page is only offered when the page links to it
-    or shows no pagination, so the last page does not lead to a 404.
-
-    >>> next_page_url("https://laodong.vn/cong-doan"), next_page_url("https://laodong.vn/cong-doan?page=2")
-    ('https://laodong.vn/cong-doan?page=2', 'https://laodong.vn/cong-doan?page=3')
-    >>> next_page_url("https://ldld.caobang.gov.vn/news/hoat-dong/"), next_page_url("https://ldld.caobang.gov.vn/news/hoat-dong/page-2")
-    ('https://ldld.caobang.gov.vn/news/hoat-dong/page-2', 'https://ldld.caobang.gov.vn/news/hoat-dong/page-3')
-    """
-    profile = profile or profile_for_url(url)
-    parts = urlsplit(url)
-    if profile.page_param:
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        query[profile.page_param] = str(_current_page(query.get(profile.page_param)) + 1)
-        computed = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
-    elif profile.page_path:
-        if parts.path in ("", "/"):
-            return None  # a home page has no /page-N
-        match = re.search(r"/page-(\d+)/?$", parts.path)
-        base = parts.path[: match.start()] if match else parts.path.rstrip("/")
-        page = _current_page(match.group(1) if match else None) + 1
-        computed = urlunsplit((parts.scheme, parts.netloc, f"{base}/page-{page}", parts.query, ""))
-    else:
-        return _own_next_link(html, url) if html else None
-    return computed if html is None or _offered(html, url, canonical_url(computed)) else None

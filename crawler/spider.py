@@ -22,10 +22,19 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import discover
-from crawler.cms import BAOHATINH, CAOBANG, DAKLAK, HOABINH, LAODONG, REDIRECTED_SITE, CmsProfile
+from crawler.cms import (
+    BAOHATINH,
+    CAOBANG,
+    DAKLAK,
+    HOABINH,
+    LAODONG,
+    REDIRECTED_SITE,
+    CmsProfile,
+)
 from crawler.db import known_urls_in
 from crawler.failures import category_of
 from crawler.feeds import parse_feed, sitemap_date
+from crawler.pagination import next_page_url
 from crawler.records import Page, Rejection
 
 logger = logging.getLogger(__name__)
@@ -217,7 +226,7 @@ class NewsSpider(scrapy.Spider):
                     self.listings.add(url)
                     yield self.request(url, RequestKind.CATEGORY)
         # A page with nothing new (or nothing recent enough) ends paging: the rest is archived.
-        next_url = discover.next_page_url(response.url, response.text, profile) if fresh and not self.capped() else None
+        next_url = next_page_url(response.url, response.text, profile) if fresh and not self.capped() else None
         if next_url and next_url not in self.listings:
             self.listings.add(next_url)
             yield self.request(next_url, RequestKind.NEXT_PAGE, chain=chain)

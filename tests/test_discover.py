@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.discover import canonical_url, is_article_url, listing_links, next_page_url, site_for_url
+from crawler.discover import canonical_url, is_article_url, listing_links, site_for_url
 from crawler.mirror import from_mirror, to_mirror
+from crawler.pagination import next_page_url
 
 SITE = Path(__file__).parent / "site" / "laodong.vn"
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import unicodedata
 import json
+import unicodedata
 from pathlib import Path
 from urllib.parse import quote
 

@@ -2,7 +2,14 @@ import unicodedata
 
 import pytest
 
-from crawler.text import clean_text, fold, normalize_tone_marks, parse_iso_datetime, parse_vn_datetime, to_iso
+from crawler.text import (
+    clean_text,
+    fold,
+    normalize_tone_marks,
+    parse_iso_datetime,
+    parse_vn_datetime,
+    to_iso,
+)
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.discover import listing_links, next_page_url
+from crawler.discover import listing_links
 from crawler.extract import extract
+from crawler.pagination import next_page_url
 from crawler.records import Rejected
 from crawler.topic import union_terms_in
 
