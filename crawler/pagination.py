@@ -112,4 +112,7 @@ def next_page_url(url: str, html: str | None = None, profile: CmsProfile | None 
         computed = urlunsplit((parts.scheme, parts.netloc, f"{base}/page-{page}", parts.query, ""))
     else:
         return _own_next_link(html, url) if html else None
-    return computed if html is None or _offered(html, url, canonical_url(computed)) else None
+    if html is None or _offered(html, url, canonical_url(computed)):
+        return computed
+    # The page paginates some other way than the profile expects: trust its own link.
+    return _own_next_link(html, url)

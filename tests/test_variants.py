@@ -157,3 +157,9 @@ def test_topic_terms(title: str, body: str, union: bool):
 
     story = Article("u", None, title, None, body, None, None, None, None, None, [], [], "vi")
     assert bool(union_terms_in(story)) is union
+
+
+def test_a_listing_that_paginates_otherwise_than_expected():
+    html = page('<article><a class="link-title" href="/cong-doan/a-1069877.ldo">A</a></article>'
+                '<div class="pagination"><span class="active">1</span><a href="/cong-doan/trang-2">Trang sau</a></div>')
+    assert next_page_url("https://laodong.vn/cong-doan", html) == "https://laodong.vn/cong-doan/trang-2"
