@@ -10,7 +10,12 @@ PORT   ?= 8001
 CRAWL_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: crawl test serve install install-test clean
+# Benchmark folders for `make eval`; override with DATA=... FUNDUS=...
+DATA   ?= ../shared/extraction-benchmark
+FUNDUS ?= ../shared/extraction-benchmark-fundus
+VI     ?= ../shared/extraction-benchmark-vi
+
+.PHONY: crawl test serve eval install install-test clean
 
 # Debian ships venv and ensurepip in a separate package; install it when it is missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -39,6 +44,9 @@ crawl: install
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+eval: install
+	$(BIN)/python benchmarks/eval.py --data $(DATA) --fundus $(FUNDUS) --vi $(VI)
 
 serve: install
 	$(BIN)/congdoan serve --db $(DB) --port $(PORT)

@@ -259,17 +259,22 @@ HOABINH = CmsProfile(
     topic_filter=True,
 )
 
-# Any page no profile claims: JSON-LD, OpenGraph and trafilatura decide, helped by the
-# class names most news CMSes share for the sapo, tags and the article element.
+# Any page no profile claims: JSON-LD, OpenGraph and trafilatura (with a second opinion,
+# crawler/generic.py) decide. No furniture pruning and no guessed lead: on the extraction
+# benchmarks both cost precision (benchmarks/extraction.md), trafilatura prunes better alone.
 GENERIC = CmsProfile(
     name="generic",
     host="",
     article_container=("article", "[itemprop='articleBody']", ".article-detail", ".detail"),
-    lead=("[class*='sapo']", "[itemprop='description']", ".chappeau", ".lead", "[class*='summary']"),
     author=("[class*='author']", "[itemprop='author']"),
     tags=("[class*='tags'] a::text", ".keywords a::text"),
-    furniture=COMMON_FURNITURE,
     language=None,
+)
+
+# Vietnamese news pages print the sapo apart, and trafilatura tends to drop it: on the
+# generic path it is taken by these selectors, for Vietnamese pages only.
+VIETNAMESE_SAPO: tuple[str, ...] = (
+    "[class*='sapo']", ".chappeau", "p.description", ".article-description", "[class*='lead-detail']",
 )
 
 # The listing rules for a host a spider was redirected to (Báo Hòa Bình into Báo Phú Thọ):

@@ -64,6 +64,11 @@ def m004_articles_source(db: sqlite_utils.Database) -> None:
     db["articles"].add_column("source", str)
 
 
+@migrations()
+def m005_articles_extraction_method(db: sqlite_utils.Database) -> None:
+    db["articles"].add_column("extraction_method", str)
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) an archive and bring its schema up to date."""
     db = sqlite_utils.Database(path)

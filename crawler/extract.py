@@ -27,9 +27,10 @@ from w3lib.encoding import html_to_unicode
 
 from crawler import blocks, boilerplate, metadata
 from crawler.challenge import d1n_cookie
-from crawler.cms import GENERIC, MEDIA_SELECTORS, CmsProfile
+from crawler.cms import GENERIC, MEDIA_SELECTORS, VIETNAMESE_SAPO, CmsProfile
 from crawler.css import first_text, texts
 from crawler.discover import canonical_url, profile_for_url, site_for_url
+from crawler.generic import choose_body
 from crawler.records import Article, Image, Rejected
 from crawler.text import clean_text, fold, parse_datetime, to_iso
 from crawler.validate import validate
@@ -148,11 +149,13 @@ class _Page:
         date_params = {"original_date": True, "extensive_search": False}
         if self.limit:
             date_params["max_date"] = self.limit.strftime("%Y-%m-%d")
+        return trafilatura.bare_extraction(self.text, url=self.url, favor_precision=True, with_metadata=True,
+                                           date_extraction_params=date_params, **self.trafilatura_options)
+
+    @property
+    def trafilatura_options(self) -> dict[str, Any]:
         prune = [_TRANSLATOR.css_to_xpath(css) for css in self.profile.body_prune] or None
-        return trafilatura.bare_extraction(
-            self.text, url=self.url, include_comments=False, include_tables=True,
-            with_metadata=True, date_extraction_params=date_params, prune_xpath=prune,
-        )
+        return {"include_comments": False, "include_tables": True, "prune_xpath": prune}
 
     def fallback(self, field: str, source: str) -> None:
         if self.profile is not GENERIC:
@@ -188,14 +191,17 @@ class _Page:
 
     def lead(self) -> str | None:
         found = None
-        for query in self.profile.lead if self.article is not None else ():
-            elements = self.article.cssselect(query)
+        queries = self.profile.lead
+        if self.profile is GENERIC and self.language() == "vi":
+            queries = VIETNAMESE_SAPO
+        # A generic page's <article> is often the body alone, with the sapo printed above it.
+        scope = self.tree if self.profile is GENERIC else self.article
+        for query in queries if scope is not None else ():
+            elements = scope.cssselect(query)
             if elements:  # a lead photo may sit inside the sapo: its caption is not the lead
                 found = clean_text(" ".join(_prune(elements[0], MEDIA_SELECTORS).text_content().split())) or None
                 if found:
                     break
-        if found is None and self.profile is GENERIC:
-            found = clean_text(metadata.meta(self.selector, "og:description", "description") or "") or None
         if found and self.profile.lead_prefix:
             found = re.sub(self.profile.lead_prefix, "", found).strip()
         if found:  # the press's source tag on the lead: "(HBĐT) - ", "(Baohatinh.vn) - ", "(PTO) - "
@@ -213,18 +219,21 @@ class _Page:
             return blocks.densest(self.article)
         return None
 
-    def body(self, title: str, lead: str | None, author: str | None) -> list[str]:
+    def body(self, title: str, lead: str | None, author: str | None) -> tuple[list[str], str]:
+        """(paragraphs, extraction method): "profile" when the CMS profile's container was
+        found, else the generic path's choice (see crawler.generic)."""
         container = self.container()
         if container is not None:
             pruned = copy.deepcopy(container)
             blocks.drop_caption_paragraphs(pruned)  # before the photos themselves are pruned
             pruned = _prune(pruned, self.profile.prune)  # furniture is already gone
             boilerplate.drop_related_boxes(pruned)
-            paras = blocks.paragraphs(pruned)
+            paras, method = blocks.paragraphs(pruned), "profile"
         else:
-            self.fallback("body", "trafilatura")
-            paras = [line.strip() for line in (getattr(self.trafilatura, "text", None) or "").splitlines()]
-        return boilerplate.clean_paragraphs(paras, title, lead, author)
+            text, method = choose_body(self.text, self.url, self.trafilatura, self.trafilatura_options)
+            self.fallback("body", method)
+            paras = [line.strip() for line in text.splitlines()]
+        return boilerplate.clean_paragraphs(paras, title, lead, author), method
 
     def published(self) -> str | None:
         candidates: list[tuple[str, str | None]] = [
@@ -346,16 +355,8 @@ class _Page:
         return str(found[0]) if found else None
 
 
-def extract(html: str | bytes, url: str, fetched_at: str | datetime | None = None,
-            content_type: str | None = None, profile: CmsProfile | None = None,
-            topic_terms: tuple[str, ...] | None = None) -> Article:
-    """Extract the article at `url` from its HTML; raise Rejected if it is not one.
-
-    `fetched_at` only caps the dates that may be accepted (trafilatura's max_date);
-    `content_type` is the HTTP header, whose charset decodes bytes; `profile` overrides
-    the one chosen by the URL's host (a site that moved host); `topic_terms` replace the
-    union terms of the topic filter, and apply it whatever the profile.
-    """
+def _draft(html: str | bytes, url: str, fetched_at: str | datetime | None,
+           content_type: str | None, profile: CmsProfile | None) -> tuple[Article, _Page]:
     raw = html if isinstance(html, bytes) else html.encode("utf-8", "surrogatepass")
     if d1n_cookie(raw):
         raise Rejected("interstitial", "Lao Động D1N cookie challenge, not the article")
@@ -367,7 +368,7 @@ def extract(html: str | bytes, url: str, fetched_at: str | datetime | None = Non
     title = page.title()
     lead = page.lead()
     author = page.author()
-    paragraphs = page.body(title, lead, author)
+    paragraphs, method = page.body(title, lead, author)
     if author is None and profile.byline_last_line and paragraphs and boilerplate.is_byline(paragraphs[-1]):
         author = boilerplate.clean_author(paragraphs.pop(), profile.author_noise)  # a byline as the last line
     draft = Article(
@@ -384,5 +385,29 @@ def extract(html: str | bytes, url: str, fetched_at: str | datetime | None = Non
         tags=page.tags(),
         images=page.images(),
         language=page.language(),
+        extraction_method=method,
     )
-    return validate(draft, profile, page.wrapper_id(), topic_terms)
+    return draft, page
+
+
+def extract(html: str | bytes, url: str, fetched_at: str | datetime | None = None,
+            content_type: str | None = None, profile: CmsProfile | None = None,
+            topic_terms: tuple[str, ...] | None = None) -> Article:
+    """Extract the article at `url` from its HTML; raise Rejected if it is not one.
+
+    `fetched_at` only caps the dates that may be accepted (trafilatura's max_date);
+    `content_type` is the HTTP header, whose charset decodes bytes; `profile` overrides
+    the one chosen by the URL's host (a site that moved host); `topic_terms` replace the
+    union terms of the topic filter, and apply it whatever the profile.
+    """
+    draft, page = _draft(html, url, fetched_at, content_type, profile)
+    return validate(draft, page.profile, page.wrapper_id(), topic_terms)
+
+
+def main_text(html: str | bytes, url: str, profile: CmsProfile | None = None) -> str:
+    """Lead and body as one text, unvalidated: what extraction benchmarks score."""
+    try:
+        draft, _ = _draft(html, url, None, None, profile)
+    except Rejected:
+        return ""
+    return "\n\n".join(part for part in (draft.lead, draft.body) if part)

@@ -43,6 +43,9 @@ class Article:
     tags: list[str]
     images: list[Image]
     language: str | None
+    # How the body was found: "profile" (the site's CMS profile), or on the generic path
+    # "trafilatura-precision", "trafilatura" or "readability".
+    extraction_method: str | None = None
 
 
 @dataclass(frozen=True)

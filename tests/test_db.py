@@ -30,7 +30,8 @@ def test_migrations_are_recorded_and_idempotent(tmp_path):
     archive_db.open_db(path).close()
     again = archive_db.open_db(path)
     names = [row["name"] for row in again.query("select name from _sqlite_migrations")]
-    assert names == ["m001_articles", "m002_rejections", "m003_articles_fts", "m004_articles_source"]
+    assert names == ["m001_articles", "m002_rejections", "m003_articles_fts", "m004_articles_source",
+                     "m005_articles_extraction_method"]
     assert {"articles", "rejections", "articles_fts"} <= set(again.table_names())
 
 
