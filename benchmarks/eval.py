@@ -99,6 +99,12 @@ def evaluate(name: str, pages: list[Page], workers: int) -> tuple[CorpusScore, f
     return score_corpus(score for score, _ in results), statistics.median(ms for _, ms in results)
 
 
+def _share(rows: list[tuple], index: int) -> float:
+    """The share of rows right at `index`, among the rows where it applies (not None)."""
+    values = [row[index] for row in rows if row[index] is not None]
+    return sum(values) / len(values) if values else 1.0
+
+
 def site_path() -> dict[str, dict[str, float]]:
     """Per site: F1 of lead+body, and the share of exact titles, dates and authors."""
     from crawler.extract import extract
@@ -122,13 +128,8 @@ def site_path() -> dict[str, dict[str, float]]:
     report = {}
     for site, rows in by_site.items():
         corpus = score_corpus(row[0] for row in rows)
-
-        def share(index: int) -> float:
-            values = [row[index] for row in rows if row[index] is not None]
-            return sum(values) / len(values) if values else 1.0
-
         report[site] = {"cases": len(rows), "f1": corpus.f1, "precision": corpus.precision, "recall": corpus.recall,
-                        "title": share(1), "published_at": share(2), "author": share(3)}
+                        "title": _share(rows, 1), "published_at": _share(rows, 2), "author": _share(rows, 3)}
     return report
 
 

@@ -175,7 +175,7 @@ def search(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[dict[
         from articles_fts join articles on articles.rowid = articles_fts.rowid
         where articles_fts match ? order by articles_fts.rank limit ?
     """
-    return [dict(zip(("url", "site", "title", "published_at"), row)) for row in db.execute(sql, [expression, limit])]
+    return [dict(zip(("url", "site", "title", "published_at"), row, strict=True)) for row in db.execute(sql, [expression, limit])]
 
 
 def known_urls_in(path: str | Path | None, site: str | None = None) -> set[str]:

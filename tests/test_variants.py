@@ -78,7 +78,7 @@ def test_read_more_boxes_never_reach_the_body_or_the_topic_filter(box: str):
         "Với kết quả này, đội bóng tạm xếp thứ ba trên bảng xếp hạng và sẽ tiếp đón đội khách ở vòng sau.",
     ]
     sport = story.replace(TITLE, "Hồng Lĩnh thắng trên sân khách")
-    for union, other in zip(PARAS, football):
+    for union, other in zip(PARAS, football, strict=True):
         sport = sport.replace(union, other)
     with pytest.raises(Rejected, match="off-topic"):
         extract(page(sport, title="Hồng Lĩnh thắng trên sân khách"), HATINH.replace("238614", "289990"), FETCHED)
