@@ -48,15 +48,16 @@ def store_page(db: sqlite_utils.Database, page: Page, topic_terms: tuple[str, ..
         if page.site:
             article = dataclasses.replace(article, site=page.site)
     except Rejected as rejected:
-        archive_db.save_rejection(
-            db, Rejection(canonical_url(page.url), page.site, rejected.reason, rejected.detail, page.fetched_at)
-        )
         logger.info("rejected %s: %s", page.url, rejected)
-        return Stored("rejected", rejected.reason)
+        return _reject(db, page, rejected)
     except Exception as error:  # an extractor bug must not stop the crawl or lose the URL
         logger.exception("extraction failed for %s", page.url)
-        archive_db.save_rejection(
-            db, Rejection(canonical_url(page.url), page.site, "extract-error", repr(error), page.fetched_at)
-        )
-        return Stored("rejected", "extract-error")
+        return _reject(db, page, Rejected("extract-error", repr(error)))
     return Stored(archive_db.save_article(db, article, page.fetched_at))
+
+
+def _reject(db: sqlite_utils.Database, page: Page, rejected: Rejected) -> Stored:
+    archive_db.save_rejection(
+        db, Rejection(canonical_url(page.url), page.site, rejected.reason, rejected.detail, page.fetched_at)
+    )
+    return Stored("rejected", rejected.reason)

@@ -226,8 +226,7 @@ class _Page:
         if container is not None:
             pruned = copy.deepcopy(container)
             blocks.drop_caption_paragraphs(pruned)  # before the photos themselves are pruned
-            pruned = _prune(pruned, self.profile.prune)  # furniture is already gone
-            boilerplate.drop_related_boxes(pruned)
+            pruned = _prune(pruned, self.profile.prune)  # furniture and related boxes are already gone
             paras, method = blocks.paragraphs(pruned), "profile"
         else:
             text, method = choose_body(self.text, self.url, self.trafilatura, self.trafilatura_options)

@@ -199,7 +199,7 @@ class NewsSpider(scrapy.Spider):
 
     def schedule(self, urls: list[str]) -> Iterator[scrapy.Request]:
         for url in urls:
-            if self.max_articles is not None and len(self.scheduled) >= self.max_articles:
+            if self.capped():
                 return
             self.scheduled.add(url)
             yield self.request(url, RequestKind.ARTICLE)
