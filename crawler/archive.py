@@ -17,7 +17,8 @@ from crawler import db as archive_db
 from crawler.cms import GENERIC, PROFILES_BY_NAME, CmsProfile
 from crawler.discover import canonical_url, profile_for_url
 from crawler.extract import extract
-from crawler.records import Page, Rejected, Rejection
+from crawler.records import Article, Page, Rejected, Rejection
+from crawler.version import extractor_version
 
 logger = logging.getLogger(__name__)
 
@@ -37,27 +38,34 @@ def profile_for_page(page: Page) -> CmsProfile:
     return profile
 
 
-def store_page(db: sqlite_utils.Database, page: Page, topic_terms: tuple[str, ...] | None = None) -> Stored:
+def store_page(db: sqlite_utils.Database, page: Page, topic_terms: tuple[str, ...] | None = None,
+               keep_version: bool = True) -> Stored:
     """Extract, validate and store one page. With `topic_terms` (a general newspaper's
-    spider), a story that names none of them is rejected as off-topic."""
+    spider), a story that names none of them is rejected as off-topic. `keep_version`:
+    see db.save_article."""
     try:
-        if page.status >= 400:
-            raise Rejected(f"http-{page.status}", f"the site answered HTTP {page.status}")
-        content_type = next((v for k, v in page.headers.items() if k.lower() == "content-type"), None)
-        article = extract(page.body, page.url, page.fetched_at, content_type, profile_for_page(page), topic_terms)
-        if page.site:
-            article = dataclasses.replace(article, site=page.site)
+        article = read_page(page, topic_terms)
     except Rejected as rejected:
         logger.info("rejected %s: %s", page.url, rejected)
         return _reject(db, page, rejected)
     except Exception as error:  # an extractor bug must not stop the crawl or lose the URL
         logger.exception("extraction failed for %s", page.url)
         return _reject(db, page, Rejected("extract-error", repr(error)))
-    return Stored(archive_db.save_article(db, article, page.fetched_at))
+    return Stored(archive_db.save_article(db, article, page.fetched_at, page.capture_id, extractor_version(), keep_version))
+
+
+def read_page(page: Page, topic_terms: tuple[str, ...] | None = None) -> Article:
+    """The page's Article; raises Rejected when it is not one."""
+    if page.status >= 400:
+        raise Rejected(f"http-{page.status}", f"the site answered HTTP {page.status}")
+    content_type = next((v for k, v in page.headers.items() if k.lower() == "content-type"), None)
+    article = extract(page.body, page.url, page.fetched_at, content_type, profile_for_page(page), topic_terms)
+    return dataclasses.replace(article, site=page.site) if page.site else article
 
 
 def _reject(db: sqlite_utils.Database, page: Page, rejected: Rejected) -> Stored:
     archive_db.save_rejection(
-        db, Rejection(canonical_url(page.url), page.site, rejected.reason, rejected.detail, page.fetched_at)
+        db, Rejection(canonical_url(page.url), page.site, rejected.reason, rejected.detail, page.fetched_at),
+        page.capture_id,
     )
     return Stored("rejected", rejected.reason)

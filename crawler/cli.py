@@ -16,12 +16,25 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATASETTE_DIR = PROJECT_ROOT / "datasette"
 
 
-def _settings(db: str, mirror: str | None, overrides: tuple[str, ...]):  # -> scrapy Settings
+def _settings(db: str, mirror: str | None, overrides: tuple[str, ...], replay: tuple[str, ...] = (),
+              warc_dir: str | None = None):  # -> scrapy Settings
     from scrapy.settings import Settings
+
+    from crawler.capture import run_id
 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("ARCHIVE_DB", db, priority="cmdline")
+    settings.set("ARCHIVE_RUN_ID", run_id(), priority="cmdline")  # one name for all the sites of a run
+    if warc_dir:
+        settings.set("ARCHIVE_WARC_DIR", warc_dir, priority="cmdline")
+    if replay:
+        handler = "crawler.capture.ReplayDownloadHandler"
+        settings.set("ARCHIVE_REPLAY", list(replay), priority="cmdline")
+        settings.set("DOWNLOAD_HANDLERS", {"http": handler, "https": handler}, priority="cmdline")
+        # Nobody to be polite to: the archive answers at once.
+        for key, value in (("DOWNLOAD_DELAY", 0), ("AUTOTHROTTLE_ENABLED", False), ("CONCURRENT_REQUESTS_PER_DOMAIN", 16)):
+            settings.set(key, value, priority="cmdline")
     if mirror:
         handler = "crawler.middlewares.MirrorDownloadHandler"
         settings.set("ARCHIVE_MIRROR", mirror, priority="cmdline")
@@ -57,9 +70,13 @@ def main() -> None:
 @click.option("--mirror", metavar="URL", help="Fetch https://HOST/PATH from URL/HOST/PATH (replicas, tests).")
 @click.option("--start-url", "start_urls", multiple=True, metavar="URL",
               help="Start from this listing or section URL instead of the site's defaults (repeatable; one site).")
+@click.option("--replay", multiple=True, metavar="ARCHIVE", type=click.Path(exists=True),
+              help="Crawl recorded captures (.warc.gz, .wacz or a folder of them) instead of the network; "
+                   "a URL not in them is a 404 (repeatable).")
+@click.option("--warc-dir", metavar="DIR", help="Where raw WARC captures go [default: warc/ beside --db].")
 @click.option("--set", "-s", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
 def crawl(sites: tuple[str, ...], db: str, since: str | None, max_articles: int | None, mirror: str | None,
-          start_urls: tuple[str, ...], overrides: tuple[str, ...]) -> None:
+          start_urls: tuple[str, ...], replay: tuple[str, ...], warc_dir: str | None, overrides: tuple[str, ...]) -> None:
     """Crawl SITES (default: all five) into the archive and print one summary line per site.
 
     Exits non-zero if a site could not be reached at all. --start-url backfills one
@@ -70,13 +87,16 @@ def crawl(sites: tuple[str, ...], db: str, since: str | None, max_articles: int 
 
         congdoan crawl laodong --since 2025-01-01 --max-articles 50
         congdoan crawl baohatinh --start-url https://baohatinh.vn/xa-hoi/
+        congdoan crawl --replay demo/sample.warc.gz --db demo.db
     """
+    if replay and mirror:
+        raise click.BadParameter("--replay and --mirror are two different sources; give one", param_hint="--replay")
     from scrapy.crawler import CrawlerProcess
 
     from crawler.logs import quiet_network_tracebacks
     from crawler.report import summarize
 
-    process = CrawlerProcess(_settings(db, mirror, overrides))
+    process = CrawlerProcess(_settings(db, mirror, overrides, replay, warc_dir))
     available = sorted(process.spider_loader.list())
     unknown = sorted(set(sites) - set(available))
     if unknown:
@@ -94,6 +114,32 @@ def crawl(sites: tuple[str, ...], db: str, since: str | None, max_articles: int 
     for line, _ in results:
         click.echo(line)
     if not all(ok for _, ok in results):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--site", help="Only this site's pages.")
+def reextract(db: str, site: str | None) -> None:
+    """Rebuild articles from the stored raw captures with the current extractor, offline.
+
+    Prints how many rows changed; a second run right after changes none. WARC paths in
+    the captures table are relative to the archive's folder.
+
+    Example:
+
+        congdoan reextract --site laodong
+    """
+    from crawler.db import open_db
+    from crawler.reextract import reextract as run_reextract
+
+    archive = open_db(db)
+    try:
+        result = run_reextract(archive, Path(db).resolve().parent, site)
+    finally:
+        archive.close()
+    click.echo(result.summary())
+    if result.missing:
         sys.exit(1)
 
 

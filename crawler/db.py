@@ -4,16 +4,18 @@ upserts keyed by canonical URL, so re-crawling never duplicates a row.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, Literal
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from crawler import duplicates
 from crawler.records import Article, Rejection
 from crawler.text import clean_text, fold
 
@@ -69,8 +71,54 @@ def m005_articles_extraction_method(db: sqlite_utils.Database) -> None:
     db["articles"].add_column("extraction_method", str)
 
 
+@migrations()
+def m006_captures(db: sqlite_utils.Database) -> None:
+    # One row per HTTP exchange, pointing into the run's WARC file (crawler/warc.py).
+    db["captures"].create(
+        {"id": int, "run_id": str, "site": str, "url": str, "method": str, "status": int,
+         "fetched_at": str, "content_type": str, "sha256": str, "record_type": str, "refers_to": int,
+         "warc_file": str, "warc_offset": int, "warc_length": int, "etag": str, "last_modified": str},
+        pk="id", foreign_keys=[("refers_to", "captures", "id")],
+    )
+    db["captures"].create_index(["url", "sha256"])
+    db["captures"].create_index(["run_id"])
+
+
+@migrations()
+def m007_article_links(db: sqlite_utils.Database) -> None:
+    # Plain ALTERs with REFERENCES: Datasette shows the links, and the articles table (with
+    # its FTS triggers) is not rebuilt as a sqlite-utils transform would.
+    db.execute("alter table articles add column capture_id integer references captures(id)")
+    db.execute("alter table articles add column extractor_version text")
+    db.execute("alter table articles add column duplicate_of text references articles(url)")
+    db.execute("alter table rejections add column capture_id integer references captures(id)")
+    db["articles"].create_index(["content_hash"])
+    db["articles"].create_index(["duplicate_of"])
+
+
+@migrations()
+def m008_article_versions(db: sqlite_utils.Database) -> None:
+    db["article_versions"].create(
+        {"id": int, "url": str, "title": str, "lead": str, "body": str, "published_at": str,
+         "updated_at": str, "content_hash": str, "extractor_version": str, "capture_id": int,
+         "seen_at": str, "superseded_at": str, "diff": str},
+        pk="id", foreign_keys=[("url", "articles", "url"), ("capture_id", "captures", "id")],
+    )
+    db["article_versions"].create_index(["url"])
+
+
+@migrations()
+def m009_article_marks(db: sqlite_utils.Database) -> None:
+    # The near-duplicate candidate index (crawler/duplicates.py): a few shingle hashes per article.
+    db["article_marks"].create({"url": str, "mark": int}, foreign_keys=[("url", "articles", "url")])
+    db["article_marks"].create_index(["mark"])
+    db["article_marks"].create_index(["url"])
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) an archive and bring its schema up to date."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
     if str(path) != ":memory:":
         # WAL lets Datasette read while a crawl writes; a crash never leaves a torn file.
@@ -99,38 +147,156 @@ def article_row(article: Article) -> dict[str, Any]:
     return row
 
 
-def save_article(db: sqlite_utils.Database, article: Article, fetched_at: str) -> Outcome:
-    """Upsert one article; say whether it was new, changed or the same as before."""
-    row = article_row(article)
+def save_article(db: sqlite_utils.Database, article: Article, fetched_at: str, capture_id: int | None = None,
+                 extractor_version: str | None = None, keep_version: bool = True) -> Outcome:
+    """Upsert one article; say whether it was new, changed or the same as before.
+
+    A change of title or text keeps the previous version in article_versions, with a diff
+    (`keep_version=False` for re-extraction, which changes our reading, not the page).
+    Every new or changed text is checked for copies (exact and near) among the archive."""
+    row = {**article_row(article), "capture_id": capture_id, "extractor_version": extractor_version}
     with db.conn:
-        existing = db.execute(
-            "select content_hash from articles where url = ?", [article.url]
-        ).fetchone()
+        columns = sorted(set(VERSION_COLUMNS) | set(ARTICLE_FIELDS))
+        existing = db.execute(f"select {', '.join(columns)} from articles where url = ?", [article.url]).fetchone()
         db.execute("delete from rejections where url = ?", [article.url])
         if existing is None:
             db["articles"].insert({**row, "first_seen_at": fetched_at, "last_seen_at": fetched_at, "fetched_at": fetched_at})
+            _link_duplicates(db, article.url, row)
             return "new"
-        if existing[0] == row["content_hash"]:
-            db.execute("update articles set last_seen_at = ? where url = ?", [fetched_at, article.url])
+        old = dict(zip(columns, existing, strict=True))
+        if all(old[name] == row[name] for name in ARTICLE_FIELDS):
+            db.execute(
+                "update articles set last_seen_at = ?, capture_id = coalesce(?, capture_id), "
+                "extractor_version = coalesce(?, extractor_version) where url = ?",
+                [fetched_at, capture_id, extractor_version, article.url])
             return "unchanged"
+        if keep_version and old["content_hash"] != row["content_hash"]:
+            _keep_version(db, old, row, fetched_at)
         db["articles"].upsert({**row, "last_seen_at": fetched_at, "fetched_at": fetched_at}, pk="url")
+        _link_duplicates(db, article.url, row)
         return "updated"
 
 
-def save_rejection(db: sqlite_utils.Database, rejection: Rejection) -> None:
+# What the extractor produced: a difference in any of them is an update. Only a change of
+# title or text (content_hash) keeps a version.
+ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
+VERSION_COLUMNS = ("url", "title", "lead", "body", "published_at", "updated_at", "content_hash",
+                   "extractor_version", "capture_id", "fetched_at")
+
+
+def _keep_version(db: sqlite_utils.Database, old: dict[str, Any], new: dict[str, Any], now: str) -> None:
+    def lines(row: dict[str, Any]) -> list[str]:
+        return [row["title"] or "", "", *(row["lead"] or "").splitlines(), "", *(row["body"] or "").splitlines()]
+
+    diff = difflib.unified_diff(lines(old), lines(new), fromfile=f"{old['url']} @ {old['fetched_at']}",
+                                tofile=f"{new['url']} @ {now}", lineterm="")
+    version = {k: old[k] for k in VERSION_COLUMNS if k != "fetched_at"}
+    db["article_versions"].insert({**version, "seen_at": old["fetched_at"], "superseded_at": now, "diff": "\n".join(diff)})
+
+
+def _link_duplicates(db: sqlite_utils.Database, url: str, row: dict[str, Any]) -> None:
+    """Point every copy of this text at the earliest one (by publication, then first sighting).
+
+    Exact copies share a content hash; near copies share a sketch mark and then pass the
+    containment check. Copies already linked to either come along, so a group always has
+    one original and no chains."""
+    text = row["body"] or ""
+    sketch = duplicates.marks(text)
+    db.execute("delete from article_marks where url = ?", [url])
+    db.conn.executemany("insert into article_marks (url, mark) values (?, ?)", [(url, mark) for mark in sketch])
+    group = {url}
+    group.update(r[0] for r in db.execute(
+        "select url from articles where content_hash = ? and url != ?", [row["content_hash"], url]))
+    if sketch:
+        marks_sql = ", ".join("?" * len(sketch))
+        candidates = db.execute(
+            f"""select a.url, a.body from articles a join (
+                    select url, count(*) shared from article_marks where mark in ({marks_sql}) and url != ?
+                    group by url order by shared desc limit {MAX_CANDIDATES}) m on m.url = a.url""",
+            [*sketch, url]).fetchall()
+        group.update(other for other, body in candidates if other not in group and duplicates.is_near_duplicate(text, body or ""))
+    if len(group) == 1:
+        db.execute("update articles set duplicate_of = null where url = ?", [url])
+        return
+    placeholders = ", ".join("?" * len(group))
+    roots = {r[0] for r in db.execute(
+        f"select coalesce(duplicate_of, url) from articles where url in ({placeholders})", list(group))}
+    group |= roots
+    placeholders = ", ".join("?" * len(group))
+    group |= {r[0] for r in db.execute(f"select url from articles where duplicate_of in ({placeholders})", list(group))}
+    placeholders = ", ".join("?" * len(group))
+    (original,) = db.execute(
+        f"""select url from articles where url in ({placeholders})
+            order by coalesce(published_at, '9999'), first_seen_at, url limit 1""", list(group)).fetchone()
+    db.execute(
+        f"update articles set duplicate_of = case when url = ? then null else ? end where url in ({placeholders})",
+        [original, original, *group])
+
+
+MAX_CANDIDATES = 50  # near-duplicate candidates checked per article, most shared marks first
+
+
+def save_rejection(db: sqlite_utils.Database, rejection: Rejection, capture_id: int | None = None) -> None:
     """Record why a page was not archived; repeated rejections of a URL update one row."""
     now = rejection.fetched_at
     with db.conn:
         db.execute(
             """
-            insert into rejections (url, site, reason, detail, first_rejected_at, last_rejected_at, attempts)
-            values (?, ?, ?, ?, ?, ?, 1)
+            insert into rejections (url, site, reason, detail, first_rejected_at, last_rejected_at, attempts, capture_id)
+            values (?, ?, ?, ?, ?, ?, 1, ?)
             on conflict(url) do update set
                 reason = excluded.reason, detail = excluded.detail, site = excluded.site,
-                last_rejected_at = excluded.last_rejected_at, attempts = attempts + 1
+                last_rejected_at = excluded.last_rejected_at, attempts = attempts + 1,
+                capture_id = coalesce(excluded.capture_id, capture_id)
             """,
-            [rejection.url, rejection.site, rejection.reason, rejection.detail, now, now],
+            [rejection.url, rejection.site, rejection.reason, rejection.detail, now, now, capture_id],
         )
+
+
+# --- Captures: one row per HTTP exchange, pointing into a WARC file -------------------------
+
+
+def save_capture(db: sqlite_utils.Database, capture: dict[str, Any]) -> int:
+    with db.conn:
+        return int(db["captures"].insert(capture).last_pk)
+
+
+def earlier_capture(db: sqlite_utils.Database, url: str, sha256: str) -> tuple[int, str, str] | None:
+    """(id, warc_file, fetched_at) of the latest full response for `url` with this payload:
+    what a byte-identical re-fetch is recorded as a revisit of."""
+    return db.execute(
+        """select id, warc_file, fetched_at from captures
+           where url = ? and sha256 = ? and record_type = 'response' order by id desc limit 1""",
+        [url, sha256]).fetchone()
+
+
+def capture_payload_location(db: sqlite_utils.Database, capture_id: int) -> dict[str, Any] | None:
+    """The capture, with warc_file and warc_offset of the record holding its payload
+    (the original response, for a revisit)."""
+    row = db.execute(
+        """select c.id, c.url, c.site, c.status, c.fetched_at, c.record_type,
+                  coalesce(o.warc_file, c.warc_file), coalesce(o.warc_offset, c.warc_offset)
+           from captures c left join captures o on o.id = c.refers_to where c.id = ?""",
+        [capture_id]).fetchone()
+    keys = ("id", "url", "site", "status", "fetched_at", "record_type", "warc_file", "warc_offset")
+    return dict(zip(keys, row, strict=True)) if row else None
+
+
+def captured_pages(db: sqlite_utils.Database, site: str | None = None) -> list[tuple[str, str, str, int]]:
+    """(table, url, site, capture_id) of every article and rejection that has a capture."""
+    where = "and site = ?" if site else ""
+    params = [site, site] if site else []
+    sql = f"""select 'articles', url, site, capture_id from articles where capture_id is not null {where}
+              union all
+              select 'rejections', url, site, capture_id from rejections where capture_id is not null {where}
+              order by 2"""
+    return db.execute(sql, params).fetchall()
+
+
+def article_snapshot(db: sqlite_utils.Database, url: str) -> dict[str, Any] | None:
+    """The stored article, as a dict of its columns (re-extraction compares against it)."""
+    rows = list(db["articles"].rows_where("url = ?", [url]))
+    return rows[0] if rows else None
 
 
 # Rejections worth retrying on the next run; every other rejected URL is settled like an article.
@@ -166,16 +332,30 @@ def fts_query(query: str) -> str:
 
 
 def search(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Articles matching `query`, best first. Unaccented words also match accented text."""
+    """Articles matching `query`, best first. Unaccented words also match accented text;
+    a syndicated story shows once, as its original."""
     expression = fts_query(clean_text(query))  # the same NFC and tone marks as the stored text
     if not expression:
         return []
     sql = """
         select articles.url, articles.site, articles.title, articles.published_at
         from articles_fts join articles on articles.rowid = articles_fts.rowid
-        where articles_fts match ? order by articles_fts.rank limit ?
+        where articles_fts match ? and articles.duplicate_of is null
+        order by articles_fts.rank limit ?
     """
     return [dict(zip(("url", "site", "title", "published_at"), row, strict=True)) for row in db.execute(sql, [expression, limit])]
+
+
+def recent_urls_in(path: str | Path | None, site: str, since: str) -> list[str]:
+    """URLs of `site`'s archived articles published on or after `since` (YYYY-MM-DD)."""
+    if not path or not Path(path).exists():
+        return []
+    db = open_db(path)
+    try:
+        return [row[0] for row in db.execute(
+            "select url from articles where site = ? and published_at >= ? order by published_at desc", [site, since])]
+    finally:
+        db.close()
 
 
 def known_urls_in(path: str | Path | None, site: str | None = None) -> set[str]:

@@ -20,6 +20,7 @@ class Page:
     fetched_at: str  # ISO 8601, when the response arrived; never a publication date
     headers: dict[str, str] = field(default_factory=dict)
     profile: str | None = None  # the CMS profile to read it with, when its host is not a known one
+    capture_id: int | None = None  # the raw capture (captures table, WARC record) it came from
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ Project settings carry the ARCHIVE_ prefix:
 - ARCHIVE_DB: the SQLite archive (default ./archive.db).
 - ARCHIVE_MIRROR: fetch https://HOST/PATH from MIRROR/HOST/PATH instead (tests, replicas).
 - ARCHIVE_CONTACT: the contact put in the User-Agent.
+- ARCHIVE_CAPTURE, ARCHIVE_WARC_DIR: raw WARC captures of every exchange (crawler/capture.py).
+- ARCHIVE_REPLAY: archives to replay instead of fetching (set by `congdoan crawl --replay`).
 """
 
 import os
@@ -41,7 +43,14 @@ REMOTE_CONTROL_ENABLED = False
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 # Below HttpCompressionMiddleware (590): responses pass middlewares from high to low numbers,
 # so the challenge check must come after decompression to see the real body.
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.D1NChallengeMiddleware": 580}
+# CaptureMiddleware next to the downloader (950): it records what the server really sent,
+# still compressed, before any other middleware reads or replaces the response.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.D1NChallengeMiddleware": 580,
+    "crawler.capture.CaptureMiddleware": 950,
+}
+ARCHIVE_CAPTURE = True
+ARCHIVE_WARC_DIR = os.environ.get("CONGDOAN_WARC_DIR") or None  # default: warc/ beside ARCHIVE_DB
 
 LOG_LEVEL = os.environ.get("CONGDOAN_LOG_LEVEL", "INFO")
 FEED_EXPORT_ENCODING = "utf-8"

@@ -31,7 +31,7 @@ from crawler.cms import (
     REDIRECTED_SITE,
     CmsProfile,
 )
-from crawler.db import known_urls_in
+from crawler.db import known_urls_in, recent_urls_in
 from crawler.failures import category_of
 from crawler.feeds import parse_feed, sitemap_date
 from crawler.pagination import next_page_url
@@ -53,6 +53,7 @@ class RequestKind(Enum):
     NEXT_PAGE = 20
     CATEGORY = 15
     ARTICLE = 10
+    RECHECK = 5  # an archived recent article fetched again to catch edits
 
     @property
     def label(self) -> str:
@@ -88,7 +89,9 @@ class NewsSpider(scrapy.Spider):
     start_url=URL[,URL...] (start from these listings instead of the defaults),
     host=HOST (the site moved; the CMS profile applies to the new host).
     Settings: ARCHIVE_DB, whose archived URLs are skipped (incremental crawling);
-    ARCHIVE_HOSTS, a {spider: host} dict, the setting form of `host`.
+    ARCHIVE_HOSTS, a {spider: host} dict, the setting form of `host`;
+    ARCHIVE_RECHECK_DAYS (default 3): archived articles published in that many days are
+    fetched again, so edits become new versions.
     Stats: archive/requests/<kind>, archive/links/{found,known,off-section,too-old,ignored},
     archive/feeds/{missing,empty}, archive/errors/<category>, archive/last_error.
     """
@@ -122,12 +125,17 @@ class NewsSpider(scrapy.Spider):
         self.scheduled: set[str] = set()
         self.listings: set[str] = set()
         self.chains: dict[str, set[str]] = {}  # article links seen so far along each section's pages
+        self.recheck: list[str] = []  # archived articles published recently, fetched again for edits
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         kwargs.setdefault("host", crawler.settings.getdict("ARCHIVE_HOSTS").get(cls.name))
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.known = known_urls_in(crawler.settings.get("ARCHIVE_DB"), spider.name)
+        db_path = crawler.settings.get("ARCHIVE_DB")
+        spider.known = known_urls_in(db_path, spider.name)
+        days = crawler.settings.getint("ARCHIVE_RECHECK_DAYS", 3)
+        since = (datetime.now(timezone.utc) - timedelta(days=days)).date().isoformat()
+        spider.recheck = recent_urls_in(db_path, spider.name, since) if days > 0 else []
         return spider
 
     @property
@@ -158,15 +166,19 @@ class NewsSpider(scrapy.Spider):
             yield self.request(url, RequestKind.ENTRY)
         for url in self.feed_urls():
             yield self.request(url, RequestKind.FEED)
+        for url in self.recheck:
+            self.scheduled.add(url)
+            yield self.request(url, RequestKind.RECHECK)
 
     def request(self, url: str, kind: RequestKind, chain: str | None = None) -> scrapy.Request:
         self.crawler.stats.inc_value(f"archive/requests/{kind.label}")
-        callback = {RequestKind.ARTICLE: self.parse_article, RequestKind.FEED: self.parse_feed}.get(kind, self.parse_listing)
+        callback = {RequestKind.ARTICLE: self.parse_article, RequestKind.RECHECK: self.parse_article,
+                    RequestKind.FEED: self.parse_feed}.get(kind, self.parse_listing)
         # Articles are deduplicated by `scheduled`; not filtering them lets an old link that
         # redirects to an article fetched elsewhere in this run still be recorded.
         return scrapy.Request(url, callback=callback, errback=self.on_error, priority=kind.value,
                               meta={"archive_kind": kind.name, "archive_chain": chain},
-                              dont_filter=kind is RequestKind.ARTICLE)
+                              dont_filter=kind in (RequestKind.ARTICLE, RequestKind.RECHECK))
 
     def follows(self, link: discover.ListingLink) -> bool:
         return discover.follows(link, self.follow_pattern, self.strict_sections)
@@ -266,16 +278,18 @@ class NewsSpider(scrapy.Spider):
             site=self.name,
             status=response.status,
             body=response.body,
-            fetched_at=_now(),
+            # The capture's time: in a replay, when the page was recorded, not now.
+            fetched_at=response.meta.get("fetched_at") or _now(),
             headers=headers,
             # Pages on a redirect host run another CMS: the generic path reads them.
             profile=self.profile.name if self.own_host(response.url) else None,
+            capture_id=response.meta.get("capture_id"),
         )
 
     def on_error(self, failure: Failure) -> Iterator[Page | Rejection]:
         stats = self.crawler.stats
         kind = failure.request.meta.get("archive_kind")
-        is_article = kind == RequestKind.ARTICLE.name
+        is_article = kind in (RequestKind.ARTICLE.name, RequestKind.RECHECK.name)
         if failure.check(IgnoreRequest) and not failure.check(HttpError):  # robots.txt said no: not an error
             stats.inc_value("archive/links/ignored")
             if is_article:  # remembered, so the next run does not count it as new again

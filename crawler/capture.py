@@ -1,0 +1,161 @@
+"""Scrapy adapters for raw captures: record every exchange in WARC, or replay a recorded archive.
+
+CaptureMiddleware sits next to the downloader (950), so it sees each response as the
+server sent it (still compressed, before redirects are followed or the D1N challenge is
+answered) and each request as it went out (cookies and User-Agent included). robots.txt,
+feeds, listings, redirects and articles are all recorded.
+
+ReplayDownloadHandler answers requests from recorded archives instead of the network; a
+URL missing from them is a 404.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from scrapy import Request, signals
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
+
+from crawler import db as archive_db
+from crawler.warc import Exchange, Recorded, WarcFile, as_stored, index_archives, sha256_hex
+
+logger = logging.getLogger(__name__)
+
+
+def run_id() -> str:
+    """A name for one crawl invocation: its start time (UTC) and process id."""
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{os.getpid()}"
+
+
+def warc_dir_for(settings_dir: str | None, db_path: str) -> Path:
+    """ARCHIVE_WARC_DIR, or `warc/` beside the archive."""
+    return Path(settings_dir) if settings_dir else Path(db_path).resolve().parent / "warc"
+
+
+def _stored_name(path: Path, db_path: str) -> str:
+    """WARC paths are stored relative to the archive's folder, so the two can move together."""
+    try:
+        return str(path.resolve().relative_to(Path(db_path).resolve().parent))
+    except ValueError:
+        return str(path.resolve())
+
+
+def _header_list(headers: Headers) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, values in headers.items() for v in values]
+
+
+class CaptureMiddleware:
+    """Writes each exchange to WARC_DIR/<run>-<site>.warc.gz and a row of `captures`.
+
+    Settings: ARCHIVE_CAPTURE (default True), ARCHIVE_WARC_DIR (default warc/ beside
+    ARCHIVE_DB), ARCHIVE_RUN_ID. Sets request.meta["capture_id"] and ["fetched_at"] for
+    the spider. Stats: archive/captures/{response,revisit,replay}.
+    """
+
+    def __init__(self, crawler: Crawler, db_path: str, warc_dir: Path, run: str) -> None:
+        self.crawler = crawler
+        self.db_path = db_path
+        self.warc_dir = warc_dir
+        self.run = run
+        self.db = archive_db.open_db(db_path)
+        self.warc: WarcFile | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CaptureMiddleware:
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVE_CAPTURE", True):
+            raise NotConfigured
+        db_path = settings.get("ARCHIVE_DB")
+        middleware = cls(crawler, db_path, warc_dir_for(settings.get("ARCHIVE_WARC_DIR"), db_path),
+                         settings.get("ARCHIVE_RUN_ID") or run_id())
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    @property
+    def site(self) -> str:
+        spider = self.crawler.spider
+        return spider.name if spider is not None else "unknown"
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if "replay-missing" in response.flags:
+            return response  # nothing was exchanged: the URL is not in the replayed archive
+        replayed: Recorded | None = request.meta.get("replayed_from")
+        headers, payload = as_stored(_header_list(response.headers), response.body)
+        row = {
+            "run_id": self.run, "site": self.site, "url": request.url, "method": request.method,
+            "status": response.status, "sha256": sha256_hex(payload),
+            "content_type": (response.headers.get("Content-Type") or b"").decode("latin-1") or None,
+            "etag": (response.headers.get("ETag") or b"").decode("latin-1") or None,
+            "last_modified": (response.headers.get("Last-Modified") or b"").decode("latin-1") or None,
+        }
+        if replayed is not None:  # the record we replayed is the capture; nothing new to write
+            row.update(fetched_at=replayed.capture.fetched_at, record_type="response",
+                       warc_file=_stored_name(Path(replayed.source), self.db_path),
+                       warc_offset=replayed.offset, warc_length=None)
+            kind = "replay"
+        else:
+            row["fetched_at"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()  # as WARC-Date
+            kind = self._write(request, Exchange(request.url, request.method, _header_list(request.headers),
+                                                 response.status, headers, payload, row["fetched_at"]), row)
+        request.meta["capture_id"] = archive_db.save_capture(self.db, row)
+        request.meta["fetched_at"] = row["fetched_at"]
+        self.crawler.stats.inc_value(f"archive/captures/{kind}")
+        return response
+
+    def _write(self, request: Request, exchange: Exchange, row: dict) -> str:
+        if self.warc is None:
+            self.warc = WarcFile(self.warc_dir / f"{self.run}-{self.site}.warc.gz", "congdoan-archive")
+        earlier = archive_db.earlier_capture(self.db, request.url, row["sha256"])
+        # A revisit only helps while the record it points to is still on disk.
+        if earlier is not None and not self._exists(earlier[1]):
+            earlier = None
+        location = self.warc.write(exchange, revisit_of=(request.url, earlier[2]) if earlier else None)
+        row.update(record_type="revisit" if earlier else "response", refers_to=earlier[0] if earlier else None,
+                   warc_file=_stored_name(self.warc.path, self.db_path), warc_offset=location.offset,
+                   warc_length=location.length)
+        return row["record_type"]
+
+    def _exists(self, warc_file: str) -> bool:
+        return (Path(self.db_path).resolve().parent / warc_file).exists()
+
+    def spider_closed(self) -> None:
+        if self.warc is not None:
+            self.warc.close()
+        self.db.close()
+
+
+_INDEXES: dict[tuple[str, ...], dict[str, Recorded]] = {}
+
+
+class ReplayDownloadHandler(BaseDownloadHandler):
+    """Serves requests from the archives in ARCHIVE_REPLAY (WARC, WACZ or folders of them).
+
+    The archives are indexed once per process, however many spiders replay them."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        paths = tuple(crawler.settings.getlist("ARCHIVE_REPLAY"))
+        if not paths:
+            raise NotConfigured("ARCHIVE_REPLAY names no archive")
+        if paths not in _INDEXES:
+            _INDEXES[paths] = index_archives(Path(p) for p in paths)
+            logger.info("replaying %d recorded URLs from %s", len(_INDEXES[paths]), ", ".join(paths))
+        self.index = _INDEXES[paths]
+
+    async def download_request(self, request: Request) -> Response:
+        recorded = self.index.get(request.url)
+        if recorded is None:
+            return Response(request.url, status=404, request=request, flags=["replay-missing"])
+        request.meta["replayed_from"] = recorded
+        capture = recorded.capture
+        headers = Headers(capture.headers)
+        response_class = responsetypes.from_args(headers=headers, url=request.url, body=capture.payload)
+        return response_class(url=request.url, status=capture.status, headers=headers, body=capture.payload,
+                              request=request, flags=["replay"])

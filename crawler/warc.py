@@ -1,0 +1,317 @@
+"""Raw captures in WARC: write every HTTP exchange, read it back, index archives for replay. Pure.
+
+One `.warc.gz` per crawl run and site, one gzip member per record, so any record can be
+read from its offset alone. Each exchange is a `request` record and a `response` record;
+a re-fetch whose payload is byte-identical to an earlier capture of the same URL is a
+`revisit` (profile identical-payload-digest) that points at it and stores no payload.
+
+Payloads are stored decoded, as pywb and browser-based crawlers do: a server that
+compresses on the fly sends different bytes for the same page each time (gzip stamps the
+time), which would defeat revisits. The original Content-Encoding is kept as
+X-Archive-Orig-Content-Encoding. A payload that will not decode, or decodes past the
+size limit (a gzip bomb), is stored as it came, its encoding header untouched.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from http.client import responses as REASONS
+from pathlib import Path
+from typing import IO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+Headers = list[tuple[str, str]]
+
+# Headers that describe how the bytes travelled, not what they are: the body we hold is
+# already de-chunked, so keeping Transfer-Encoding would make readers de-chunk it again.
+_HOP_BY_HOP = {"transfer-encoding", "connection", "keep-alive"}
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One HTTP request and the response it got, as the crawler saw them."""
+
+    url: str
+    method: str
+    request_headers: Headers
+    status: int
+    response_headers: Headers
+    payload: bytes  # the entity body as sent, content-encoding included
+    fetched_at: str  # ISO 8601, UTC
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a response (or revisit) record sits: the WARC file's name and byte offset."""
+
+    warc_file: str
+    offset: int
+    length: int
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A response read back from a WARC file."""
+
+    url: str
+    status: int
+    headers: Headers
+    payload: bytes
+    fetched_at: str
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+
+def sha256_hex(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
+
+
+def warc_digest(sha256: str) -> str:
+    """The WARC spelling of a sha256 digest: `sha256:` and base32, as warcio checks it.
+
+    >>> warc_digest(sha256_hex(b""))[:20]
+    'sha256:4OYMIQUY7QOB'
+    """
+    return "sha256:" + base64.b32encode(bytes.fromhex(sha256)).decode("ascii")
+
+
+def warc_date(iso: str) -> str:
+    """WARC-Date: UTC, second precision, Z suffix.
+
+    >>> warc_date("2026-11-22T09:15:00.123456+07:00")
+    '2026-11-22T02:15:00Z'
+    """
+    moment = datetime.fromisoformat(iso).astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_from_warc_date(value: str) -> str:
+    """
+    >>> iso_from_warc_date("2026-11-22T02:15:00Z")
+    '2026-11-22T02:15:00+00:00'
+    """
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc).isoformat()
+
+
+def _request_target(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+class WarcFile:
+    """Appends exchanges to one `.warc.gz`. Created lazily on the first exchange, so a
+    run that fetches nothing leaves no empty file."""
+
+    def __init__(self, path: Path, software: str) -> None:
+        self.path = path
+        self.software = software
+        self._out: IO[bytes] | None = None
+        self._writer: WARCWriter | None = None
+
+    def _open(self) -> WARCWriter:
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._out = open(self.path, "ab")
+            self._writer = WARCWriter(self._out, gzip=True, warc_version="1.1")
+            if self._out.tell() == 0:
+                info = {"software": self.software, "format": "WARC File Format 1.1"}
+                self._writer.write_record(self._writer.create_warcinfo_record(self.path.name, info))
+        return self._writer
+
+    def write(self, exchange: Exchange, revisit_of: tuple[str, str] | None = None) -> Location:
+        """Write the request and the response; `revisit_of` = (URL, ISO date) of an earlier
+        capture with the same payload makes the response a payload-less revisit."""
+        writer = self._open()
+        assert self._out is not None
+        date = warc_date(exchange.fetched_at)
+        digest = warc_digest(sha256_hex(exchange.payload))
+        headers = [(k, v) for k, v in exchange.response_headers if k.lower() not in _HOP_BY_HOP]
+        if revisit_of is None:
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            headers.append(("Content-Length", str(len(exchange.payload))))
+        status_line = f"{exchange.status} {REASONS.get(exchange.status, 'Unknown')}"
+        http_headers = StatusAndHeaders(status_line, headers, protocol="HTTP/1.1")
+        warc_headers = {"WARC-Date": date, "WARC-Payload-Digest": digest}
+        if revisit_of is None:
+            response = writer.create_warc_record(
+                exchange.url, "response", payload=io.BytesIO(exchange.payload),
+                length=len(exchange.payload), http_headers=http_headers, warc_headers_dict=warc_headers)
+        else:
+            response = writer.create_revisit_record(
+                exchange.url, digest, revisit_of[0], warc_date(revisit_of[1]),
+                http_headers=http_headers, warc_headers_dict={"WARC-Date": date})
+        request_line = f"{exchange.method} {_request_target(exchange.url)}"
+        request = writer.create_warc_record(
+            exchange.url, "request", http_headers=StatusAndHeaders(request_line, exchange.request_headers, protocol="HTTP/1.1"),
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID")})
+        offset = self._out.tell()
+        writer.write_record(response)
+        length = self._out.tell() - offset
+        writer.write_record(request)
+        self._out.flush()  # a killed crawl keeps every record written so far
+        return Location(self.path.name, offset, length)
+
+    def close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = self._writer = None
+
+
+def _capture(record, payload: bytes | None = None) -> Capture:  # record: warcio ArcWarcRecord
+    http = record.http_headers
+    status = int(http.get_statuscode() or 0) if http else 0
+    body = payload if payload is not None else record.raw_stream.read()
+    return Capture(
+        url=record.rec_headers.get_header("WARC-Target-URI"),
+        status=status,
+        headers=list(http.headers) if http else [],
+        payload=body,
+        fetched_at=iso_from_warc_date(record.rec_headers.get_header("WARC-Date")),
+    )
+
+
+def read_record(path: Path, offset: int) -> Capture:
+    """The response (or revisit, with an empty payload) record at `offset` in `path`;
+    `path` may name a WARC inside a WACZ as `FILE.wacz#archive/NAME.warc.gz`."""
+    file, _, member = str(path).partition("#")
+    if member:
+        with zipfile.ZipFile(file) as wacz, wacz.open(member) as stream:
+            stream.seek(offset)
+            return _capture(next(iter(ArchiveIterator(stream))))
+    with open(file, "rb") as stream:
+        stream.seek(offset)
+        return _capture(next(iter(ArchiveIterator(stream))))
+
+
+MAX_DECODED = 64 * 1024 * 1024
+
+
+class TooLarge(ValueError):
+    pass
+
+
+def _inflate(data: bytes, wbits: int, limit: int) -> bytes:
+    inflater = zlib.decompressobj(wbits)
+    out = inflater.decompress(data, limit)
+    if inflater.unconsumed_tail:
+        raise TooLarge(f"decodes to more than {limit} bytes")
+    return out
+
+
+def decode(encoding: str | None, data: bytes, limit: int = MAX_DECODED) -> bytes:
+    """Undo a Content-Encoding (gzip, deflate; brotli when installed), at most `limit` bytes.
+
+    >>> decode("gzip", __import__("gzip").compress(b"xin chao"))
+    b'xin chao'
+    """
+    encoding = (encoding or "").strip().lower()
+    if encoding in ("gzip", "x-gzip"):
+        return _inflate(data, 16 + zlib.MAX_WBITS, limit)
+    if encoding == "deflate":
+        try:
+            return _inflate(data, zlib.MAX_WBITS, limit)
+        except zlib.error:  # raw deflate, as some servers send it
+            return _inflate(data, -zlib.MAX_WBITS, limit)
+    if encoding == "br":
+        import brotli  # type: ignore[import-not-found]
+
+        return brotli.decompress(data)
+    if encoding in ("", "identity"):
+        return data
+    raise ValueError(f"unknown content-encoding {encoding!r}")
+
+
+def as_stored(headers: Headers, payload: bytes) -> tuple[Headers, bytes]:
+    """The headers and payload to archive: decoded, the encoding header renamed."""
+    encoding = next((v for k, v in headers if k.lower() == "content-encoding"), None)
+    if not encoding:
+        return headers, payload
+    try:
+        decoded = decode(encoding, payload)
+    except (ValueError, zlib.error, ImportError):
+        return headers, payload  # kept as sent: evidence first
+    renamed = [("X-Archive-Orig-" + k if k.lower() in ("content-encoding", "content-length") else k, v)
+               for k, v in headers]
+    return renamed, decoded
+
+
+def decoded_payload(capture: Capture) -> bytes:
+    """The payload with any Content-Encoding still on it undone."""
+    return decode(capture.header("Content-Encoding"), capture.payload)
+
+
+# --- Archives: every .warc.gz under a folder, or inside a WACZ ------------------------------
+
+
+def warc_files(paths: Iterable[Path]) -> list[Path]:
+    """The WARC and WACZ files named by `paths`, folders expanded, in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.name.endswith((".warc.gz", ".warc", ".wacz")))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"no archive at {path}")
+    return found
+
+
+def _streams(path: Path) -> Iterator[tuple[str, IO[bytes]]]:
+    if path.name.endswith(".wacz"):
+        with zipfile.ZipFile(path) as wacz:
+            for name in sorted(n for n in wacz.namelist() if n.startswith("archive/")):
+                with wacz.open(name) as member:
+                    yield f"{path}#{name}", io.BytesIO(member.read())
+    else:
+        with open(path, "rb") as stream:
+            yield str(path), stream
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One replayable response: its headers and payload, and where it came from."""
+
+    capture: Capture
+    source: str  # file (or wacz#member)
+    offset: int
+
+
+def index_archives(paths: Iterable[Path]) -> dict[str, Recorded]:
+    """URL → its latest recorded response. Revisits replay the payload they refer to."""
+    latest: dict[str, Recorded] = {}
+    originals: dict[tuple[str, str], Recorded] = {}
+    for path in warc_files(paths):
+        for source, stream in _streams(path):
+            iterator = ArchiveIterator(stream)
+            for record in iterator:
+                if record.rec_type not in ("response", "revisit"):
+                    continue
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
+                if record.rec_type == "response":
+                    capture = _capture(record)  # before asking the offset, which reads to the end
+                    recorded = Recorded(capture, source, iterator.get_record_offset())
+                    originals[(url, digest)] = recorded
+                else:
+                    original = originals.get((record.rec_headers.get_header("WARC-Refers-To-Target-URI") or url, digest))
+                    if original is None:
+                        continue  # the original is in an archive we were not given
+                    # The revisit's date and headers, the original's payload and location.
+                    recorded = Recorded(_capture(record, original.capture.payload), original.source, original.offset)
+                previous = latest.get(url)
+                if previous is None or previous.capture.fetched_at <= recorded.capture.fetched_at:
+                    latest[url] = recorded
+    return latest
