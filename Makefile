@@ -15,7 +15,7 @@ DATA   ?= ../shared/extraction-benchmark
 FUNDUS ?= ../shared/extraction-benchmark-fundus
 VI     ?= ../shared/extraction-benchmark-vi
 
-.PHONY: crawl test serve eval install install-test clean
+.PHONY: crawl test serve eval demo demo-sample install install-test clean
 
 # Debian ships venv and ensurepip in a separate package; install it when it is missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -50,6 +50,15 @@ eval: install
 
 serve: install
 	$(BIN)/congdoan serve --db $(DB) --port $(PORT)
+
+# No network needed: replay the recorded sample of all five sites into $(DB), then serve it.
+demo: install
+	$(BIN)/congdoan crawl --replay demo/sample.warc.gz --db $(DB)
+	$(BIN)/congdoan serve --db $(DB) --port $(PORT)
+
+# Re-record demo/sample.warc.gz from the test replicas (after fixtures change).
+demo-sample: install-test
+	$(BIN)/python demo/build_sample.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

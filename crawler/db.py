@@ -333,17 +333,18 @@ def fts_query(query: str) -> str:
 
 def search(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[dict[str, Any]]:
     """Articles matching `query`, best first. Unaccented words also match accented text;
-    a syndicated story shows once, as its original."""
+    a syndicated story shows once: its original, or a copy when only the copy matches."""
     expression = fts_query(clean_text(query))  # the same NFC and tone marks as the stored text
     if not expression:
         return []
     sql = """
         select articles.url, articles.site, articles.title, articles.published_at
         from articles_fts join articles on articles.rowid = articles_fts.rowid
-        where articles_fts match ? and articles.duplicate_of is null
-        order by articles_fts.rank limit ?
+        where articles_fts match :query and (articles.duplicate_of is null or articles.duplicate_of not in (
+            select url from articles where rowid in (select rowid from articles_fts where articles_fts match :query)))
+        order by articles_fts.rank limit :limit
     """
-    return [dict(zip(("url", "site", "title", "published_at"), row, strict=True)) for row in db.execute(sql, [expression, limit])]
+    return [dict(zip(("url", "site", "title", "published_at"), row, strict=True)) for row in db.execute(sql, {"query": expression, "limit": limit})]
 
 
 def recent_urls_in(path: str | Path | None, site: str, since: str) -> list[str]:

@@ -81,7 +81,7 @@ def warc_digest(sha256: str) -> str:
     """The WARC spelling of a sha256 digest: `sha256:` and base32, as warcio checks it.
 
     >>> warc_digest(sha256_hex(b""))[:20]
-    'sha256:4OYMIQUY7QOB'
+    'sha256:4OYMIQUY7QOBJ'
     """
     return "sha256:" + base64.b32encode(bytes.fromhex(sha256)).decode("ascii")
 

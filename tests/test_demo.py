@@ -1,0 +1,26 @@
+"""`make demo`: the recorded sample replays all five sites with no network, into the same
+articles the live crawl of the replicas archives (tests/site/*/expect.json)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from tests.conftest import ROOT, congdoan
+from tests.test_sites import EXPECT
+
+SAMPLE = ROOT / "demo" / "sample.warc.gz"
+
+
+def test_the_demo_sample_replays_every_site_offline(tmp_path):
+    db_path = tmp_path / "archive.db"
+    result = congdoan("crawl", "--replay", str(SAMPLE), "--db", str(db_path), timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 5 and all(": ok: " in line for line in lines), lines
+    with sqlite3.connect(db_path) as connection:
+        archived = {(site, url) for site, url in connection.execute("select site, url from articles")}
+        linked = connection.execute("select count(*) from articles where capture_id is null").fetchone()
+    expected = {(expect["site"], url) for expect in EXPECT.values() for url in expect["articles"]}
+    assert archived == expected
+    assert linked == (0,)  # every demo article links to its record in the sample
+    assert not (tmp_path / "warc").exists()  # a replay records nothing new
