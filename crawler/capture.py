@@ -24,7 +24,7 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
 from crawler import db as archive_db
-from crawler.warc import Exchange, Recorded, WarcFile, as_stored, index_archives, sha256_hex
+from crawler.warc import Exchange, Recorded, WarcFile, as_stored, index_archives, sha256_hex, warc_dir_for
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +32,6 @@ logger = logging.getLogger(__name__)
 def run_id() -> str:
     """A name for one crawl invocation: its start time (UTC) and process id."""
     return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{os.getpid()}"
-
-
-def warc_dir_for(settings_dir: str | None, db_path: str) -> Path:
-    """ARCHIVE_WARC_DIR, or `warc/` beside the archive."""
-    return Path(settings_dir) if settings_dir else Path(db_path).resolve().parent / "warc"
 
 
 def _stored_name(path: Path, db_path: str) -> str:

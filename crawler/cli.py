@@ -143,6 +143,36 @@ def reextract(db: str, site: str | None) -> None:
         sys.exit(1)
 
 
+@main.command()
+@click.argument("target", type=click.Path(dir_okay=False))
+@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--warc-dir", metavar="DIR", help="The WARC files to package [default: warc/ beside --db].")
+def wacz(target: str, db: str, warc_dir: str | None) -> None:
+    """Package the archive's WARC files as one WACZ, for ReplayWeb.page or `crawl --replay`.
+
+    The pages list holds every archived article with its title.
+
+    Example:
+
+        congdoan wacz congdoan.wacz
+    """
+    from crawler.db import archived_pages, open_db
+    from crawler.wacz import Page, write_wacz
+    from crawler.warc import warc_dir_for
+
+    folder = warc_dir_for(warc_dir, db)
+    warcs = sorted(folder.glob("*.warc.gz"))
+    if not warcs:
+        raise click.ClickException(f"no .warc.gz files in {folder}")
+    archive = open_db(db)
+    try:
+        pages = [Page(url, ts, title) for url, ts, title in archived_pages(archive)]
+    finally:
+        archive.close()
+    records = write_wacz(Path(target), warcs, pages, "congdoan-archive", "congdoan-archive")
+    click.echo(f"{target}: {len(warcs)} WARC files, {records} indexed records, {len(pages)} pages")
+
+
 @main.command("extract")
 @click.argument("page", type=click.File("rb"))
 @click.option("--url", required=True, help="The URL the page was fetched from.")

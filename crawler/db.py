@@ -293,6 +293,13 @@ def captured_pages(db: sqlite_utils.Database, site: str | None = None) -> list[t
     return db.execute(sql, params).fetchall()
 
 
+def archived_pages(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
+    """(url, capture time, title) of every article with a capture: a WACZ's pages list."""
+    return db.execute(
+        """select a.url, c.fetched_at, a.title from articles a join captures c on c.id = a.capture_id
+           order by c.fetched_at, a.url""").fetchall()
+
+
 def article_snapshot(db: sqlite_utils.Database, url: str) -> dict[str, Any] | None:
     """The stored article, as a dict of its columns (re-extraction compares against it)."""
     rows = list(db["articles"].rows_where("url = ?", [url]))

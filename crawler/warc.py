@@ -73,6 +73,11 @@ class Capture:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
 
 
+def warc_dir_for(configured: str | None, db_path: str) -> Path:
+    """ARCHIVE_WARC_DIR (or --warc-dir), else `warc/` beside the archive."""
+    return Path(configured) if configured else Path(db_path).resolve().parent / "warc"
+
+
 def sha256_hex(payload: bytes) -> str:
     return hashlib.sha256(payload).hexdigest()
 

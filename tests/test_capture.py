@@ -189,3 +189,35 @@ def test_an_edited_article_keeps_its_previous_version_with_a_diff(mirror_site, t
     assert "(Cập nhật lúc 17h.)" in diff
     assert seen_at < superseded_at and old_capture != new_capture
     assert rows(db_path, f"select title like 'Công đoàn tỉnh Hòa Bình đề ra%' from articles where url = '{A}'") == [(1,)]
+
+
+def test_the_warcs_package_as_a_wacz_that_replays(mirror_site, tmp_path):
+    import json
+    import zipfile
+
+    live = tmp_path / "live" / "archive.db"
+    crawl(mirror_site, live)
+    wacz = tmp_path / "laodong.wacz"
+    packed = congdoan("wacz", str(wacz), "--db", str(live))
+    assert packed.returncode == 0, packed.stderr[-2000:]
+    with zipfile.ZipFile(wacz) as archive:
+        package = json.loads(archive.read("datapackage.json"))
+        for resource in package["resources"]:  # every file is listed with its true hash
+            data = archive.read(resource["path"])
+            assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest() and resource["bytes"] == len(data)
+        (warc_name,) = [n for n in archive.namelist() if n.startswith("archive/")]
+        assert archive.getinfo(warc_name).compress_type == zipfile.ZIP_STORED
+        index = archive.read("indexes/index.cdx").decode().splitlines()
+        pages = [json.loads(line) for line in archive.read("pages/pages.jsonl").decode().splitlines()]
+        warc = archive.read(warc_name)
+    assert index == sorted(index) and any(line.startswith("vn,laodong)/robots.txt ") for line in index)
+    for line in index:  # each index entry points at its record
+        entry = json.loads(line.split(" ", 2)[2])
+        record = next(iter(ArchiveIterator(__import__("io").BytesIO(warc[entry["offset"]:entry["offset"] + entry["length"]]))))
+        assert record.rec_headers.get_header("WARC-Target-URI") == entry["url"]
+    assert pages[0]["format"] == "json-pages-1.0" and {p["url"] for p in pages[1:]} == ARTICLES
+
+    replayed = tmp_path / "replay" / "archive.db"
+    result = congdoan(*SITE, "--db", str(replayed), "--replay", str(wacz))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert content(replayed) == content(live)

@@ -24,3 +24,11 @@ def test_the_demo_sample_replays_every_site_offline(tmp_path):
     assert archived == expected
     assert linked == (0,)  # every demo article links to its record in the sample
     assert not (tmp_path / "warc").exists()  # a replay records nothing new
+
+
+def test_reextract_of_a_replayed_archive_reads_the_sample_and_changes_nothing(tmp_path):
+    db_path = tmp_path / "archive.db"
+    assert congdoan("crawl", "hoabinh", "caobang", "--replay", str(SAMPLE), "--db", str(db_path)).returncode == 0
+    result = congdoan("reextract", "--db", str(db_path))
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert " 0 changed," in result.stdout and " 0 captures missing" in result.stdout, result.stdout
