@@ -268,40 +268,57 @@ def sites() -> None:
             click.echo(f"  {url}")
 
 
-def _metadata_for(db_path: Path) -> Path:
-    """datasette/metadata.yml, re-keyed to the database's name when it is not archive.db."""
-    import yaml
+@main.command()
+@click.argument("target", type=click.Path(dir_okay=False))
+@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
+def publish(target: str, db: str) -> None:
+    """Write a consistent snapshot of the archive to TARGET (VACUUM INTO), even while a
+    crawl is writing to it. `congdoan serve --snapshot TARGET` serves such a file.
 
-    source = DATASETTE_DIR / "metadata.yml"
-    if db_path.stem == "archive":
-        return source
-    meta = yaml.safe_load(source.read_text(encoding="utf-8"))
-    databases = meta.get("databases", {})
-    if "archive" in databases:
-        databases[db_path.stem] = databases.pop("archive")
-    handle, name = tempfile.mkstemp(prefix="congdoan-metadata-", suffix=".json")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(meta, out, ensure_ascii=False)
-    return Path(name)
+    Example:
+
+        congdoan publish published/archive.db
+    """
+    from crawler.db import snapshot
+
+    articles = snapshot(db, target)
+    click.echo(f"{target}: {articles} articles")
 
 
 @main.command()
-@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False),
+              help="The live archive: published to published/archive.db beside it, then served.")
+@click.option("--snapshot", "snapshot_file", type=click.Path(exists=True, dir_okay=False),
+              help="Serve this already published snapshot as it is, instead of publishing --db.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
-def serve(db: str, host: str, port: int) -> None:
-    """Serve the archive with Datasette, configured from datasette/.
+def serve(db: str, snapshot_file: str | None, host: str, port: int) -> None:
+    """Serve the archive with Datasette, configured from datasette/, read-only.
+
+    Datasette serves a snapshot in immutable mode, so a crawl can go on writing to the
+    live archive, and the page offers the snapshot's SQLite file for download.
 
     Example:
 
         congdoan serve --db archive.db --port 8001
     """
-    from crawler.db import open_db
+    from crawler.db import snapshot
 
-    open_db(db).close()  # bring an older archive's schema up to date before serving it
-    args = [sys.executable, "-m", "datasette", "serve", db, "--host", host, "--port", str(port),
-            "--metadata", str(_metadata_for(Path(db)))]
-    for option, folder in (("--plugins-dir", "plugins"), ("--template-dir", "templates"), ("--static", "static")):
+    live = Path(db).resolve()
+    if snapshot_file is None:
+        served = live.parent / "published" / "archive.db"
+        snapshot(live, served)
+    else:
+        served = Path(snapshot_file).resolve()
+    if served.stem != "archive":  # the templates and metadata are written for a database named archive
+        link = Path(tempfile.mkdtemp(prefix="congdoan-serve-")) / "archive.db"
+        link.symlink_to(served)
+        served = link
+    args = [sys.executable, "-m", "datasette", "serve", "-i", str(served), "--host", host, "--port", str(port),
+            "--metadata", str(DATASETTE_DIR / "metadata.yml"), "--setting", "allow_download", "on"]
+    for option, folder in (("--plugins-dir", "plugins"), ("--template-dir", "templates")):
         if (DATASETTE_DIR / folder).is_dir():
-            args += [option, f"{folder}:{DATASETTE_DIR / folder}" if option == "--static" else str(DATASETTE_DIR / folder)]
+            args += [option, str(DATASETTE_DIR / folder)]
+    # Capture links read WARC files relative to the live archive's folder.
+    os.environ.setdefault("CONGDOAN_WARC_ROOT", str(live.parent))
     os.execv(sys.executable, args)

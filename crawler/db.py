@@ -7,7 +7,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import re
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, Literal
@@ -16,8 +15,11 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from crawler import duplicates
+from crawler.glossary import GLOSSARY
+from crawler.provinces import province_for
+from crawler.query import match_expression
 from crawler.records import Article, Rejection
-from crawler.text import clean_text, fold
+from crawler.text import fold
 
 Outcome = Literal["new", "updated", "unchanged"]
 
@@ -115,6 +117,20 @@ def m009_article_marks(db: sqlite_utils.Database) -> None:
     db["article_marks"].create_index(["url"])
 
 
+@migrations()
+def m010_facets_and_glossary(db: sqlite_utils.Database) -> None:
+    # Journalists facet by province and by month; both derive from stored fields.
+    db["articles"].add_column("province", str)
+    db["articles"].add_column("published_month", str)
+    for url, site, published_at in db.execute("select url, site, published_at from articles").fetchall():
+        db.execute("update articles set province = ?, published_month = ? where url = ?",
+                   [province_for(site, url), (published_at or "")[:7] or None, url])
+    db["articles"].create_index(["province", "published_at"])
+    db["articles"].create_index(["published_month"])
+    db["glossary"].create({"abbreviation": str, "expansion": str, "english": str}, pk="abbreviation")
+    db["glossary"].insert_all([term._asdict() for term in GLOSSARY])
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) an archive and bring its schema up to date."""
     if str(path) != ":memory:":
@@ -139,6 +155,8 @@ def article_row(article: Article) -> dict[str, Any]:
     row["tags"] = json.dumps(article.tags, ensure_ascii=False)
     row["images"] = json.dumps(row["images"], ensure_ascii=False)
     row.update(
+        province=province_for(article.site, article.url),
+        published_month=(article.published_at or "")[:7] or None,
         title_folded=fold(article.title),
         lead_folded=fold(article.lead),
         body_folded=fold(article.body),
@@ -326,22 +344,10 @@ def count(db: sqlite_utils.Database, table: str) -> int:
     return db[table].count if db[table].exists() else 0
 
 
-_TERM = re.compile(r"\w+", re.UNICODE)
-
-
-def fts_query(query: str) -> str:
-    """An FTS5 MATCH expression from what a person typed: every word, quoted, ANDed.
-
-    >>> fts_query('công "đoàn" OR x*')
-    '"công" "đoàn" "OR" "x"'
-    """
-    return " ".join(f'"{term}"' for term in _TERM.findall(query))
-
-
-def search(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[dict[str, Any]]:
+def search(db: sqlite_utils.Database, query: str, limit: int = 20, mode: str = "auto") -> list[dict[str, Any]]:
     """Articles matching `query`, best first. Unaccented words also match accented text;
     a syndicated story shows once: its original, or a copy when only the copy matches."""
-    expression = fts_query(clean_text(query))  # the same NFC and tone marks as the stored text
+    expression = match_expression(query, mode)  # normalized like the stored text, abbreviations expanded
     if not expression:
         return []
     sql = """
@@ -364,6 +370,29 @@ def recent_urls_in(path: str | Path | None, site: str, since: str) -> list[str]:
             "select url from articles where site = ? and published_at >= ? order by published_at desc", [site, since])]
     finally:
         db.close()
+
+
+def snapshot(source: str | Path, target: str | Path) -> int:
+    """Copy the archive to `target` as one consistent snapshot (VACUUM INTO reads a single
+    transaction, so a crawl writing meanwhile is fine); the schema is brought up to date
+    first. Written beside `target` and renamed, so readers never see half a file.
+    Returns the number of articles in the snapshot."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    db = open_db(source)
+    try:
+        db.execute("vacuum into ?", [str(partial)])
+    finally:
+        db.close()
+    partial.replace(target)
+    published = sqlite_utils.Database(target)
+    try:
+        published.execute("pragma journal_mode=delete")  # one self-contained file to download
+        return published["articles"].count
+    finally:
+        published.close()
 
 
 def known_urls_in(path: str | Path | None, site: str | None = None) -> set[str]:

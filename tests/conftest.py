@@ -71,3 +71,13 @@ def congdoan(*args: str, cwd: Path | None = None, timeout: int = 120) -> subproc
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     command = [str(Path(sys.executable).parent / "congdoan"), *args]
     return subprocess.run(command, capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=timeout)
+
+
+def datasette_for(db_path: Path):
+    """Datasette configured as `congdoan serve` configures it (metadata, plugins, templates)."""
+    import yaml
+    from datasette.app import Datasette
+
+    folder = ROOT / "datasette"
+    return Datasette(immutables=[str(db_path)], metadata=yaml.safe_load((folder / "metadata.yml").read_text("utf-8")),
+                     plugins_dir=str(folder / "plugins"), template_dir=str(folder / "templates"))

@@ -80,10 +80,7 @@ def test_datasette_shows_copies_once_in_search_and_versions_from_the_article(tmp
     import asyncio
     from urllib.parse import quote
 
-    import yaml
-    from datasette.app import Datasette
-
-    from tests.conftest import ROOT
+    from tests.conftest import datasette_for
 
     path = tmp_path / "archive.db"
     database = archive_db.open_db(path)
@@ -94,8 +91,7 @@ def test_datasette_shows_copies_once_in_search_and_versions_from_the_article(tmp
     database.close()
 
     async def fetch(*paths: str) -> list:
-        datasette = Datasette([str(path)], metadata=yaml.safe_load((ROOT / "datasette" / "metadata.yml").read_text("utf-8")),
-                              plugins_dir=str(ROOT / "datasette" / "plugins"))
+        datasette = datasette_for(path)
         return [await datasette.client.get(p, follow_redirects=True) for p in paths]
 
     search, copies, row, versions = asyncio.run(fetch(

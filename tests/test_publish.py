@@ -12,10 +12,9 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from crawler.cli import _metadata_for
 from crawler.db import open_db, save_article
 from crawler.extract import extract
-from tests.conftest import ROOT, all_cases
+from tests.conftest import ROOT, all_cases, datasette_for
 
 METADATA = ROOT / "datasette" / "metadata.yml"
 
@@ -33,8 +32,7 @@ def archive(tmp_path_factory) -> Path:
 
 def get_json(archive: Path, path: str) -> dict:
     async def fetch():
-        datasette = Datasette([str(archive)], metadata=yaml.safe_load(METADATA.read_text(encoding="utf-8")),
-                              plugins_dir=str(ROOT / "datasette" / "plugins"))
+        datasette = datasette_for(archive)
         response = await datasette.client.get(path)
         assert response.status_code == 200, response.text
         return response.json()
@@ -65,14 +63,8 @@ def test_articles_are_sorted_newest_first_with_facets(archive):
 def test_internal_tables_are_hidden_and_the_canned_query_runs(archive):
     database = get_json(archive, "/archive.json")
     visible = {t["name"] for t in database["tables"] if not t["hidden"]}
-    assert visible == {"articles", "article_versions", "captures", "rejections"}
+    assert visible == {"articles", "article_versions", "captures", "glossary", "rejections"}
     counts = get_json(archive, "/archive/articles_per_site.json?_shape=objects")
     assert {row["site"] for row in counts["rows"]} == {"baohatinh", "caobang", "daklak", "hoabinh", "laodong", None}
 
 
-def test_metadata_follows_a_database_with_another_name(tmp_path):
-    renamed = _metadata_for(tmp_path / "snapshot.db")
-    meta = json.loads(renamed.read_text(encoding="utf-8"))
-    renamed.unlink()
-    assert "snapshot" in meta["databases"] and "archive" not in meta["databases"]
-    assert _metadata_for(tmp_path / "archive.db") == METADATA
