@@ -15,7 +15,7 @@ DATA   ?= ../shared/extraction-benchmark
 FUNDUS ?= ../shared/extraction-benchmark-fundus
 VI     ?= ../shared/extraction-benchmark-vi
 
-.PHONY: crawl test serve eval demo demo-sample install install-test clean
+.PHONY: crawl test serve eval demo demo-sample install install-test chromium clean
 
 # Debian ships venv and ensurepip in a separate package; install it when it is missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -42,8 +42,14 @@ install-test: $(VENV)/.installed-test
 crawl: install
 	$(BIN)/congdoan crawl --db $(DB) $(CRAWL_ARGS)
 
-test: install-test
+test: install-test chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's chromium through Playwright; nothing is downloaded.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "chromium is missing: installing Debian's package for the browser tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
 eval: install
 	$(BIN)/python benchmarks/eval.py --data $(DATA) --fundus $(FUNDUS) --vi $(VI)
@@ -61,4 +67,4 @@ demo-sample: install-test
 	$(BIN)/python demo/build_sample.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache test-artifacts

@@ -53,7 +53,7 @@ def terms(query: str) -> list[str]:
     found: list[str] = []
     i = 0
     while i < len(words):
-        accented = words[i] != folded[i]
+        accented = words[i].lower() != folded[i]
         term = _ABBREVIATIONS.get(folded[i])
         if term is not None:
             found.append(_either(term, accented))
@@ -62,7 +62,7 @@ def terms(query: str) -> list[str]:
         for phrase, term in _EXPANSIONS:
             if tuple(folded[i:i + len(phrase)]) == phrase:
                 span = words[i:i + len(phrase)]
-                found.append(_either(term, any(w != fold(w) for w in span)))
+                found.append(_either(term, any(w.lower() != fold(w) for w in span)))
                 i += len(phrase)
                 break
         else:

@@ -1,0 +1,86 @@
+"""A real browser (Debian's chromium, driven by Playwright) against a real `congdoan serve`.
+
+Nothing is downloaded: Playwright launches the system chromium (CHROMIUM=path to choose
+another). `make test` and `.ci/run` install it with apt-get when it is missing.
+Screenshots of every page a test looks at go to test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.conftest import ROOT
+from tests.test_journalist import build_archive
+
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str:
+    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        pytest.fail("chromium is not installed: run `make test` (it installs Debian's chromium) or set CHROMIUM=")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# Module scope: Playwright's sync API runs an event loop in this thread until it stops, and
+# the tests after these ones call asyncio.run().
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    """`congdoan serve` on loopback, over the demo archive plus the XSS fixture article."""
+    live = build_archive(tmp_path_factory.mktemp("browser"))
+    port = free_port()
+    process = subprocess.Popen([str(Path(sys.executable).parent / "congdoan"), "serve", "--db", str(live),
+                                "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if process.poll() is not None:
+                pytest.fail(f"congdoan serve exited: {process.stdout.read() if process.stdout else ''}")
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("congdoan serve did not start in 60 s")
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, request) -> Iterator[Page]:
+    context = browser.new_context(accept_downloads=True, locale="vi-VN")
+    opened = context.new_page()
+    opened.set_default_timeout(15000)
+    yield opened
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()

@@ -1,0 +1,75 @@
+"""What a journalist does, in a real browser: search, read, filter, stay safe, download."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from datasette.utils import tilde_encode
+from playwright.sync_api import Page, expect
+
+from tests.test_journalist import XSS_URL
+
+
+def test_a_search_for_cong_doan_shows_highlighted_results(server: str, page: Page):
+    page.goto(f"{server}/archive/tim_kiem")
+    page.fill('input[name="q"]', "cong doan")
+    page.locator('form input[type="submit"]').first.click()
+    page.wait_for_load_state()
+    rows = page.locator("table.rows-and-columns tbody tr")
+    expect(rows.first).to_be_visible()
+    assert rows.count() >= 20
+    marks = page.locator("td mark")
+    assert marks.count() >= 20
+    assert marks.first.inner_text().lower() in ("công", "đoàn", "cong", "doan")
+    expect(page.locator("a.atom")).to_be_visible()  # the search can be followed as a feed
+
+
+def test_an_article_page_shows_title_date_body_and_images(server: str, page: Page):
+    page.goto(f"{server}/archive/tim_kiem?q=cong+doan+hoa+binh+muc+tieu")
+    page.locator("table.rows-and-columns tbody tr td a").filter(has_text="Công đoàn Hòa Bình").first.click()
+    headline = page.locator("h1.headline")
+    expect(headline).to_have_text("Công đoàn Hòa Bình đưa ra nhiều mục tiêu hướng đến lợi ích người lao động")
+    expect(page.locator("time.published")).to_have_text("Thứ Ba, 19/07/2022, 16:13 (GMT+7)")
+    assert page.locator(".body p").count() >= 4
+    assert "người lao động" in page.locator(".body").inner_text()
+    figure = page.locator(".images figure").first
+    expect(figure.locator("img")).to_have_attribute("src", re.compile(r"^https://"))
+    expect(figure.locator("figcaption")).to_be_visible()
+    expect(page.locator("a.capture")).to_be_visible()
+
+
+def test_clicking_a_facet_filters_the_articles(server: str, page: Page):
+    page.goto(f"{server}/archive/articles")
+    total = int(page.locator("h3").filter(has_text="rows").first.inner_text().split()[0].replace(",", ""))
+    page.locator(".facet-info").filter(has_text="site").locator("a", has_text="caobang").first.click()
+    page.wait_for_url("**site=caobang**")
+    sites = page.locator("table.rows-and-columns tbody td.col-site").all_inner_texts()
+    assert sites and set(sites) == {"caobang"} and len(sites) < total
+
+
+def test_source_scripts_and_handlers_never_run(server: str, page: Page):
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    for path in (f"/archive/articles/{tilde_encode(XSS_URL)}", "/archive/tim_kiem?q=kiem+tra+an+toan",
+                 "/archive/articles?_search=kiem+tra+an+toan"):
+        page.goto(server + path)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("window.__xss") is None, path
+    page.goto(f"{server}/archive/articles/{tilde_encode(XSS_URL)}")
+    expect(page.locator("h1.headline")).to_have_text("Công đoàn <script>window.__xss=1</script> kiểm tra an toàn")
+    expect(page.locator(".author")).to_have_text('<img src=x onerror="window.__xss=2">')
+    page.locator(".images img").first.dispatch_event("error")  # even a failed image load runs nothing
+    page.locator("figcaption").first.hover()
+    assert page.evaluate("window.__xss") is None and dialogs == []
+
+
+def test_the_download_link_returns_a_sqlite_file(server: str, page: Page, tmp_path):
+    page.goto(f"{server}/archive")
+    with page.expect_download() as download_info:
+        page.locator('a[href$="/archive.db"]').first.click()
+    target = tmp_path / "downloaded.db"
+    download_info.value.save_as(target)
+    with sqlite3.connect(target) as connection:
+        assert connection.execute("pragma integrity_check").fetchone() == ("ok",)
+        assert connection.execute("select count(*) from articles").fetchone()[0] >= 20
