@@ -57,10 +57,12 @@ eval: install
 serve: install
 	$(BIN)/congdoan serve --db $(DB) --port $(PORT)
 
-# No network needed: replay the recorded sample of all five sites into $(DB), then serve it.
+# No network needed: replay the recorded sample of all five sites into an archive.db of
+# its own (demo/archive.db, so a real ./archive.db is never mixed with sample rows), then serve it.
+DEMO_DB ?= demo/archive.db
 demo: install
-	$(BIN)/congdoan crawl --replay demo/sample.warc.gz --db $(DB)
-	$(BIN)/congdoan serve --db $(DB) --port $(PORT)
+	$(BIN)/congdoan crawl --replay demo/sample.warc.gz --db $(DEMO_DB)
+	$(BIN)/congdoan serve --db $(DEMO_DB) --port $(PORT)
 
 # Re-record demo/sample.warc.gz from the test replicas (after fixtures change).
 demo-sample: install-test

@@ -39,7 +39,7 @@ def profile_for_page(page: Page) -> CmsProfile:
 
 
 def store_page(db: sqlite_utils.Database, page: Page, topic_terms: tuple[str, ...] | None = None,
-               keep_version: bool = True) -> Stored:
+               keep_version: bool = True, count_attempt: bool = True) -> Stored:
     """Extract, validate and store one page. With `topic_terms` (a general newspaper's
     spider), a story that names none of them is rejected as off-topic. `keep_version`:
     see db.save_article."""
@@ -47,10 +47,10 @@ def store_page(db: sqlite_utils.Database, page: Page, topic_terms: tuple[str, ..
         article = read_page(page, topic_terms)
     except Rejected as rejected:
         logger.info("rejected %s: %s", page.url, rejected)
-        return _reject(db, page, rejected)
+        return _reject(db, page, rejected, count_attempt)
     except Exception as error:  # an extractor bug must not stop the crawl or lose the URL
         logger.exception("extraction failed for %s", page.url)
-        return _reject(db, page, Rejected("extract-error", repr(error)))
+        return _reject(db, page, Rejected("extract-error", repr(error)), count_attempt)
     return Stored(archive_db.save_article(db, article, page.fetched_at, page.capture_id, extractor_version(), keep_version))
 
 
@@ -63,9 +63,9 @@ def read_page(page: Page, topic_terms: tuple[str, ...] | None = None) -> Article
     return dataclasses.replace(article, site=page.site) if page.site else article
 
 
-def _reject(db: sqlite_utils.Database, page: Page, rejected: Rejected) -> Stored:
+def _reject(db: sqlite_utils.Database, page: Page, rejected: Rejected, count_attempt: bool = True) -> Stored:
     archive_db.save_rejection(
         db, Rejection(canonical_url(page.url), page.site, rejected.reason, rejected.detail, page.fetched_at),
-        page.capture_id,
+        page.capture_id, count_attempt,
     )
     return Stored("rejected", rejected.reason)

@@ -42,12 +42,41 @@ def _stored_name(path: Path, db_path: str) -> str:
         return str(path.resolve())
 
 
+def _text(value: bytes) -> str:
+    """Header bytes as text: UTF-8 when they are (a Vietnamese Location), else latin-1 (1:1)."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
 def _header_list(headers: Headers) -> list[tuple[str, str]]:
-    return [(k.decode("latin-1"), v.decode("latin-1")) for k, values in headers.items() for v in values]
+    return [(_text(k), _text(v)) for k, values in headers.items() for v in values]
+
+
+# One WARC file per crawl run, shared by the spiders of that run (they all run in this
+# process, on one reactor thread): path -> [file, spiders still using it].
+_RUN_FILES: dict[Path, list] = {}
+
+
+def _open_run_file(path: Path) -> WarcFile:
+    entry = _RUN_FILES.setdefault(path, [WarcFile(path, "congdoan-archive"), 0])
+    entry[1] += 1
+    return entry[0]
+
+
+def _release_run_file(path: Path) -> None:
+    entry = _RUN_FILES.get(path)
+    if entry is not None:
+        entry[1] -= 1
+        if entry[1] <= 0:
+            entry[0].close()
+            del _RUN_FILES[path]
 
 
 class CaptureMiddleware:
-    """Writes each exchange to WARC_DIR/<run>-<site>.warc.gz and a row of `captures`.
+    """Writes each exchange to WARC_DIR/<run>.warc.gz (one file for all the sites of a run)
+    and a row of `captures`.
 
     Settings: ARCHIVE_CAPTURE (default True), ARCHIVE_WARC_DIR (default warc/ beside
     ARCHIVE_DB), ARCHIVE_RUN_ID. Sets request.meta["capture_id"] and ["fetched_at"] for
@@ -60,7 +89,8 @@ class CaptureMiddleware:
         self.warc_dir = warc_dir
         self.run = run
         self.db = archive_db.open_db(db_path)
-        self.warc: WarcFile | None = None
+        self.warc_path = warc_dir / f"{run}.warc.gz"
+        self.warc = _open_run_file(self.warc_path)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CaptureMiddleware:
@@ -78,6 +108,12 @@ class CaptureMiddleware:
         spider = self.crawler.spider
         return spider.name if spider is not None else "unknown"
 
+    def process_request(self, request: Request) -> None:
+        # A redirected or retried request inherits its predecessor's meta: forget which
+        # capture that was, so a failed follow-up is never linked to it.
+        for key in ("capture_id", "fetched_at", "replayed_from"):
+            request.meta.pop(key, None)
+
     def process_response(self, request: Request, response: Response) -> Response:
         if "replay-missing" in response.flags:
             return response  # nothing was exchanged: the URL is not in the replayed archive
@@ -91,7 +127,7 @@ class CaptureMiddleware:
             "last_modified": (response.headers.get("Last-Modified") or b"").decode("latin-1") or None,
         }
         if replayed is not None:  # the record we replayed is the capture; nothing new to write
-            row.update(fetched_at=replayed.capture.fetched_at, record_type="response",
+            row.update(fetched_at=replayed.fetched_at, record_type="response",
                        warc_file=_stored_name(Path(replayed.source), self.db_path),
                        warc_offset=replayed.offset, warc_length=None)
             kind = "replay"
@@ -105,8 +141,6 @@ class CaptureMiddleware:
         return response
 
     def _write(self, request: Request, exchange: Exchange, row: dict) -> str:
-        if self.warc is None:
-            self.warc = WarcFile(self.warc_dir / f"{self.run}-{self.site}.warc.gz", "congdoan-archive")
         earlier = archive_db.earlier_capture(self.db, request.url, row["sha256"])
         # A revisit only helps while the record it points to is still on disk.
         if earlier is not None and not self._exists(earlier[1]):
@@ -121,8 +155,7 @@ class CaptureMiddleware:
         return (Path(self.db_path).resolve().parent / warc_file).exists()
 
     def spider_closed(self) -> None:
-        if self.warc is not None:
-            self.warc.close()
+        _release_run_file(self.warc_path)
         self.db.close()
 
 
@@ -149,8 +182,8 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         if recorded is None:
             return Response(request.url, status=404, request=request, flags=["replay-missing"])
         request.meta["replayed_from"] = recorded
-        capture = recorded.capture
-        headers = Headers(capture.headers)
-        response_class = responsetypes.from_args(headers=headers, url=request.url, body=capture.payload)
-        return response_class(url=request.url, status=capture.status, headers=headers, body=capture.payload,
+        payload = recorded.payload()
+        headers = Headers(recorded.headers)
+        response_class = responsetypes.from_args(headers=headers, url=request.url, body=payload)
+        return response_class(url=request.url, status=recorded.status, headers=headers, body=payload,
                               request=request, flags=["replay"])

@@ -131,6 +131,23 @@ def m010_facets_and_glossary(db: sqlite_utils.Database) -> None:
     db["glossary"].insert_all([term._asdict() for term in GLOSSARY])
 
 
+@migrations()
+def m011_captures_profile(db: sqlite_utils.Database) -> None:
+    # The CMS profile the spider read the page with (a site can move host): re-extraction
+    # must read it the same way.
+    db["captures"].add_column("profile", str)
+
+
+@migrations()
+def m012_link_existing_duplicates(db: sqlite_utils.Database) -> None:
+    # Archives from before m009 have no duplicate marks: link them once, oldest first.
+    unmarked = db.execute(
+        """select url, body, content_hash from articles where url not in (select url from article_marks)
+           order by coalesce(published_at, '9999'), first_seen_at""").fetchall()
+    for url, body, digest in unmarked:
+        _link_duplicates(db, url, {"body": body, "content_hash": digest})
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) an archive and bring its schema up to date."""
     if str(path) != ":memory:":
@@ -169,16 +186,19 @@ def save_article(db: sqlite_utils.Database, article: Article, fetched_at: str, c
                  extractor_version: str | None = None, keep_version: bool = True) -> Outcome:
     """Upsert one article; say whether it was new, changed or the same as before.
 
-    A change of title or text keeps the previous version in article_versions, with a diff
-    (`keep_version=False` for re-extraction, which changes our reading, not the page).
-    Every new or changed text is checked for copies (exact and near) among the archive."""
+    A change of title or text keeps the previous version in article_versions, with a diff,
+    unless the page's payload is byte-identical to the one the stored row was read from
+    (then our extractor changed, not the page), or `keep_version` is False (re-extraction).
+    New and changed texts are checked for copies among the archive. One transaction: a
+    crash leaves the article, its version and its duplicate links all or nothing."""
     row = {**article_row(article), "capture_id": capture_id, "extractor_version": extractor_version}
+    columns = sorted(set(VERSION_COLUMNS) | set(ARTICLE_FIELDS))
     with db.conn:
-        columns = sorted(set(VERSION_COLUMNS) | set(ARTICLE_FIELDS))
         existing = db.execute(f"select {', '.join(columns)} from articles where url = ?", [article.url]).fetchone()
         db.execute("delete from rejections where url = ?", [article.url])
         if existing is None:
-            db["articles"].insert({**row, "first_seen_at": fetched_at, "last_seen_at": fetched_at, "fetched_at": fetched_at})
+            _write_row(db, "articles", {**row, "first_seen_at": fetched_at, "last_seen_at": fetched_at,
+                                        "fetched_at": fetched_at}, insert=True)
             _link_duplicates(db, article.url, row)
             return "new"
         old = dict(zip(columns, existing, strict=True))
@@ -188,11 +208,32 @@ def save_article(db: sqlite_utils.Database, article: Article, fetched_at: str, c
                 "extractor_version = coalesce(?, extractor_version) where url = ?",
                 [fetched_at, capture_id, extractor_version, article.url])
             return "unchanged"
-        if keep_version and old["content_hash"] != row["content_hash"]:
+        text_changed = old["content_hash"] != row["content_hash"]
+        if keep_version and text_changed and not _same_payload(db, old["capture_id"], capture_id):
             _keep_version(db, old, row, fetched_at)
-        db["articles"].upsert({**row, "last_seen_at": fetched_at, "fetched_at": fetched_at}, pk="url")
-        _link_duplicates(db, article.url, row)
+        _write_row(db, "articles", {**row, "last_seen_at": fetched_at, "fetched_at": fetched_at}, insert=False)
+        if text_changed:
+            _link_duplicates(db, article.url, row)
         return "updated"
+
+
+def _write_row(db: sqlite_utils.Database, table: str, row: dict[str, Any], insert: bool) -> None:
+    """Plain SQL, inside the caller's transaction (sqlite-utils' insert would commit early)."""
+    names = list(row)
+    if insert:
+        db.execute(f"insert into {table} ({', '.join(names)}) values ({', '.join('?' * len(names))})",
+                   [row[n] for n in names])
+    else:
+        db.execute(f"update {table} set {', '.join(f'{n} = ?' for n in names if n != 'url')} where url = ?",
+                   [row[n] for n in names if n != "url"] + [row["url"]])
+
+
+def _same_payload(db: sqlite_utils.Database, old_capture: int | None, new_capture: int | None) -> bool:
+    if old_capture is None or new_capture is None:
+        return False
+    digests = db.execute("select count(distinct sha256) from captures where id in (?, ?)",
+                         [old_capture, new_capture]).fetchone()
+    return digests == (1,)
 
 
 # What the extractor produced: a difference in any of them is an update. Only a change of
@@ -209,53 +250,75 @@ def _keep_version(db: sqlite_utils.Database, old: dict[str, Any], new: dict[str,
     diff = difflib.unified_diff(lines(old), lines(new), fromfile=f"{old['url']} @ {old['fetched_at']}",
                                 tofile=f"{new['url']} @ {now}", lineterm="")
     version = {k: old[k] for k in VERSION_COLUMNS if k != "fetched_at"}
-    db["article_versions"].insert({**version, "seen_at": old["fetched_at"], "superseded_at": now, "diff": "\n".join(diff)})
+    db.execute(
+        """insert into article_versions (url, title, lead, body, published_at, updated_at, content_hash,
+               extractor_version, capture_id, seen_at, superseded_at, diff)
+           values (:url, :title, :lead, :body, :published_at, :updated_at, :content_hash,
+               :extractor_version, :capture_id, :seen_at, :superseded_at, :diff)""",
+        {**version, "seen_at": old["fetched_at"], "superseded_at": now, "diff": "\n".join(diff)})
+
+
+MAX_CANDIDATES = 50  # near-duplicate candidates checked per article, most shared marks first
+COMMON_MARK = 100  # a mark shared by more articles than this is boilerplate, not evidence
+
+
+def _candidates(db: sqlite_utils.Database, url: str, sketch: list[int]) -> list[tuple[str, str]]:
+    """(url, body) of articles sharing a rare mark with the sketch, most shared first. Each
+    mark's posting list is read at most COMMON_MARK + 1 rows deep, so the cost stays flat
+    as the archive grows."""
+    shared: dict[str, int] = {}
+    for mark in sketch:
+        posting = [r[0] for r in db.execute(
+            "select url from article_marks where mark = ? and url != ? limit ?", [mark, url, COMMON_MARK + 1])]
+        if len(posting) <= COMMON_MARK:
+            for other in posting:
+                shared[other] = shared.get(other, 0) + 1
+    best = sorted(shared, key=lambda other: -shared[other])[:MAX_CANDIDATES]
+    if not best:
+        return []
+    return db.execute(f"select url, body from articles where url in ({', '.join('?' * len(best))})", best).fetchall()
+
+
+def _original_of(db: sqlite_utils.Database, urls: list[str]) -> str:
+    """The earliest of `urls`: by publication, then first sighting, then URL."""
+    (original,) = db.execute(
+        f"""select url from articles where url in ({', '.join('?' * len(urls))})
+            order by coalesce(published_at, '9999'), first_seen_at, url limit 1""", urls).fetchone()
+    return original
 
 
 def _link_duplicates(db: sqlite_utils.Database, url: str, row: dict[str, Any]) -> None:
-    """Point every copy of this text at the earliest one (by publication, then first sighting).
-
-    Exact copies share a content hash; near copies share a sketch mark and then pass the
-    containment check. Copies already linked to either come along, so a group always has
-    one original and no chains."""
+    """Point this article, and the group of copies it belongs to, at the group's earliest
+    version. It joins one group only, the one of its closest match (an exact copy first),
+    so a roundup quoting two stories never merges them; its own former copies that no
+    longer match it are let go."""
     text = row["body"] or ""
     sketch = duplicates.marks(text)
     db.execute("delete from article_marks where url = ?", [url])
     db.conn.executemany("insert into article_marks (url, mark) values (?, ?)", [(url, mark) for mark in sketch])
-    group = {url}
-    group.update(r[0] for r in db.execute(
-        "select url from articles where content_hash = ? and url != ?", [row["content_hash"], url]))
-    if sketch:
-        marks_sql = ", ".join("?" * len(sketch))
-        candidates = db.execute(
-            f"""select a.url, a.body from articles a join (
-                    select url, count(*) shared from article_marks where mark in ({marks_sql}) and url != ?
-                    group by url order by shared desc limit {MAX_CANDIDATES}) m on m.url = a.url""",
-            [*sketch, url]).fetchall()
-        group.update(other for other, body in candidates if other not in group and duplicates.is_near_duplicate(text, body or ""))
-    if len(group) == 1:
+    # Copies that pointed here but no longer match the new text go free.
+    for (copy, body) in db.execute("select url, body from articles where duplicate_of = ?", [url]).fetchall():
+        if not duplicates.is_near_duplicate(text, body or ""):
+            db.execute("update articles set duplicate_of = null where url = ?", [copy])
+    exact = db.execute("select url from articles where content_hash = ? and url != ? limit 1",
+                       [row["content_hash"], url]).fetchone()
+    match = exact[0] if exact else duplicates.closest(text, _candidates(db, url, sketch))
+    if match is None:
         db.execute("update articles set duplicate_of = null where url = ?", [url])
         return
-    placeholders = ", ".join("?" * len(group))
-    roots = {r[0] for r in db.execute(
-        f"select coalesce(duplicate_of, url) from articles where url in ({placeholders})", list(group))}
-    group |= roots
-    placeholders = ", ".join("?" * len(group))
-    group |= {r[0] for r in db.execute(f"select url from articles where duplicate_of in ({placeholders})", list(group))}
-    placeholders = ", ".join("?" * len(group))
-    (original,) = db.execute(
-        f"""select url from articles where url in ({placeholders})
-            order by coalesce(published_at, '9999'), first_seen_at, url limit 1""", list(group)).fetchone()
+    (root,) = db.execute("select coalesce(duplicate_of, url) from articles where url = ?", [match]).fetchone()
+    group = [url, root] + [r[0] for r in db.execute(
+        "select url from articles where duplicate_of in (?, ?) and url != ?", [root, url, url])]
+    original = _original_of(db, group)
     db.execute(
-        f"update articles set duplicate_of = case when url = ? then null else ? end where url in ({placeholders})",
-        [original, original, *group])
+        f"update articles set duplicate_of = case when url = ? then null else ? end "
+        f"where url in ({', '.join('?' * len(group))})", [original, original, *group])
 
 
-MAX_CANDIDATES = 50  # near-duplicate candidates checked per article, most shared marks first
-
-
-def save_rejection(db: sqlite_utils.Database, rejection: Rejection, capture_id: int | None = None) -> None:
-    """Record why a page was not archived; repeated rejections of a URL update one row."""
+def save_rejection(db: sqlite_utils.Database, rejection: Rejection, capture_id: int | None = None,
+                   count_attempt: bool = True) -> None:
+    """Record why a page was not archived; repeated rejections of a URL update one row.
+    `count_attempt=False` re-reads a capture (re-extraction): no new attempt was made."""
     now = rejection.fetched_at
     with db.conn:
         db.execute(
@@ -264,10 +327,10 @@ def save_rejection(db: sqlite_utils.Database, rejection: Rejection, capture_id: 
             values (?, ?, ?, ?, ?, ?, 1, ?)
             on conflict(url) do update set
                 reason = excluded.reason, detail = excluded.detail, site = excluded.site,
-                last_rejected_at = excluded.last_rejected_at, attempts = attempts + 1,
+                last_rejected_at = excluded.last_rejected_at, attempts = attempts + ?,
                 capture_id = coalesce(excluded.capture_id, capture_id)
             """,
-            [rejection.url, rejection.site, rejection.reason, rejection.detail, now, now, capture_id],
+            [rejection.url, rejection.site, rejection.reason, rejection.detail, now, now, capture_id, int(count_attempt)],
         )
 
 
@@ -277,6 +340,11 @@ def save_rejection(db: sqlite_utils.Database, rejection: Rejection, capture_id: 
 def save_capture(db: sqlite_utils.Database, capture: dict[str, Any]) -> int:
     with db.conn:
         return int(db["captures"].insert(capture).last_pk)
+
+
+def set_capture_profile(db: sqlite_utils.Database, capture_id: int, profile: str | None) -> None:
+    with db.conn:
+        db.execute("update captures set profile = ? where id = ?", [profile, capture_id])
 
 
 def earlier_capture(db: sqlite_utils.Database, url: str, sha256: str) -> tuple[int, str, str] | None:
@@ -292,11 +360,11 @@ def capture_payload_location(db: sqlite_utils.Database, capture_id: int) -> dict
     """The capture, with warc_file and warc_offset of the record holding its payload
     (the original response, for a revisit)."""
     row = db.execute(
-        """select c.id, c.url, c.site, c.status, c.fetched_at, c.record_type,
+        """select c.id, c.url, c.site, c.status, c.fetched_at, c.record_type, c.profile,
                   coalesce(o.warc_file, c.warc_file), coalesce(o.warc_offset, c.warc_offset)
            from captures c left join captures o on o.id = c.refers_to where c.id = ?""",
         [capture_id]).fetchone()
-    keys = ("id", "url", "site", "status", "fetched_at", "record_type", "warc_file", "warc_offset")
+    keys = ("id", "url", "site", "status", "fetched_at", "record_type", "profile", "warc_file", "warc_offset")
     return dict(zip(keys, row, strict=True)) if row else None
 
 
@@ -351,13 +419,19 @@ def search(db: sqlite_utils.Database, query: str, limit: int = 20, mode: str = "
     if not expression:
         return []
     sql = """
-        select articles.url, articles.site, articles.title, articles.published_at
-        from articles_fts join articles on articles.rowid = articles_fts.rowid
-        where articles_fts match :query and (articles.duplicate_of is null or articles.duplicate_of not in (
-            select url from articles where rowid in (select rowid from articles_fts where articles_fts match :query)))
-        order by articles_fts.rank limit :limit
+        with hits as (
+            select articles.url, articles.site, articles.title, articles.published_at, articles.duplicate_of,
+                   articles_fts.rank as score
+            from articles_fts join articles on articles.rowid = articles_fts.rowid
+            where articles_fts match :query),
+        one_per_story as (  -- the original if it matches, else the best-ranked copy
+            select *, row_number() over (partition by coalesce(duplicate_of, url)
+                                         order by duplicate_of is not null, score) as pick
+            from hits)
+        select url, site, title, published_at from one_per_story where pick = 1 order by score limit :limit
     """
-    return [dict(zip(("url", "site", "title", "published_at"), row, strict=True)) for row in db.execute(sql, {"query": expression, "limit": limit})]
+    keys = ("url", "site", "title", "published_at")
+    return [dict(zip(keys, row, strict=True)) for row in db.execute(sql, {"query": expression, "limit": limit})]
 
 
 def recent_urls_in(path: str | Path | None, site: str, since: str) -> list[str]:

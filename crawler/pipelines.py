@@ -7,7 +7,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.archive import store_page
-from crawler.db import open_db, save_rejection
+from crawler.db import open_db, save_rejection, set_capture_profile
 from crawler.records import Page, Rejection
 from crawler.topic import parse_terms
 
@@ -53,6 +53,8 @@ class ArchivePipeline:
             return item
         if not isinstance(item, Page):
             return item
+        if item.capture_id is not None:  # re-extraction reads the capture as the spider did
+            set_capture_profile(self.db, item.capture_id, item.profile)
         stored = store_page(self.db, item, self.topic_terms)
         if stored.outcome == "rejected":
             self.stats.inc_value(f"archive/rejected/{stored.reason}")

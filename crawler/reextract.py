@@ -47,9 +47,11 @@ def _page(db: sqlite_utils.Database, root: Path, url: str, site: str, capture_id
     if location is None:
         raise LookupError(f"capture {capture_id} is not in the captures table")
     capture = read_record(root / location["warc_file"], location["warc_offset"])
+    # Captures from before m011 lack the profile: the site's own, on one of its hosts.
+    profile = location["profile"] or (site if site_for_url(location["url"]) == site else None)
     return Page(url=location["url"], site=site, status=location["status"], body=decoded_payload(capture),
-                fetched_at=location["fetched_at"], headers=dict(capture.headers),
-                profile=site if site_for_url(url) == site else None, capture_id=capture_id)
+                fetched_at=location["fetched_at"], headers=dict(capture.headers), profile=profile,
+                capture_id=capture_id)
 
 
 def _terms(site: str) -> tuple[str, ...] | None:
@@ -65,7 +67,7 @@ def reextract(db: sqlite_utils.Database, root: Path, site: str | None = None) ->
         result.pages += 1
         try:
             page = _page(db, root, url, row_site, capture_id)
-        except (OSError, LookupError, ValueError, StopIteration) as error:
+        except Exception as error:  # a missing file, a corrupt record: counted, and the run goes on
             logger.warning("reextract: cannot read the capture of %s: %s", url, error)
             result.missing.append(url)
             continue
@@ -76,10 +78,14 @@ def reextract(db: sqlite_utils.Database, root: Path, site: str | None = None) ->
                 logger.warning("reextract: %s is now rejected (%s); the stored article is kept", url, rejected)
                 result.now_rejected += 1
                 continue
+            except Exception:  # an extractor bug: the stored article stays
+                logger.exception("reextract: extraction failed for %s; the stored article is kept", url)
+                result.now_rejected += 1
+                continue
             outcome = archive_db.save_article(db, article, page.fetched_at, capture_id, extractor_version(),
                                               keep_version=False)
         else:
-            outcome = store_page(db, page, _terms(row_site), keep_version=False).outcome
+            outcome = store_page(db, page, _terms(row_site), keep_version=False, count_attempt=False).outcome
         if outcome in ("new", "updated"):
             result.changed += 1
         elif outcome == "unchanged":

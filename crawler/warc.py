@@ -15,6 +15,7 @@ size limit (a gzip bomb), is stored as it came, its encoding header untouched.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import io
 import zipfile
@@ -25,7 +26,9 @@ from datetime import datetime, timezone
 from http.client import responses as REASONS
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit
 
+from w3lib.url import safe_url_string
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -35,6 +38,17 @@ Headers = list[tuple[str, str]]
 # Headers that describe how the bytes travelled, not what they are: the body we hold is
 # already de-chunked, so keeping Transfer-Encoding would make readers de-chunk it again.
 _HOP_BY_HOP = {"transfer-encoding", "connection", "keep-alive"}
+# WARC header blocks are ASCII: warcio percent-encodes any other value whole ("https%3A//..."),
+# which breaks a redirect. A URI header is made an ASCII URI the way browsers do instead.
+_URI_HEADERS = {"location", "content-location"}
+
+
+def _ascii_uri(value: str) -> str:
+    """
+    >>> _ascii_uri("https://baohatinh.vn/tin-tức")
+    'https://baohatinh.vn/tin-t%E1%BB%A9c'
+    """
+    return safe_url_string(value)
 
 
 @dataclass(frozen=True)
@@ -110,8 +124,6 @@ def iso_from_warc_date(value: str) -> str:
 
 
 def _request_target(url: str) -> str:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
@@ -143,7 +155,8 @@ class WarcFile:
         assert self._out is not None
         date = warc_date(exchange.fetched_at)
         digest = warc_digest(sha256_hex(exchange.payload))
-        headers = [(k, v) for k, v in exchange.response_headers if k.lower() not in _HOP_BY_HOP]
+        headers = [(k, _ascii_uri(v) if k.lower() in _URI_HEADERS else v)
+                   for k, v in exchange.response_headers if k.lower() not in _HOP_BY_HOP]
         if revisit_of is None:
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
             headers.append(("Content-Length", str(len(exchange.payload))))
@@ -158,9 +171,14 @@ class WarcFile:
             response = writer.create_revisit_record(
                 exchange.url, digest, revisit_of[0], warc_date(revisit_of[1]),
                 http_headers=http_headers, warc_headers_dict={"WARC-Date": date})
-        request_line = f"{exchange.method} {_request_target(exchange.url)}"
+        request_headers = exchange.request_headers
+        if not any(k.lower() == "host" for k, _ in request_headers):
+            request_headers = [("Host", urlsplit(exchange.url).netloc), *request_headers]
+        # warcio writes "<protocol> <statusline>": for a request, "GET /path HTTP/1.1".
+        request_line = StatusAndHeaders(f"{_request_target(exchange.url)} HTTP/1.1", request_headers,
+                                        protocol=exchange.method)
         request = writer.create_warc_record(
-            exchange.url, "request", http_headers=StatusAndHeaders(request_line, exchange.request_headers, protocol="HTTP/1.1"),
+            exchange.url, "request", http_headers=request_line,
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID")})
         offset = self._out.tell()
         writer.write_record(response)
@@ -175,14 +193,20 @@ class WarcFile:
             self._out = self._writer = None
 
 
-def _capture(record, payload: bytes | None = None) -> Capture:  # record: warcio ArcWarcRecord
+def _capture(record) -> Capture:  # record: warcio ArcWarcRecord
     http = record.http_headers
-    status = int(http.get_statuscode() or 0) if http else 0
-    body = payload if payload is not None else record.raw_stream.read()
+    headers = list(http.headers) if http else []
+    if any(k.lower() == "transfer-encoding" and "chunked" in v.lower() for k, v in headers):
+        # A WARC from another crawler that kept the chunked framing: warcio undoes it (and
+        # any content-encoding), so both headers go.
+        body = record.content_stream().read()
+        headers = [(k, v) for k, v in headers if k.lower() not in ("transfer-encoding", "content-encoding")]
+    else:
+        body = record.raw_stream.read()
     return Capture(
         url=record.rec_headers.get_header("WARC-Target-URI"),
-        status=status,
-        headers=list(http.headers) if http else [],
+        status=int(http.get_statuscode() or 0) if http else 0,
+        headers=headers,
         payload=body,
         fetched_at=iso_from_warc_date(record.rec_headers.get_header("WARC-Date")),
     )
@@ -204,50 +228,79 @@ def read_record(path: Path, offset: int) -> Capture:
 MAX_DECODED = 64 * 1024 * 1024
 
 
-class TooLarge(ValueError):
-    pass
+class DecodeError(ValueError):
+    """A payload that does not decode cleanly: too large, truncated, corrupt or unknown."""
 
 
 def _inflate(data: bytes, wbits: int, limit: int) -> bytes:
-    inflater = zlib.decompressobj(wbits)
-    out = inflater.decompress(data, limit)
-    if inflater.unconsumed_tail:
-        raise TooLarge(f"decodes to more than {limit} bytes")
-    return out
+    """Every member of a (possibly multi-member) gzip or zlib stream, at most `limit` bytes."""
+    out = bytearray()
+    while data:
+        inflater = zlib.decompressobj(wbits)
+        try:
+            out += inflater.decompress(data, limit - len(out) + 1)
+        except zlib.error as error:
+            raise DecodeError(f"corrupt stream: {error}") from None
+        if len(out) > limit or inflater.unconsumed_tail:
+            raise DecodeError(f"decodes to more than {limit} bytes")
+        if not inflater.eof:
+            raise DecodeError("truncated stream")
+        data = inflater.unused_data
+    return bytes(out)
+
+
+def _unbrotli(data: bytes, limit: int) -> bytes:
+    try:
+        import brotli  # type: ignore[import-not-found]
+    except ImportError:
+        raise DecodeError("brotli is not installed") from None
+    decompressor = brotli.Decompressor()
+    try:
+        out = bytearray(decompressor.process(data, output_buffer_limit=limit + 1))
+        while len(out) <= limit and not decompressor.can_accept_more_data():
+            out += decompressor.process(b"", output_buffer_limit=limit + 1 - len(out))
+    except brotli.error as error:
+        raise DecodeError(f"corrupt brotli stream: {error}") from None
+    if len(out) > limit:
+        raise DecodeError(f"decodes to more than {limit} bytes")
+    if not decompressor.is_finished():
+        raise DecodeError("truncated brotli stream")
+    return bytes(out)
 
 
 def decode(encoding: str | None, data: bytes, limit: int = MAX_DECODED) -> bytes:
-    """Undo a Content-Encoding (gzip, deflate; brotli when installed), at most `limit` bytes.
+    """Undo a Content-Encoding, stacked ones included ("gzip, br" was gzipped first), never
+    past `limit` bytes; raises DecodeError for anything that does not decode cleanly.
 
-    >>> decode("gzip", __import__("gzip").compress(b"xin chao"))
+    >>> import gzip
+    >>> decode("gzip", gzip.compress(b"xin ") + gzip.compress(b"chao"))
     b'xin chao'
     """
-    encoding = (encoding or "").strip().lower()
-    if encoding in ("gzip", "x-gzip"):
-        return _inflate(data, 16 + zlib.MAX_WBITS, limit)
-    if encoding == "deflate":
-        try:
-            return _inflate(data, zlib.MAX_WBITS, limit)
-        except zlib.error:  # raw deflate, as some servers send it
-            return _inflate(data, -zlib.MAX_WBITS, limit)
-    if encoding == "br":
-        import brotli  # type: ignore[import-not-found]
-
-        return brotli.decompress(data)
-    if encoding in ("", "identity"):
-        return data
-    raise ValueError(f"unknown content-encoding {encoding!r}")
+    for layer in reversed([part.strip().lower() for part in (encoding or "").split(",") if part.strip()]):
+        if layer in ("gzip", "x-gzip"):
+            data = _inflate(data, 16 + zlib.MAX_WBITS, limit)
+        elif layer == "deflate":
+            try:
+                data = _inflate(data, zlib.MAX_WBITS, limit)
+            except DecodeError:  # raw deflate, as some servers send it
+                data = _inflate(data, -zlib.MAX_WBITS, limit)
+        elif layer == "br":
+            data = _unbrotli(data, limit)
+        elif layer != "identity":
+            raise DecodeError(f"unknown content-encoding {layer!r}")
+    return data
 
 
 def as_stored(headers: Headers, payload: bytes) -> tuple[Headers, bytes]:
-    """The headers and payload to archive: decoded, the encoding header renamed."""
+    """The headers and payload to archive: decoded, the encoding headers renamed. A payload
+    that does not decode cleanly is kept exactly as sent, its headers untouched."""
     encoding = next((v for k, v in headers if k.lower() == "content-encoding"), None)
     if not encoding:
         return headers, payload
     try:
         decoded = decode(encoding, payload)
-    except (ValueError, zlib.error, ImportError):
-        return headers, payload  # kept as sent: evidence first
+    except DecodeError:
+        return headers, payload  # evidence first
     renamed = [("X-Archive-Orig-" + k if k.lower() in ("content-encoding", "content-length") else k, v)
                for k, v in headers]
     return renamed, decoded
@@ -278,8 +331,8 @@ def _streams(path: Path) -> Iterator[tuple[str, IO[bytes]]]:
     if path.name.endswith(".wacz"):
         with zipfile.ZipFile(path) as wacz:
             for name in sorted(n for n in wacz.namelist() if n.startswith("archive/")):
-                with wacz.open(name) as member:
-                    yield f"{path}#{name}", io.BytesIO(member.read())
+                with wacz.open(name) as member:  # streamed, never read whole
+                    yield f"{path}#{name}", member
     else:
         with open(path, "rb") as stream:
             yield str(path), stream
@@ -287,36 +340,54 @@ def _streams(path: Path) -> Iterator[tuple[str, IO[bytes]]]:
 
 @dataclass(frozen=True)
 class Recorded:
-    """One replayable response: its headers and payload, and where it came from."""
+    """One replayable response: its status line and headers, and where its payload is.
+    The payload is read on demand, so replaying a large archive does not hold it in memory."""
 
-    capture: Capture
-    source: str  # file (or wacz#member)
+    url: str
+    status: int
+    headers: Headers
+    fetched_at: str
+    source: str  # file (or file.wacz#member) of the record holding the payload
     offset: int
+
+    def payload(self) -> bytes:
+        return read_record(Path(self.source), self.offset).payload
 
 
 def index_archives(paths: Iterable[Path]) -> dict[str, Recorded]:
-    """URL → its latest recorded response. Revisits replay the payload they refer to."""
+    """URL → its latest recorded response. A revisit replays the payload of the response it
+    refers to, wherever that is among the archives given."""
     latest: dict[str, Recorded] = {}
-    originals: dict[tuple[str, str], Recorded] = {}
+    originals: dict[tuple[str, str], tuple[str, int]] = {}
+    revisits: list[tuple[Recorded, str, str]] = []
     for path in warc_files(paths):
         for source, stream in _streams(path):
             iterator = ArchiveIterator(stream)
             for record in iterator:
                 if record.rec_type not in ("response", "revisit"):
                     continue
-                url = record.rec_headers.get_header("WARC-Target-URI")
-                digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
+                headers, http = record.rec_headers, record.http_headers
+                url = headers.get_header("WARC-Target-URI")
+                digest = headers.get_header("WARC-Payload-Digest") or ""
+                record.raw_stream.read()  # to the end, so the offset is known
+                recorded = Recorded(url, int(http.get_statuscode() or 0) if http else 0,
+                                    list(http.headers) if http else [],
+                                    iso_from_warc_date(headers.get_header("WARC-Date")), source,
+                                    iterator.get_record_offset())
                 if record.rec_type == "response":
-                    capture = _capture(record)  # before asking the offset, which reads to the end
-                    recorded = Recorded(capture, source, iterator.get_record_offset())
-                    originals[(url, digest)] = recorded
+                    originals[(url, digest)] = (source, recorded.offset)
+                    _keep_latest(latest, recorded)
                 else:
-                    original = originals.get((record.rec_headers.get_header("WARC-Refers-To-Target-URI") or url, digest))
-                    if original is None:
-                        continue  # the original is in an archive we were not given
-                    # The revisit's date and headers, the original's payload and location.
-                    recorded = Recorded(_capture(record, original.capture.payload), original.source, original.offset)
-                previous = latest.get(url)
-                if previous is None or previous.capture.fetched_at <= recorded.capture.fetched_at:
-                    latest[url] = recorded
+                    revisits.append((recorded, headers.get_header("WARC-Refers-To-Target-URI") or url, digest))
+    for recorded, target, digest in revisits:
+        original = originals.get((target, digest))
+        if original is None:
+            continue  # the original is in an archive we were not given
+        _keep_latest(latest, dataclasses.replace(recorded, source=original[0], offset=original[1]))
     return latest
+
+
+def _keep_latest(latest: dict[str, Recorded], recorded: Recorded) -> None:
+    previous = latest.get(recorded.url)
+    if previous is None or previous.fetched_at <= recorded.fetched_at:
+        latest[recorded.url] = recorded

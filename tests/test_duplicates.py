@@ -104,3 +104,33 @@ def test_datasette_shows_copies_once_in_search_and_versions_from_the_article(tmp
     assert row.status_code == 200 and "article_versions" in row.text  # "Links from other tables"
     (version,) = versions.json()["rows"]
     assert "+Bài viết được cập nhật." in version["diff"]
+
+
+def test_a_roundup_quoting_two_stories_merges_neither(db):
+    second = article("https://laodong.vn/ldld-dak-lak/z-1.ldo", "laodong", OTHER["body"], "2021-07-02T09:00:00+07:00",
+                     title=OTHER["title"])
+    roundup = article("https://baohatinh.vn/diem-tin-post9.html", "baohatinh",
+                      STORY["body"] + "\n\n" + OTHER["body"], "2022-08-01T08:00:00+07:00", title="Điểm tin công đoàn")
+    for item in (ORIGINAL, second, roundup):
+        archive_db.save_article(db, item, "2026-11-20T00:00:00+00:00")
+    assert set(duplicate_of(db).values()) == {None}
+
+
+def test_copies_are_let_go_when_the_original_is_rewritten(db):
+    archive_db.save_article(db, ORIGINAL, "2026-11-20T00:00:00+00:00")
+    archive_db.save_article(db, COPY, "2026-11-20T00:00:00+00:00")
+    assert duplicate_of(db)[COPY.url] == ORIGINAL.url
+    rewritten = dataclasses.replace(ORIGINAL, body=OTHER["body"])
+    assert archive_db.save_article(db, rewritten, "2026-11-21T00:00:00+00:00") == "updated"
+    assert duplicate_of(db)[COPY.url] is None
+
+
+def test_boilerplate_marks_do_not_make_everything_a_candidate(db):
+    # 150 distinct short notices that share one boilerplate paragraph: none is a copy of another,
+    # and the shared paragraph's marks stop counting once they are common.
+    tail = "Mọi thông tin xin liên hệ Ban Tuyên giáo Liên đoàn Lao động tỉnh qua số điện thoại đường dây nóng."
+    for i in range(150):
+        words = " ".join(f"từ{i}x{j}" for j in range(60))
+        item = article(f"https://laodong.vn/cong-doan/n-{i}.ldo", "laodong", f"{words}\n\n{tail}", "2024-01-01")
+        archive_db.save_article(db, item, "2026-11-20T00:00:00+00:00")
+    assert set(duplicate_of(db).values()) == {None}
