@@ -28,10 +28,10 @@ def main() -> None:
         congdoan = Path(sys.executable).parent / "congdoan"
         subprocess.run([str(congdoan), "crawl", "--db", f"{work}/archive.db", "--mirror", mirror.url, *FAST],
                        check=True)
-        # gzip members concatenate: one .warc.gz holding every site's records.
+        # One WARC per run already; gzip members concatenate should a run ever leave more.
         parts = sorted(Path(work, "warc").glob("*.warc.gz"))
         SAMPLE.write_bytes(b"".join(part.read_bytes() for part in parts))
-    print(f"wrote {SAMPLE.relative_to(ROOT)}: {SAMPLE.stat().st_size} bytes from {len(parts)} site WARCs")
+    print(f"wrote {SAMPLE.relative_to(ROOT)}: {SAMPLE.stat().st_size} bytes from {len(parts)} WARC file(s)")
 
 
 if __name__ == "__main__":
