@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 class Stored:
     outcome: str  # new | updated | unchanged | rejected
     reason: str | None = None
+    article: Article | None = None
 
 
 def profile_for_page(page: Page) -> CmsProfile:
@@ -51,7 +52,8 @@ def store_page(db: sqlite_utils.Database, page: Page, topic_terms: tuple[str, ..
     except Exception as error:  # an extractor bug must not stop the crawl or lose the URL
         logger.exception("extraction failed for %s", page.url)
         return _reject(db, page, Rejected("extract-error", repr(error)), count_attempt)
-    return Stored(archive_db.save_article(db, article, page.fetched_at, page.capture_id, extractor_version(), keep_version))
+    outcome = archive_db.save_article(db, article, page.fetched_at, page.capture_id, extractor_version(), keep_version)
+    return Stored(outcome, article=article)
 
 
 def read_page(page: Page, topic_terms: tuple[str, ...] | None = None) -> Article:

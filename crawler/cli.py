@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the archive; try again later
 DATASETTE_DIR = PROJECT_ROOT / "datasette"
 
 
@@ -103,13 +104,20 @@ def crawl(sites: tuple[str, ...], db: str, since: str | None, max_articles: int 
         raise click.BadParameter(f"unknown site(s) {', '.join(unknown)}; choose from {', '.join(available)}")
     if start_urls and len(sites) != 1:
         raise click.BadParameter("--start-url needs exactly one SITE", param_hint="--start-url")
-    crawlers = []
-    for name in sites or available:
-        crawler = process.create_crawler(name)
-        crawlers.append((name, crawler))
-        process.crawl(crawler, since=since, max_articles=max_articles, start_url=list(start_urls) or None)
-    quiet_network_tracebacks()  # after crawl(): each crawler reinstalls Scrapy's root handler
-    process.start()
+    from crawler.lock import ArchiveLock, ArchiveLocked
+
+    try:
+        with ArchiveLock(db):  # one crawl at a time per archive; released even on SIGKILL
+            crawlers = []
+            for name in sites or available:
+                crawler = process.create_crawler(name)
+                crawlers.append((name, crawler))
+                process.crawl(crawler, since=since, max_articles=max_articles, start_url=list(start_urls) or None)
+            quiet_network_tracebacks()  # after crawl(): each crawler reinstalls Scrapy's root handler
+            process.start()
+    except ArchiveLocked as locked:
+        click.echo(f"congdoan crawl: {locked}", err=True)
+        sys.exit(EXIT_LOCKED)
     results = [summarize(name, crawler.stats.get_stats()) for name, crawler in crawlers]
     for line, _ in results:
         click.echo(line)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -146,6 +146,20 @@ def m012_link_existing_duplicates(db: sqlite_utils.Database) -> None:
            order by coalesce(published_at, '9999'), first_seen_at""").fetchall()
     for url, body, digest in unmarked:
         _link_duplicates(db, url, {"body": body, "content_hash": digest})
+
+
+@migrations()
+def m013_crawls(db: sqlite_utils.Database) -> None:
+    # One row per run and site: what the operator and the monitors know about it.
+    db["crawls"].create(
+        {"id": int, "run_id": str, "site": str, "started_at": str, "finished_at": str, "finish_reason": str,
+         "requests": int, "responses": int, "responses_by_status": str, "new": int, "updated": int,
+         "unchanged": int, "rejected": int, "errors": int, "listing_requests": int, "article_requests": int,
+         "verdict": str, "alerts": str, "stats": str},
+        pk="id",
+    )
+    db["crawls"].create_index(["run_id", "site"], unique=True)
+    db["crawls"].create_index(["site", "started_at"])
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
@@ -434,16 +448,34 @@ def search(db: sqlite_utils.Database, query: str, limit: int = 20, mode: str = "
     return [dict(zip(keys, row, strict=True)) for row in db.execute(sql, {"query": expression, "limit": limit})]
 
 
-def recent_urls_in(path: str | Path | None, site: str, since: str) -> list[str]:
-    """URLs of `site`'s archived articles published on or after `since` (YYYY-MM-DD)."""
+@dataclass(frozen=True)
+class Recheck:
+    url: str
+    etag: str | None
+    last_modified: str | None
+
+
+def recheck_due(path: str | Path | None, site: str, published_since: str, seen_before: str) -> list[Recheck]:
+    """`site`'s archived articles published on or after `published_since` (YYYY-MM-DD) and
+    last fetched before `seen_before`, with the validators their last capture got: the
+    re-check asks the site whether they changed since (If-None-Match, If-Modified-Since)."""
     if not path or not Path(path).exists():
         return []
     db = open_db(path)
     try:
-        return [row[0] for row in db.execute(
-            "select url from articles where site = ? and published_at >= ? order by published_at desc", [site, since])]
+        rows = db.execute(
+            """select a.url, c.etag, c.last_modified from articles a left join captures c on c.id = a.capture_id
+               where a.site = ? and a.published_at >= ? and a.last_seen_at < ?
+               order by a.published_at desc""", [site, published_since, seen_before]).fetchall()
+        return [Recheck(*row) for row in rows]
     finally:
         db.close()
+
+
+def touch_article(db: sqlite_utils.Database, url: str, fetched_at: str) -> None:
+    """A re-check found the article unchanged (HTTP 304): only its last sighting moves."""
+    with db.conn:
+        db.execute("update articles set last_seen_at = ? where url = ?", [fetched_at, url])
 
 
 def snapshot(source: str | Path, target: str | Path) -> int:
@@ -467,6 +499,34 @@ def snapshot(source: str | Path, target: str | Path) -> int:
         return published["articles"].count
     finally:
         published.close()
+
+
+def record_crawl(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
+    """Insert or complete the crawls row of (run_id, site)."""
+    names = list(row)
+    with db.conn:
+        db.execute(
+            f"""insert into crawls ({', '.join(names)}) values ({', '.join('?' * len(names))})
+                on conflict(run_id, site) do update set {', '.join(f'{n} = excluded.{n}' for n in names)}""",
+            [row[n] for n in names])
+
+
+def newest_sighting(db: sqlite_utils.Database, site: str) -> str | None:
+    """When the site last gave the archive a new article (its newest first_seen_at)."""
+    return db.execute("select max(first_seen_at) from articles where site = ?", [site]).fetchone()[0]
+
+
+def last_crawls(db: sqlite_utils.Database, runs: int = 5) -> list[dict[str, Any]]:
+    """The latest `runs` crawls of every site, newest first, with each site's newest article."""
+    sql = """
+        select c.*, (select max(first_seen_at) from articles a where a.site = c.site) as last_new_article
+        from crawls c
+        where c.id in (select id from crawls c2 where c2.site = c.site order by c2.started_at desc limit ?)
+        order by c.site, c.started_at desc
+    """
+    cursor = db.execute(sql, [runs])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def known_urls_in(path: str | Path | None, site: str | None = None) -> set[str]:

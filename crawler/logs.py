@@ -1,4 +1,4 @@
-"""Logging for operators: network failures are one line each, not a traceback."""
+"""Logging for operators: network failures and failed monitors are one line each, not a traceback."""
 
 from __future__ import annotations
 
@@ -26,6 +26,19 @@ class QuietNetworkErrors(logging.Filter):
         return True
 
 
+class QuietMonitorTracebacks(logging.Filter):
+    """Spidermon logs each failed monitor as a unittest traceback; crawler.monitors logs the
+    failure itself in one line, so the traceback is left out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith("[Spidermon]") and "Traceback (most recent call last)" in message:
+            record.msg = "[Spidermon] " + message.strip().splitlines()[-1].strip()
+            record.args = ()
+        return True
+
+
 def quiet_network_tracebacks() -> None:
     for handler in logging.getLogger().handlers:
         handler.addFilter(QuietNetworkErrors())
+        handler.addFilter(QuietMonitorTracebacks())

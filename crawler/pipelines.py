@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 import sqlite_utils
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.archive import store_page
-from crawler.db import open_db, save_rejection, set_capture_profile
-from crawler.records import Page, Rejection
+from crawler.db import open_db, save_rejection, set_capture_profile, touch_article
+from crawler.records import Article, NotModified, Page, Rejection
+from crawler.schema import schema_errors
+
+logger = logging.getLogger(__name__)
+COVERED_FIELDS = ("title", "body", "published_at", "author", "lead", "section")
 from crawler.topic import parse_terms
 
 
@@ -44,8 +50,12 @@ class ArchivePipeline:
         if self.db is not None:
             self.db.close()
 
-    def process_item(self, item: Page | Rejection) -> Page | Rejection:
+    def process_item(self, item: Page | Rejection | NotModified) -> Page | Rejection | NotModified:
         if self.db is None:
+            return item
+        if isinstance(item, NotModified):
+            touch_article(self.db, item.url, item.fetched_at)
+            self.stats.inc_value("archive/articles/unchanged")
             return item
         if isinstance(item, Rejection):  # decided without a page body, e.g. robots.txt
             save_rejection(self.db, item)
@@ -60,4 +70,19 @@ class ArchivePipeline:
             self.stats.inc_value(f"archive/rejected/{stored.reason}")
         else:
             self.stats.inc_value(f"archive/articles/{stored.outcome}")
+        if stored.article is not None:
+            self.check(stored.article)
         return item
+
+    def check(self, article: Article) -> None:
+        """Stats the monitors read (crawler/monitors.py): schema errors, field coverage and
+        how each body was found."""
+        for problem in schema_errors(article):
+            self.stats.inc_value("archive/validation/errors")
+            self.stats.inc_value(f"archive/validation/error/{problem.split(':')[0]}")
+            logger.warning("schema: %s: %s", article.url, problem)
+        self.stats.inc_value("archive/coverage/articles")
+        for name in COVERED_FIELDS:
+            if getattr(article, name):
+                self.stats.inc_value(f"archive/coverage/{name}")
+        self.stats.inc_value(f"archive/extraction/{article.extraction_method or 'unknown'}")

@@ -58,6 +58,14 @@ class Rejection:
     fetched_at: str | None
 
 
+@dataclass(frozen=True)
+class NotModified:
+    """A re-checked article the site says has not changed (HTTP 304)."""
+
+    url: str
+    fetched_at: str
+
+
 class Rejected(Exception):
     """A page that cannot become an article. `reason` is a short stable slug such as `no-date`."""
 

@@ -1,16 +1,45 @@
-"""The one-line-per-site run summary, from a crawl's stats. Pure."""
+"""The one-line-per-site run summary and the `crawls` row, from a crawl's stats. Pure."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Any
+
+# Dead links (404, 410) are facts about the site, not failures of the crawl.
+_NOT_ERRORS = ("archive/errors/http-404", "archive/errors/http-410")
 
 
 def _sum_prefix(stats: dict[str, Any], prefix: str) -> int:
     return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
 
 
+def error_count(stats: dict[str, Any]) -> int:
+    """Requests that failed: network errors, 5xx, 429 and the like; dead links excluded.
+
+    >>> error_count({"archive/errors/timeout": 2, "archive/errors/http-404": 5, "archive/errors/http-503": 1})
+    3
+    """
+    return _sum_prefix(stats, "archive/errors/") - sum(stats.get(k, 0) for k in _NOT_ERRORS)
+
+
+def failure_cause(stats: dict[str, Any]) -> str | None:
+    """Why the crawl of a site failed outright, or None: no successful response at all,
+    or listings that came back without a single article link."""
+    ok_responses = _sum_prefix(stats, "downloader/response_status_count/2")
+    reason = stats.get("finish_reason", "finished")
+    if ok_responses == 0 or reason not in ("finished", "closespider_itemcount", "closespider_pagecount"):
+        return stats.get("archive/last_error") or f"no successful response (finish reason: {reason})"
+    if stats.get("archive/requests/entry") and not stats.get("archive/links/found"):
+        unsolved = stats.get("archive/d1n/unsolved")
+        cause = f"{unsolved} cookie challenges unsolved" if unsolved else "no article link on any listing page"
+        return f"{cause} (blocked, or the markup changed)"
+    return None
+
+
 def summarize(site: str, stats: dict[str, Any]) -> tuple[str, bool]:
-    """(summary line, ok). A run that got no successful response at all has failed.
+    """(summary line, ok). A run that got no successful response at all has failed, and so
+    has one whose monitors failed.
 
     >>> summarize("laodong", {"downloader/response_status_count/200": 5, "archive/articles/new": 3})
     ('laodong: ok: 3 new, 0 updated, 0 unchanged, 0 rejected; 0 requests, 5 responses, 0 errors', True)
@@ -21,20 +50,40 @@ def summarize(site: str, stats: dict[str, Any]) -> tuple[str, bool]:
     ok_responses = _sum_prefix(stats, "downloader/response_status_count/2")
     requests = stats.get("downloader/request_count", 0)
     responses = stats.get("downloader/response_count", ok_responses)
-    errors = _sum_prefix(stats, "archive/errors/")
-    counts = f"{requests} requests, {responses} responses, {errors} errors"
-    reason = stats.get("finish_reason", "finished")
-    if ok_responses == 0 or reason not in ("finished", "closespider_itemcount", "closespider_pagecount"):
-        cause = stats.get("archive/last_error") or f"no successful response (finish reason: {reason})"
+    counts = f"{requests} requests, {responses} responses, {_sum_prefix(stats, 'archive/errors/')} errors"
+    cause = failure_cause(stats)
+    if cause is not None:
         return f"{site}: FAILED: {cause} ({counts})", False
-    if stats.get("archive/requests/entry") and not stats.get("archive/links/found"):
-        # Pages came back, but not one article link: blocked, or the markup changed.
-        unsolved = stats.get("archive/d1n/unsolved")
-        cause = f"{unsolved} cookie challenges unsolved" if unsolved else "no article link on any listing page"
-        return f"{site}: FAILED: {cause} (blocked, or the markup changed) ({counts})", False
     articles = ", ".join(f"{stats.get(f'archive/articles/{k}', 0)} {k}" for k in ("new", "updated", "unchanged"))
     rejected = _sum_prefix(stats, "archive/rejected/")
     extra = ""
     if stats.get("archive/d1n/answered"):
         extra = f", {stats['archive/d1n/answered']} cookie challenges answered"
-    return f"{site}: ok: {articles}, {rejected} rejected; {counts}{extra}", True
+    line = f"{site}: ok: {articles}, {rejected} rejected; {counts}{extra}"
+    failures = stats.get("archive/monitors/failures") or []
+    if failures:
+        return f"{line}\n{site}: MONITOR FAILED: " + "; ".join(failures), False
+    return line, True
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def crawl_row(run_id: str, site: str, stats: dict[str, Any]) -> dict[str, Any]:
+    """The `crawls` row of one site's run."""
+    by_status = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("downloader/response_status_count/")}
+    listing_kinds = ("entry", "next-page", "category", "feed")
+    return {
+        "run_id": run_id, "site": site,
+        "started_at": _iso(stats.get("start_time")), "finished_at": _iso(stats.get("finish_time")),
+        "finish_reason": stats.get("finish_reason"),
+        "requests": stats.get("downloader/request_count", 0), "responses": stats.get("downloader/response_count", 0),
+        "responses_by_status": json.dumps(by_status, sort_keys=True),
+        **{k: stats.get(f"archive/articles/{k}", 0) for k in ("new", "updated", "unchanged")},
+        "rejected": _sum_prefix(stats, "archive/rejected/"),
+        "errors": error_count(stats),
+        "listing_requests": sum(stats.get(f"archive/requests/{kind}", 0) for kind in listing_kinds),
+        "article_requests": stats.get("archive/requests/article", 0) + stats.get("archive/requests/recheck", 0),
+        "stats": json.dumps({k: _iso(v) for k, v in stats.items()}, ensure_ascii=False, sort_keys=True, default=str),
+    }

@@ -52,5 +52,12 @@ DOWNLOADER_MIDDLEWARES = {
 ARCHIVE_CAPTURE = True
 ARCHIVE_WARC_DIR = os.environ.get("CONGDOAN_WARC_DIR") or None  # default: warc/ beside ARCHIVE_DB
 
+# Monitoring: Spidermon runs crawler/monitors.py when each site's crawl closes.
+EXTENSIONS = {"spidermon.contrib.scrapy.extensions.Spidermon": 500}
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ("crawler.monitors.CloseMonitorSuite",)
+ARCHIVE_STALE_DAYS = 7  # no new article for this long: the site has probably changed
+ARCHIVE_MAX_ERROR_RATIO = 0.2
+
 LOG_LEVEL = os.environ.get("CONGDOAN_LOG_LEVEL", "INFO")
 FEED_EXPORT_ENCODING = "utf-8"

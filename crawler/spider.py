@@ -31,11 +31,11 @@ from crawler.cms import (
     REDIRECTED_SITE,
     CmsProfile,
 )
-from crawler.db import known_urls_in, recent_urls_in
+from crawler.db import Recheck, known_urls_in, recheck_due
 from crawler.failures import category_of
 from crawler.feeds import parse_feed, sitemap_date
 from crawler.pagination import next_page_url
-from crawler.records import Page, Rejection
+from crawler.records import NotModified, Page, Rejection
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,8 @@ class NewsSpider(scrapy.Spider):
     Settings: ARCHIVE_DB, whose archived URLs are skipped (incremental crawling);
     ARCHIVE_HOSTS, a {spider: host} dict, the setting form of `host`;
     ARCHIVE_RECHECK_DAYS (default 3): archived articles published in that many days are
-    fetched again, so edits become new versions.
+    fetched again with a conditional GET, at most every ARCHIVE_RECHECK_AFTER_HOURS (12),
+    so edits become new versions and a run straight after another fetches only listings.
     Stats: archive/requests/<kind>, archive/links/{found,known,off-section,too-old,ignored},
     archive/feeds/{missing,empty}, archive/errors/<category>, archive/last_error.
     """
@@ -125,7 +126,7 @@ class NewsSpider(scrapy.Spider):
         self.scheduled: set[str] = set()
         self.listings: set[str] = set()
         self.chains: dict[str, set[str]] = {}  # article links seen so far along each section's pages
-        self.recheck: list[str] = []  # archived articles published recently, fetched again for edits
+        self.recheck: list[Recheck] = []  # archived articles published recently, fetched again for edits
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -134,8 +135,11 @@ class NewsSpider(scrapy.Spider):
         db_path = crawler.settings.get("ARCHIVE_DB")
         spider.known = known_urls_in(db_path, spider.name)
         days = crawler.settings.getint("ARCHIVE_RECHECK_DAYS", 3)
-        since = (datetime.now(timezone.utc) - timedelta(days=days)).date().isoformat()
-        spider.recheck = recent_urls_in(db_path, spider.name, since) if days > 0 else []
+        hours = crawler.settings.getfloat("ARCHIVE_RECHECK_AFTER_HOURS", 12)
+        now = datetime.now(timezone.utc)
+        since = (now - timedelta(days=days)).date().isoformat()
+        seen_before = (now - timedelta(hours=hours)).replace(microsecond=0).isoformat()
+        spider.recheck = recheck_due(db_path, spider.name, since, seen_before) if days > 0 else []
         return spider
 
     @property
@@ -166,9 +170,16 @@ class NewsSpider(scrapy.Spider):
             yield self.request(url, RequestKind.ENTRY)
         for url in self.feed_urls():
             yield self.request(url, RequestKind.FEED)
-        for url in self.recheck:
-            self.scheduled.add(url)
-            yield self.request(url, RequestKind.RECHECK)
+        for due in self.recheck:
+            self.scheduled.add(due.url)
+            request = self.request(due.url, RequestKind.RECHECK)
+            # A conditional GET: a site that keeps validators answers 304 and sends nothing.
+            if due.etag:
+                request.headers["If-None-Match"] = due.etag
+            if due.last_modified:
+                request.headers["If-Modified-Since"] = due.last_modified
+            request.meta["handle_httpstatus_list"] = [304]
+            yield request
 
     def request(self, url: str, kind: RequestKind, chain: str | None = None) -> scrapy.Request:
         self.crawler.stats.inc_value(f"archive/requests/{kind.label}")
@@ -256,7 +267,11 @@ class NewsSpider(scrapy.Spider):
             if dated is None or dated[:10] >= oldest:
                 yield self.request(url, RequestKind.FEED)
 
-    def parse_article(self, response: Response) -> Iterator[Page | Rejection]:
+    def parse_article(self, response: Response) -> Iterator[Page | Rejection | NotModified]:
+        if response.status == 304:  # a re-check the site answered "not modified"
+            self.crawler.stats.inc_value("archive/recheck/not-modified")
+            yield NotModified(discover.canonical_url(response.url), response.meta.get("fetched_at") or _now())
+            return
         # A redirected link is remembered under the URL the listing gave, so the next run
         # does not take it for a new article and page on.
         for source in response.meta.get("redirect_urls", []):

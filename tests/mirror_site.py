@@ -7,6 +7,7 @@ so tests can assert what the crawler asked for, in which order and with which co
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
@@ -51,8 +52,14 @@ class MirrorSite:
                     status = route.get("status", 200)
                     body = (TESTS / source).read_bytes() if source else b""
                     kind = route.get("type", "text/html; charset=utf-8")
+                # Validators, as real servers send them: a matching If-None-Match gets a bare 304.
+                etag = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
+                if status == 200 and self.headers.get("If-None-Match") == etag:
+                    status, body = 304, b""
                 site.hits.append(Hit(real, cookie, self.headers.get("User-Agent", ""), status))
                 self.send_response(status)
+                if status in (200, 304):
+                    self.send_header("ETag", etag)
                 if "gzip" in self.headers.get("Accept-Encoding", ""):  # as real servers do
                     body = gzip.compress(body)
                     self.send_header("Content-Encoding", "gzip")
