@@ -162,6 +162,12 @@ def m013_crawls(db: sqlite_utils.Database) -> None:
     db["crawls"].create_index(["site", "started_at"])
 
 
+@migrations()
+def m014_frontier(db: sqlite_utils.Database) -> None:
+    # Requests scheduled but not yet done: a killed crawl resumes them on its next run.
+    db["frontier"].create({"site": str, "url": str, "kind": str, "chain": str, "added_at": str}, pk=("site", "url"))
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) an archive and bring its schema up to date."""
     if str(path) != ":memory:":
@@ -171,6 +177,9 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
         # WAL lets Datasette read while a crawl writes; a crash never leaves a torn file.
         db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA busy_timeout=30000")
+    # In WAL mode NORMAL survives any process crash (SIGKILL included) and spares an fsync
+    # per commit; only a power cut could lose the last commits, never corrupt the file.
+    db.execute("PRAGMA synchronous=NORMAL")
     migrations.apply(db)
     return db
 
@@ -516,6 +525,11 @@ def newest_sighting(db: sqlite_utils.Database, site: str) -> str | None:
     return db.execute("select max(first_seen_at) from articles where site = ?", [site]).fetchone()[0]
 
 
+def first_crawl(db: sqlite_utils.Database, site: str) -> str | None:
+    """When the archive first crawled the site (its oldest crawls row)."""
+    return db.execute("select min(started_at) from crawls where site = ?", [site]).fetchone()[0]
+
+
 def last_crawls(db: sqlite_utils.Database, runs: int = 5) -> list[dict[str, Any]]:
     """The latest `runs` crawls of every site, newest first, with each site's newest article."""
     sql = """
@@ -527,6 +541,23 @@ def last_crawls(db: sqlite_utils.Database, runs: int = 5) -> list[dict[str, Any]
     cursor = db.execute(sql, [runs])
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def remember_pending(db: sqlite_utils.Database, site: str, url: str, kind: str, chain: str | None, now: str) -> None:
+    with db.conn:
+        db.execute("insert or ignore into frontier (site, url, kind, chain, added_at) values (?, ?, ?, ?, ?)",
+                   [site, url, kind, chain, now])
+
+
+def forget_pending(db: sqlite_utils.Database, site: str, url: str) -> None:
+    with db.conn:
+        db.execute("delete from frontier where site = ? and url = ?", [site, url])
+
+
+def pending(db: sqlite_utils.Database, site: str) -> list[tuple[str, str, str | None]]:
+    """(url, kind, chain) of what a killed run of `site` scheduled and never finished."""
+    return db.execute("select url, kind, chain from frontier where site = ? order by added_at, rowid",
+                      [site]).fetchall()
 
 
 def known_urls_in(path: str | Path | None, site: str | None = None) -> set[str]:

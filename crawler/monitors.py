@@ -92,7 +92,7 @@ class MarkupMonitor(ArchiveMonitor):
     @monitors.name("The site profile still reads the articles")
     def test_profile_reads_pages(self):
         read_by_profile = self.stat("archive/extraction/profile")
-        fallbacks = self.stat("archive/coverage/articles") - read_by_profile
+        fallbacks = self.stat("archive/coverage/articles") - read_by_profile - self.stat("archive/extraction/other-host")
         unreadable = sum(self.stat(f"archive/rejected/{reason}") for reason in MARKUP_REJECTIONS)
         pages = read_by_profile + fallbacks + unreadable
         if pages < 3:  # too few pages to judge
@@ -115,9 +115,12 @@ class FreshnessMonitor(ArchiveMonitor):
         db = archive_db.open_db(self.data.crawler.settings.get("ARCHIVE_DB"))
         try:
             newest = archive_db.newest_sighting(db, self.data.spider.name)
+            watched_since = archive_db.first_crawl(db, self.data.spider.name)
         finally:
             db.close()
         cutoff = datetime.now(timezone.utc) - timedelta(days=days)
+        if watched_since is None or datetime.fromisoformat(watched_since) > cutoff:
+            return  # fewer than N days of crawls: too early to call the site silent
         self.assertTrue(newest is not None and datetime.fromisoformat(newest) >= cutoff,
                         msg=f"no new article for {days:g} days (last: {newest or 'never'}): "
                             "the classic sign of a changed site")

@@ -9,7 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.archive import store_page
-from crawler.db import open_db, save_rejection, set_capture_profile, touch_article
+from crawler.db import forget_pending, open_db, save_rejection, set_capture_profile, touch_article
 from crawler.records import Article, NotModified, Page, Rejection
 from crawler.schema import schema_errors
 
@@ -60,6 +60,7 @@ class ArchivePipeline:
         if isinstance(item, Rejection):  # decided without a page body, e.g. robots.txt
             save_rejection(self.db, item)
             self.stats.inc_value(f"archive/rejected/{item.reason}")
+            self.finish(item.site, item.frontier_url)
             return item
         if not isinstance(item, Page):
             return item
@@ -71,12 +72,19 @@ class ArchivePipeline:
         else:
             self.stats.inc_value(f"archive/articles/{stored.outcome}")
         if stored.article is not None:
-            self.check(stored.article)
+            self.check(stored.article, own_host=item.profile is not None)
+        self.finish(item.site, item.frontier_url)
         return item
 
-    def check(self, article: Article) -> None:
+    def finish(self, site: str | None, frontier_url: str | None) -> None:
+        """Stored: the request this item answers is no longer pending."""
+        if self.db is not None and site and frontier_url:
+            forget_pending(self.db, site, frontier_url)
+
+    def check(self, article: Article, own_host: bool = True) -> None:
         """Stats the monitors read (crawler/monitors.py): schema errors, field coverage and
-        how each body was found."""
+        how each body was found (pages on a host the site redirected to are read by the
+        generic path by design, so they are counted apart)."""
         for problem in schema_errors(article):
             self.stats.inc_value("archive/validation/errors")
             self.stats.inc_value(f"archive/validation/error/{problem.split(':')[0]}")
@@ -85,4 +93,5 @@ class ArchivePipeline:
         for name in COVERED_FIELDS:
             if getattr(article, name):
                 self.stats.inc_value(f"archive/coverage/{name}")
-        self.stats.inc_value(f"archive/extraction/{article.extraction_method or 'unknown'}")
+        method = article.extraction_method or "unknown"
+        self.stats.inc_value(f"archive/extraction/{method}" if own_host else "archive/extraction/other-host")

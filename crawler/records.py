@@ -21,6 +21,7 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)
     profile: str | None = None  # the CMS profile to read it with, when its host is not a known one
     capture_id: int | None = None  # the raw capture (captures table, WARC record) it came from
+    frontier_url: str | None = None  # the request it answers, done once the page is stored
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Rejection:
     reason: str
     detail: str
     fetched_at: str | None
+    frontier_url: str | None = None  # the request it answers, done once the rejection is stored
 
 
 @dataclass(frozen=True)

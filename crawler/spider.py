@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+import sqlite_utils
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
@@ -31,7 +32,8 @@ from crawler.cms import (
     REDIRECTED_SITE,
     CmsProfile,
 )
-from crawler.db import Recheck, known_urls_in, recheck_due
+from crawler.db import (Recheck, forget_pending, known_urls_in, open_db, pending, recheck_due,
+                        remember_pending)
 from crawler.failures import category_of
 from crawler.feeds import parse_feed, sitemap_date
 from crawler.pagination import next_page_url
@@ -59,6 +61,9 @@ class RequestKind(Enum):
     def label(self) -> str:
         return self.name.lower().replace("_", "-")
 
+
+# Requests a killed run leaves to the next one (entries, feeds and re-checks are made afresh).
+RESUMABLE = frozenset({RequestKind.NEXT_PAGE, RequestKind.CATEGORY, RequestKind.ARTICLE})
 
 _FAILURE_TEXT = {
     "dns": "DNS lookup failed for {host} (no network, or the name does not resolve)",
@@ -127,6 +132,7 @@ class NewsSpider(scrapy.Spider):
         self.listings: set[str] = set()
         self.chains: dict[str, set[str]] = {}  # article links seen so far along each section's pages
         self.recheck: list[Recheck] = []  # archived articles published recently, fetched again for edits
+        self.frontier: sqlite_utils.Database | None = None  # where pending requests are kept
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -140,7 +146,31 @@ class NewsSpider(scrapy.Spider):
         since = (now - timedelta(days=days)).date().isoformat()
         seen_before = (now - timedelta(hours=hours)).replace(microsecond=0).isoformat()
         spider.recheck = recheck_due(db_path, spider.name, since, seen_before) if days > 0 else []
+        spider.frontier = open_db(db_path)
         return spider
+
+    def closed(self, reason: str) -> None:
+        if self.frontier is not None:
+            self.frontier.close()
+
+    def remember(self, url: str, kind: RequestKind, chain: str | None) -> None:
+        """Pages and articles still to fetch are kept in the archive, so a crawl killed at
+        any point resumes them on its next run (paging alone would stop at page 1, whose
+        articles the killed run already stored)."""
+        if self.frontier is not None and kind in RESUMABLE:
+            remember_pending(self.frontier, self.name, url, kind.name, chain, _now())
+
+    def done(self, response: Response) -> str:
+        """The URL this response answers: the one requested, before any redirect."""
+        return (response.meta.get("redirect_urls") or [response.request.url if response.request else response.url])[0]
+
+    def resumed(self) -> Iterator[scrapy.Request]:
+        if self.frontier is None:
+            return
+        for url, kind, chain in pending(self.frontier, self.name):
+            self.crawler.stats.inc_value("archive/resumed")
+            (self.listings if kind != RequestKind.ARTICLE.name else self.scheduled).add(url)
+            yield self.request(url, RequestKind[kind], chain=chain)
 
     @property
     def allowed_domains(self) -> list[str]:  # type: ignore[override]
@@ -165,6 +195,8 @@ class NewsSpider(scrapy.Spider):
         return [] if self.start_url_override else [f"https://{self.profile.host}{path}" for path in self.feed_paths]
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        for request in self.resumed():
+            yield request
         for url in self.entry_urls():
             self.listings.add(discover.canonical_url(url))
             yield self.request(url, RequestKind.ENTRY)
@@ -183,6 +215,7 @@ class NewsSpider(scrapy.Spider):
 
     def request(self, url: str, kind: RequestKind, chain: str | None = None) -> scrapy.Request:
         self.crawler.stats.inc_value(f"archive/requests/{kind.label}")
+        self.remember(url, kind, chain)
         callback = {RequestKind.ARTICLE: self.parse_article, RequestKind.RECHECK: self.parse_article,
                     RequestKind.FEED: self.parse_feed}.get(kind, self.parse_listing)
         # Articles are deduplicated by `scheduled`; not filtering them lets an old link that
@@ -253,6 +286,9 @@ class NewsSpider(scrapy.Spider):
         if next_url and next_url not in self.listings:
             self.listings.add(next_url)
             yield self.request(next_url, RequestKind.NEXT_PAGE, chain=chain)
+        # Everything this page led to is remembered now; the page itself is done.
+        if self.frontier is not None:
+            forget_pending(self.frontier, self.name, self.done(response))
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         entries = parse_feed(response.body, response.url)
@@ -282,7 +318,7 @@ class NewsSpider(scrapy.Spider):
         if not self.own_host(response.url) and host not in self.redirect_hosts:
             # Redirected off the site, e.g. to a translated subdomain: not this archive's page.
             yield Rejection(discover.canonical_url(response.url), self.name, "off-site",
-                            f"{response.url} is not on {self.profile.host}", _now())
+                            f"{response.url} is not on {self.profile.host}", _now(), self.done(response))
             return
         yield self.page(response)
 
@@ -299,6 +335,7 @@ class NewsSpider(scrapy.Spider):
             # Pages on a redirect host run another CMS: the generic path reads them.
             profile=self.profile.name if self.own_host(response.url) else None,
             capture_id=response.meta.get("capture_id"),
+            frontier_url=self.done(response),
         )
 
     def on_error(self, failure: Failure) -> Iterator[Page | Rejection]:
@@ -309,9 +346,11 @@ class NewsSpider(scrapy.Spider):
             stats.inc_value("archive/links/ignored")
             if is_article:  # remembered, so the next run does not count it as new again
                 yield Rejection(discover.canonical_url(failure.request.url), self.name, "robots-disallowed",
-                                "robots.txt disallows this URL", _now())
+                                "robots.txt disallows this URL", _now(), failure.request.url)
             return
         category, message = describe_failure(failure)
+        if failure.check(HttpError) and not is_article and self.frontier is not None:
+            forget_pending(self.frontier, self.name, failure.request.url)  # a dead listing: nothing to resume
         if kind == RequestKind.FEED.name and failure.check(HttpError):
             stats.inc_value("archive/feeds/missing")  # feeds are optional: logged, never fatal
             logger.info("no feed at %s (%s)", failure.request.url, message)
