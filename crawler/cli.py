@@ -289,7 +289,10 @@ def publish(target: str, db: str) -> None:
     """
     from crawler.db import snapshot
 
-    articles = snapshot(db, target)
+    try:
+        articles = snapshot(db, target)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"{target}: {articles} articles")
 
 

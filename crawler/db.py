@@ -168,6 +168,14 @@ def m014_frontier(db: sqlite_utils.Database) -> None:
     db["frontier"].create({"site": str, "url": str, "kind": str, "chain": str, "added_at": str}, pk=("site", "url"))
 
 
+@migrations()
+def m015_provinces_from_headlines(db: sqlite_utils.Database) -> None:
+    # Lao Động's national sections: the province a headline or lead names.
+    for url, site, title, lead in db.execute(
+            "select url, site, title, lead from articles where province = 'Toàn quốc'").fetchall():
+        db.execute("update articles set province = ? where url = ?", [province_for(site, url, title, lead), url])
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) an archive and bring its schema up to date."""
     if str(path) != ":memory:":
@@ -195,7 +203,7 @@ def article_row(article: Article) -> dict[str, Any]:
     row["tags"] = json.dumps(article.tags, ensure_ascii=False)
     row["images"] = json.dumps(row["images"], ensure_ascii=False)
     row.update(
-        province=province_for(article.site, article.url),
+        province=province_for(article.site, article.url, article.title, article.lead),
         published_month=(article.published_at or "")[:7] or None,
         title_folded=fold(article.title),
         lead_folded=fold(article.lead),
@@ -493,6 +501,8 @@ def snapshot(source: str | Path, target: str | Path) -> int:
     first. Written beside `target` and renamed, so readers never see half a file.
     Returns the number of articles in the snapshot."""
     target = Path(target)
+    if target.resolve() == Path(source).resolve():
+        raise ValueError(f"{target} is the archive itself: publish to another file")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
@@ -501,13 +511,14 @@ def snapshot(source: str | Path, target: str | Path) -> int:
         db.execute("vacuum into ?", [str(partial)])
     finally:
         db.close()
-    partial.replace(target)
-    published = sqlite_utils.Database(target)
+    published = sqlite_utils.Database(partial)
     try:
         published.execute("pragma journal_mode=delete")  # one self-contained file to download
-        return published["articles"].count
+        articles = published["articles"].count
     finally:
         published.close()
+    partial.replace(target)  # final before anyone can open it
+    return articles
 
 
 def record_crawl(db: sqlite_utils.Database, row: dict[str, Any]) -> None:

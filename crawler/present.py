@@ -1,9 +1,8 @@
 """How the archive looks to a journalist: Vietnamese dates, search snippets, article pages,
 the monthly chart. Pure: the Datasette plugin (datasette/plugins/journalist.py) calls it.
 
-Nothing from the sources is ever trusted as markup. Functions that return HTML escape
-every piece of text themselves; snippets mark their highlights with two private-use
-characters that only the cell renderer turns into <mark>, after escaping the rest.
+Nothing from the sources is ever trusted as markup: functions that return HTML escape
+every piece of text themselves.
 """
 
 from __future__ import annotations
@@ -11,15 +10,17 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from html import escape
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from crawler.query import terms
+from crawler.query import parse
 from crawler.text import fold
 
-MARK_START, MARK_END = "\ue000", "\ue001"
+VIETNAM = timezone(timedelta(hours=7))
+SITE_NAMES = {"laodong": "Báo Lao Động", "baohatinh": "Báo Hà Tĩnh", "caobang": "LĐLĐ tỉnh Cao Bằng",
+              "daklak": "Báo Đắk Lắk", "hoabinh": "Báo Hòa Bình"}
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -29,6 +30,8 @@ def vn_datetime(value: str | None) -> str:
 
     >>> vn_datetime("2022-07-19T16:13:00+07:00")
     'Thứ Ba, 19/07/2022, 16:13 (GMT+7)'
+    >>> vn_datetime("2026-11-22T02:15:00+00:00")
+    'Chủ Nhật, 22/11/2026, 09:15 (GMT+7)'
     >>> vn_datetime("2022-07-19"), vn_datetime(None), vn_datetime("bad")
     ('Thứ Ba, 19/07/2022', '', 'bad')
     """
@@ -41,47 +44,77 @@ def vn_datetime(value: str | None) -> str:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return value
-    offset = moment.utcoffset()
-    zone = f" (GMT+{int(offset.total_seconds() // 3600)})" if offset is not None else ""
-    return f"{WEEKDAYS[moment.weekday()]}, {moment:%d/%m/%Y, %H:%M}{zone}"
+    if moment.tzinfo is None:
+        return f"{WEEKDAYS[moment.weekday()]}, {moment:%d/%m/%Y, %H:%M}"
+    moment = moment.astimezone(VIETNAM)  # crawl times are stored in UTC; readers think in +07:00
+    return f"{WEEKDAYS[moment.weekday()]}, {moment:%d/%m/%Y, %H:%M} (GMT+7)"
 
 
-def highlight_words(query: str) -> set[str]:
-    """The folded words a search for `query` highlights, glossary expansions included."""
-    return {fold(word) for term in terms(query) for word in _WORD.findall(term)}
+def _matches(tokens: list[re.Match[str]], query: str, mode: str) -> list[tuple[int, int, int]]:
+    """(first, last, term) for every phrase of the query found in the tokens: the same
+    words the search matched, accents compared where the search compared them."""
+    spans = []
+    phrases = [(n, phrase) for n, term in enumerate(parse(query, mode)) for phrase in term]
+    lowered = [token.group().lower() for token in tokens]
+    folded = [fold(word) for word in lowered]
+    for i in range(len(tokens)):
+        for n, (words, accented) in phrases:
+            seen = lowered if accented else folded
+            if tuple(seen[i:i + len(words)]) == words:
+                spans.append((i, i + len(words) - 1, n))
+                break
+    return spans
 
 
-def snippet(text: str | None, query: str, words: int = 36) -> str:
-    """About `words` words of `text` around the first match, matches between MARK_START
-    and MARK_END; the start of the text when nothing matches.
+def _best_start(spans: list[tuple[int, int, int]], words: int) -> int:
+    """The match to centre a snippet on: the one whose window holds the most different terms."""
+    best, start = -1, 0
+    for first, _, _ in spans:
+        terms_seen = len({n for f, _, n in spans if first <= f < first + words * 3 // 4})
+        if terms_seen > best:
+            best, start = terms_seen, first
+    return start
 
-    >>> snippet("Hội nghị Công đoàn cơ sở năm 2024", "cong doan").replace(MARK_START, "[").replace(MARK_END, "]")
-    'Hội nghị [Công] [đoàn] cơ sở năm 2024'
+
+def snippet(text: str | None, query: str, mode: str = "auto", words: int = 36) -> str:
+    """About `words` words of `text` around the first match (the start when none), as plain
+    text: highlighting is added when the page is drawn, so CSV and JSON stay clean.
+
+    >>> snippet("Tin vắn. " * 40 + "Hội nghị Công đoàn cơ sở năm 2024", "cong doan", words=6)
+    '… nghị Công đoàn cơ sở năm …'
     """
     if not text:
         return ""
-    wanted = highlight_words(query)
     tokens = list(_WORD.finditer(text))
-    hits = [i for i, token in enumerate(tokens) if fold(token.group()) in wanted]
-    first = max((hits[0] if hits else 0) - words // 4, 0)
-    last = min(first + words, len(tokens)) - 1
     if not tokens:
         return text[:200]
+    spans = _matches(tokens, query, mode)
+    first = max(_best_start(spans, words) - words // 4, 0)
+    last = min(first + words, len(tokens)) - 1
     start, end = tokens[first].start(), tokens[last].end()
-    pieces, cursor = [], start
-    for i in range(first, last + 1):
-        token = tokens[i]
-        if fold(token.group()) in wanted:
-            pieces += [text[cursor:token.start()], MARK_START, token.group(), MARK_END]
-            cursor = token.end()
-    pieces.append(text[cursor:end])
-    body = " ".join("".join(pieces).split())
-    return ("… " if start > 0 else "") + body + (" …" if end < len(text) else "")
+    return ("… " if start > 0 else "") + " ".join(text[start:end].split()) + (" …" if end < len(text) else "")
 
 
-def marked_html(value: str) -> str:
-    """Escape a snippet and turn its markers into <mark> elements."""
-    return escape(value).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+def highlight_html(text: str | None, query: str, mode: str = "auto") -> str:
+    """`text` escaped, with what the search matched in <mark>.
+
+    >>> highlight_html("LĐLĐ tỉnh và Liên đoàn Lao động <b>", "ldld")
+    '<mark>LĐLĐ</mark> tỉnh và <mark>Liên đoàn Lao động</mark> &lt;b&gt;'
+    >>> highlight_html("năm Nam", "năm")
+    '<mark>năm</mark> Nam'
+    """
+    if not text:
+        return ""
+    tokens = list(_WORD.finditer(text))
+    out, cursor = [], 0
+    for first, last, _ in _matches(tokens, query, mode):
+        start, end = tokens[first].start(), tokens[last].end()
+        if start < cursor:
+            continue
+        out += [escape(text[cursor:start]), "<mark>", escape(text[start:end]), "</mark>"]
+        cursor = end
+    out.append(escape(text[cursor:]))
+    return "".join(out)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -113,7 +146,12 @@ class ArticleView:
     source: str | None
     capture_id: int | None
     duplicate_of: str | None
+    archived: str  # when the archive first fetched it, for citing
     versions: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def site_name(self) -> str:
+        return SITE_NAMES.get(self.site, self.site)
 
 
 def _json_list(value: str | None) -> list:
@@ -134,7 +172,8 @@ def article_view(row: dict[str, Any], versions: list[dict[str, Any]]) -> Article
         author=row.get("author"), section=row.get("section"), province=row.get("province"), site=row.get("site") or "",
         lead=row.get("lead"), paragraphs=[p for p in (row.get("body") or "").split("\n\n") if p.strip()],
         images=images, tags=[str(t) for t in _json_list(row.get("tags"))], source=row.get("source"),
-        capture_id=row.get("capture_id"), duplicate_of=row.get("duplicate_of"), versions=versions,
+        capture_id=row.get("capture_id"), duplicate_of=row.get("duplicate_of"),
+        archived=vn_datetime(row.get("first_seen_at")), versions=versions,
     )
 
 
@@ -142,15 +181,32 @@ SITE_COLOURS = {"baohatinh": "#1f77b4", "caobang": "#ff7f0e", "daklak": "#2ca02c
                 "laodong": "#9467bd"}
 
 
-def monthly_chart_svg(counts: list[tuple[str, str, int]], width: int = 900, height: int = 260) -> str:
-    """Stacked bars of articles per month (x) and site (colour), as an inline SVG with a
-    legend; `counts` is (YYYY-MM, site, n) rows.
+def month_range(first: str, last: str) -> list[str]:
+    """Every month from `first` to `last` (YYYY-MM), so a quiet month shows as a gap.
 
-    >>> "<svg" in monthly_chart_svg([("2024-01", "laodong", 3), ("2024-02", "caobang", 1)])
+    >>> month_range("2024-11", "2025-02")
+    ['2024-11', '2024-12', '2025-01', '2025-02']
+    """
+    year, month = int(first[:4]), int(first[5:7])
+    months = []
+    while f"{year:04d}-{month:02d}" <= last:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def monthly_chart_svg(counts: list[tuple[str, str, int]], link: str = "", width: int = 900, height: int = 260) -> str:
+    """Stacked bars of articles per month (x) and site (colour), as an inline SVG with a
+    legend; `counts` is (YYYY-MM, site, n) rows. With `link` (the articles table's URL),
+    each bar opens that site's articles of that month.
+
+    >>> svg = monthly_chart_svg([("2024-01", "laodong", 3), ("2024-03", "caobang", 1)], "/archive/articles")
+    >>> "<svg" in svg and "2024-02" in svg and "published_month=2024-01" in svg
     True
     """
     counts = [(month, site or "khác", n) for month, site, n in counts]  # pages from no known site
-    months = sorted({month for month, _, _ in counts if month})
+    present = sorted({month for month, _, _ in counts if month})
+    months = month_range(present[0], present[-1]) if present else []
     sites = sorted({site for _, site, _ in counts})
     if not months:
         return '<p class="chart-empty">Chưa có bài nào · No articles yet</p>'
@@ -173,16 +229,21 @@ def monthly_chart_svg(counts: list[tuple[str, str, int]], width: int = 900, heig
         y = bottom - stacked[month] / top * plot_h - bar
         stacked[month] += n
         colour = SITE_COLOURS.get(site, "#7f7f7f")
-        parts.append(f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{max(step - 2, 1):.1f}" height="{bar:.1f}" '
-                     f'fill="{colour}"><title>{escape(month)} · {escape(site)}: {n}</title></rect>')
+        rect = (f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{max(step - 2, 1):.1f}" height="{bar:.1f}" '
+                f'fill="{colour}"><title>{escape(month)} · {escape(SITE_NAMES.get(site, site))}: {n}</title></rect>')
+        if link:
+            href = escape(f"{link}?{urlencode({'site': site, 'published_month': month})}")
+            rect = f'<a href="{href}">{rect}</a>'
+        parts.append(rect)
     label_every = max(len(months) // 12, 1)
     for i, month in enumerate(months):
         if i % label_every == 0:
             parts.append(f'<text x="{left + i * step + step / 2:.1f}" y="{bottom + 14}" font-size="10" '
                          f'text-anchor="middle">{escape(month)}</text>')
     for i, site in enumerate(sites):
-        parts.append(f'<rect x="{left + i * 110}" y="{height - 16}" width="10" height="10" '
+        parts.append(f'<rect x="{left + i * 150}" y="{height - 16}" width="10" height="10" '
                      f'fill="{SITE_COLOURS.get(site, "#7f7f7f")}"/>'
-                     f'<text x="{left + i * 110 + 14}" y="{height - 7}" font-size="11">{escape(site)}</text>')
+                     f'<text x="{left + i * 150 + 14}" y="{height - 7}" font-size="11">'
+                     f'{escape(SITE_NAMES.get(site, site))}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -2,7 +2,8 @@
 
 The four provincial sites are their province's paper. Lao Động is national, but its
 union pages are organised by provincial labour federation (/ldld-cao-bang/...), and the
-section slug names the province. Since the 2025 merger, Báo Hòa Bình redirects to Báo
+section slug names the province; a story in a national section that names a province in
+its headline (or else its lead) belongs to that province. Since the 2025 merger, Báo Hòa Bình redirects to Báo
 Phú Thọ, whose pages belong to Phú Thọ.
 """
 
@@ -33,12 +34,25 @@ _BY_SLUG.update({"tp-hcm": "TP Hồ Chí Minh", "tphcm": "TP Hồ Chí Minh", "h
                  "thua-thien-hue": "Thừa Thiên Huế"})
 
 
-def province_for(site: str | None, url: str) -> str | None:
+def named_in(text: str | None) -> str | None:
+    """The first province a headline or lead names, if any.
+
+    >>> named_in("Công đoàn Hòa Bình đưa ra nhiều mục tiêu"), named_in("Hội nghị toàn quốc")
+    ('Hòa Bình', None)
+    """
+    folded = f" {fold(text or '')} "
+    found = [(folded.find(f" {fold(name)} "), name) for name in PROVINCES if f" {fold(name)} " in folded]
+    return min(found)[1] if found else None
+
+
+def province_for(site: str | None, url: str, title: str | None = None, lead: str | None = None) -> str | None:
     """
     >>> province_for("laodong", "https://laodong.vn/ldld-dak-lak/x-859412.ldo")
     'Đắk Lắk'
     >>> province_for("laodong", "https://laodong.vn/cong-doan/x-1069877.ldo")
     'Toàn quốc'
+    >>> province_for("laodong", "https://laodong.vn/cong-doan/x-1069877.ldo", "Công đoàn Hòa Bình họp")
+    'Hòa Bình'
     >>> province_for("hoabinh", "https://baophutho.vn/x-236001.htm"), province_for("caobang", "https://ldld.caobang.gov.vn/a")
     ('Phú Thọ', 'Cao Bằng')
     """
@@ -51,5 +65,6 @@ def province_for(site: str | None, url: str) -> str | None:
     if site == "laodong":
         first = parts.path.strip("/").split("/")[0]
         slug = first.removeprefix("ldld-").removeprefix("cong-doan-")
-        return _BY_SLUG.get(slug, NATIONAL)
+        # A national section's story about one province belongs to that province.
+        return _BY_SLUG.get(slug) or named_in(title) or named_in(lead) or NATIONAL
     return None

@@ -1,91 +1,115 @@
 """Turn what a journalist typed into an FTS5 MATCH expression. Pure.
 
-- Every word is quoted (no FTS syntax errors from user input) and all words must match.
-- Words are normalized like the stored text (NFC, traditional tone marks).
+- Every word is quoted (no FTS syntax errors from user input) and all words must match;
+  operators are not supported, and the search page says so.
+- Words are normalized like the stored text (NFC, traditional tone marks); control
+  characters are dropped and at most MAX_WORDS words are used.
 - mode "auto": an unaccented word matches accented text through the folded columns, an
   accented word stays exact; "exact": only the original columns; "fold": accents in the
   query are ignored too.
 - A union abbreviation or its expansion (crawler/glossary.py) matches either form:
   "LĐLĐ" and "Liên đoàn Lao động" find the same articles.
+
+`parse` gives the same terms as word sequences, which is what highlighting needs.
 """
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from crawler.glossary import GLOSSARY
 from crawler.text import clean_text, fold
 
 MODES = ("auto", "exact", "fold")
+MAX_WORDS = 30
 ORIGINAL_COLUMNS = "{title lead body}"
 FOLDED_COLUMNS = "{title_folded lead_folded body_folded}"
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ABBREVIATIONS = {fold(term.abbreviation): term for term in GLOSSARY}
 _EXPANSIONS = sorted(((tuple(_WORD.findall(fold(term.expansion))), term) for term in GLOSSARY),
                      key=lambda item: -len(item[0]))  # longest phrase first
 
 
-def _quoted(words: list[str] | tuple[str, ...]) -> str:
-    return '"' + " ".join(words) + '"'
+class Phrase(NamedTuple):
+    """Words that must follow each other; `accented`: match them with their accents."""
+
+    words: tuple[str, ...]
+    accented: bool
 
 
-def _either(term, accented: bool) -> str:
-    """Both forms of a glossary term, accented as the journalist typed them."""
-    forms = (term.abbreviation, term.expansion)
-    if not accented:
-        forms = tuple(fold(form) for form in forms)
-    return "(" + " OR ".join(_quoted(_WORD.findall(form.lower())) for form in forms) + ")"
+Term = tuple[Phrase, ...]  # alternatives: any one of them matches
+
+
+def _phrase(text: str, accented: bool) -> Phrase:
+    words = tuple(_WORD.findall(text.lower() if accented else fold(text)))
+    return Phrase(words, accented)
+
+
+def parse(query: str, mode: str = "auto") -> list[Term]:
+    """The query's terms, each a tuple of alternative phrases.
+
+    >>> parse("LĐLĐ tỉnh")
+    [(Phrase(words=('lđlđ',), accented=True), Phrase(words=('liên', 'đoàn', 'lao', 'động'), accented=True)), (Phrase(words=('tỉnh',), accented=True),)]
+    >>> parse("tinh", "exact")[0][0].accented
+    True
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    text = clean_text(_CONTROL.sub(" ", query or ""))
+    words = _WORD.findall(fold(text) if mode == "fold" else text)[:MAX_WORDS]
+    folded = [fold(word) for word in words]
+
+    def accented(span: list[str]) -> bool:
+        return mode == "exact" or (mode == "auto" and any(w.lower() != fold(w) for w in span))
+
+    found: list[Term] = []
+    i = 0
+    while i < len(words):
+        glossary = _ABBREVIATIONS.get(folded[i])
+        span = words[i:i + 1]
+        if glossary is None:
+            for phrase, term in _EXPANSIONS:
+                if tuple(folded[i:i + len(phrase)]) == phrase:
+                    glossary, span = term, words[i:i + len(phrase)]
+                    break
+        if glossary is not None:
+            exact = accented(span)
+            found.append((_phrase(glossary.abbreviation, exact), _phrase(glossary.expansion, exact)))
+        else:
+            found.append((Phrase((words[i].lower() if accented(span) else folded[i],), accented(span)),))
+        i += len(span)
+    return found
+
+
+def _fts(term: Term) -> str:
+    phrases = ['"' + " ".join(phrase.words) + '"' for phrase in term]
+    return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
 
 
 def terms(query: str) -> list[str]:
-    """The query's FTS5 terms: quoted words and glossary groups.
-
-    >>> terms('công "đoàn" OR x*')
-    ['"công"', '"đoàn"', '"OR"', '"x"']
-    >>> terms("LĐLĐ tỉnh")
-    ['("lđlđ" OR "liên đoàn lao động")', '"tỉnh"']
-    >>> terms("lien doan lao dong Ha Tinh")
-    ['("ldld" OR "lien doan lao dong")', '"Ha"', '"Tinh"']
     """
-    words = _WORD.findall(clean_text(query))
-    folded = [fold(word) for word in words]
-    found: list[str] = []
-    i = 0
-    while i < len(words):
-        accented = words[i].lower() != folded[i]
-        term = _ABBREVIATIONS.get(folded[i])
-        if term is not None:
-            found.append(_either(term, accented))
-            i += 1
-            continue
-        for phrase, term in _EXPANSIONS:
-            if tuple(folded[i:i + len(phrase)]) == phrase:
-                span = words[i:i + len(phrase)]
-                found.append(_either(term, any(w.lower() != fold(w) for w in span)))
-                i += len(phrase)
-                break
-        else:
-            found.append(_quoted([words[i]]))
-            i += 1
-    return found
+    >>> terms('công "đoàn" OR x*')
+    ['"công"', '"đoàn"', '"or"', '"x"']
+    >>> terms("lien doan lao dong Ha Tinh")
+    ['("ldld" OR "lien doan lao dong")', '"ha"', '"tinh"']
+    """
+    return [_fts(term) for term in parse(query)]
 
 
 def match_expression(query: str, mode: str = "auto") -> str:
     """The MATCH expression, or "" when the query has no word.
 
     >>> match_expression("LDLD Cao Bang")
-    '("ldld" OR "lien doan lao dong") AND "Cao" AND "Bang"'
+    '("ldld" OR "lien doan lao dong") AND "cao" AND "bang"'
     >>> match_expression("năm", "exact")
     '{title lead body} : ("năm")'
     >>> match_expression("Năm", "fold")
     '{title_folded lead_folded body_folded} : ("nam")'
     """
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-    if mode == "fold":
-        query = fold(query)
-    found = terms(query)
+    found = [_fts(term) for term in parse(query, mode)]
     if not found:
         return ""
     expression = " AND ".join(found)  # FTS5 has no implicit AND next to a parenthesized group

@@ -1,44 +1,65 @@
-"""Datasette for journalists: search functions, highlighted snippets, readable article pages,
-raw captures, Atom feeds and the monthly chart. The logic is in crawler.present and
+"""Datasette for journalists: search functions, highlighting, readable article pages, raw
+captures, Atom feeds and the monthly chart. The logic is in crawler.present and
 crawler.query; this file only wires it into Datasette's hooks.
 
 - SQL functions: vn_match(q, mode) builds the FTS5 expression (folding, exact mode,
-  abbreviations); vn_snippet(text, q) cuts a highlighted snippet.
-- Cells holding snippet markers render as escaped text with <mark>; titles next to an
-  article URL link to its article page.
-- The articles row page gets `article` (templates/row-archive-articles.html).
+  abbreviations); vn_snippet(text, q, mode) cuts a plain-text snippet around the match;
+  vn_day(value) reads a date typed as YYYY-MM-DD or DD/MM/YYYY.
+- Templates get highlight(text) (what the current search matched, in <mark>), the article
+  view on article pages, the site and province lists, and monthly_chart() on pages.
+- Titles next to an article URL link to its article page.
 - /-/capture/ID shows a raw capture as plain text (never as HTML: no source script runs).
 - .atom renders any query with atom_id, atom_title and atom_updated columns.
-- Custom pages get monthly_chart() (templates/pages/thong-ke.html).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlencode
 from xml.sax.saxutils import escape as xml_escape
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import Forbidden, NotFound, Response
 from markupsafe import Markup, escape
 
-from crawler.present import MARK_START, article_view, marked_html, monthly_chart_svg, snippet, vn_datetime
+from crawler.present import SITE_NAMES, article_view, highlight_html, monthly_chart_svg, snippet, vn_datetime
 from crawler.query import MODES, match_expression
 from crawler.warc import decoded_payload, read_record
 
 NEVER_MATCHES = '"\u2063"'  # an empty query matches nothing instead of failing
+_DAY = re.compile(r"^\s*(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4}))\s*$")
+
+
+def _mode(mode: str | None) -> str:
+    return mode if mode in MODES else "auto"
 
 
 def vn_match(query: str | None, mode: str | None) -> str:
-    mode = mode if mode in MODES else "auto"
-    return match_expression(query or "", mode) or NEVER_MATCHES
+    return match_expression(query or "", _mode(mode)) or NEVER_MATCHES
+
+
+def vn_day(value: str | None) -> str:
+    """'' (no limit) for an empty value; YYYY-MM-DD for a date; 'invalid' otherwise, which
+    the search page reports."""
+    if not value or not value.strip():
+        return ""
+    found = _DAY.match(value)
+    if not found:
+        return "invalid"
+    y, m, d = (found.group(1), found.group(2), found.group(3)) if found.group(1) else \
+        (found.group(6), found.group(5), found.group(4))
+    return f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
 
 
 @hookimpl
 def prepare_connection(conn):
     conn.create_function("vn_match", 2, vn_match, deterministic=True)
-    conn.create_function("vn_snippet", 2, lambda text, query: snippet(text, query or ""), deterministic=True)
+    conn.create_function("vn_snippet", 3, lambda text, q, mode: snippet(text, q or "", _mode(mode)),
+                         deterministic=True)
+    conn.create_function("vn_day", 1, vn_day, deterministic=True)
     conn.create_function("vn_date", 1, vn_datetime, deterministic=True)
 
 
@@ -48,10 +69,8 @@ def _article_path(datasette, database: str, url: str) -> str:
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    if isinstance(value, str) and MARK_START in value:
-        return Markup(marked_html(value))
     keys = row.keys() if hasattr(row, "keys") else []
-    if column == "title" and "url" in keys and isinstance(value, str) and (table in (None, "articles")):
+    if column == "title" and "url" in keys and isinstance(value, str) and table in (None, "articles"):
         href = _article_path(datasette, database, row["url"])
         return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
     return None
@@ -63,17 +82,33 @@ async def _article(datasette, database: str, url: str):
     if not rows:
         return None
     versions = (await db.execute(
-        "select id, seen_at, superseded_at, diff from article_versions where url = ? order by id desc", [url])).rows
+        "select id, seen_at, superseded_at, capture_id, diff from article_versions where url = ? order by id desc",
+        [url])).rows
     return article_view(dict(rows[0]), [dict(v) for v in versions])
+
+
+async def _provinces(datasette, database: str) -> list[str]:
+    rows = (await datasette.get_database(database).execute(
+        "select distinct province from articles where province is not null order by province")).rows
+    return [row[0] for row in rows]
 
 
 @hookimpl
 def extra_template_vars(template, database, table, view_name, request, datasette):
     async def inner():
-        found = {"vn_date": vn_datetime, "article_link": lambda url: _article_path(datasette, database, url)}
+        args = request.args if request is not None else {}
+        query, mode = args.get("q") or args.get("_search") or "", _mode(args.get("mode"))
+        found = {
+            "vn_date": vn_datetime,
+            "site_names": SITE_NAMES,
+            "article_link": lambda url: _article_path(datasette, database, url),
+            "highlight": lambda text: Markup(highlight_html(text, query, mode)),
+            "vn_day": vn_day,
+        }
         if view_name == "row" and table == "articles" and request is not None:
-            url = tilde_decode(request.url_vars.get("pks", ""))
-            found["article"] = await _article(datasette, database, url)
+            found["article"] = await _article(datasette, database, tilde_decode(request.url_vars.get("pks", "")))
+        if database:
+            found["provinces"] = await _provinces(datasette, database)
         if template.startswith("pages/"):
             found["monthly_chart"] = lambda: _monthly_chart(datasette)
         return found
@@ -86,7 +121,7 @@ async def _monthly_chart(datasette) -> Markup:
     rows = (await db.execute(
         "select published_month, site, count(*) from articles where duplicate_of is null "
         "group by published_month, site order by published_month")).rows
-    return Markup(monthly_chart_svg([tuple(row) for row in rows]))
+    return Markup(monthly_chart_svg([tuple(row) for row in rows], datasette.urls.table(db.name, "articles")))
 
 
 def _warc_root(datasette) -> Path:
@@ -99,20 +134,23 @@ def _warc_root(datasette) -> Path:
 
 
 async def capture(datasette, request):
-    capture_id = int(request.url_vars["capture_id"])
     db = datasette.get_database()
+    if not await datasette.permission_allowed(request.actor, "view-database", resource=db.name, default=True):
+        raise Forbidden("view-database")
+    capture_id = int(request.url_vars["capture_id"])
     rows = (await db.execute(
         """select c.url, c.status, c.fetched_at, coalesce(o.warc_file, c.warc_file), coalesce(o.warc_offset, c.warc_offset)
            from captures c left join captures o on o.id = c.refers_to where c.id = ?""", [capture_id])).rows
     if not rows:
         raise NotFound(f"no capture {capture_id}")
     url, status, fetched_at, warc_file, offset = rows[0]
+    shown = Path(warc_file.partition("#")[0]).name  # never the server's own paths
     try:
         record = read_record(_warc_root(datasette) / warc_file, offset)
         body = decoded_payload(record).decode("utf-8", "replace")
-    except (OSError, ValueError, StopIteration) as error:
-        return Response.text(f"capture {capture_id} of {url}: the WARC record cannot be read ({error})", status=404)
-    head = [f"WARC-Target-URI: {url}", f"WARC-Date: {fetched_at}", f"WARC-File: {warc_file} @ {offset}", "",
+    except Exception:  # a moved or damaged WARC file: say so, the page must not fail
+        return Response.text(f"capture {capture_id} of {url}: its WARC record ({shown}) cannot be read", status=404)
+    head = [f"WARC-Target-URI: {url}", f"WARC-Date: {fetched_at}", f"WARC-File: {shown} @ {offset}", "",
             f"HTTP {status}", *(f"{k}: {v}" for k, v in record.headers), ""]
     response = Response.text("\n".join(head) + "\n" + body)
     # Shown as text, in a sandbox: nothing the source served can run or load here.
@@ -126,10 +164,16 @@ def register_routes():
     return [(r"^/-/capture/(?P<capture_id>\d+)$", capture)]
 
 
+FEED_FILTERS = ("q", "mode", "site", "province", "since", "until")
+
+
 def _atom(datasette, request, rows, columns, query_name, database):
-    title = request.args.get("_feed_title") or query_name or "congdoan-archive"
-    if query_name:
-        title = ((datasette.metadata(database=database) or {}).get("queries", {}).get(query_name, {}) or {}).get("title", title)
+    meta = (datasette.metadata(database=database) or {}).get("queries", {}).get(query_name or "", {}) or {}
+    chosen = [(key, request.args.get(key)) for key in FEED_FILTERS if request.args.get(key)]
+    # One id per subscription, whatever the parameter order or host it was fetched with.
+    feed_id = f"tag:congdoan-archive,2026:{request.path}?{urlencode(sorted(chosen))}"
+    about = " · ".join(value for key, value in chosen if key in ("q", "province", "site"))
+    title = f"{meta.get('title', query_name or 'congdoan-archive')}: {about}" if about else meta.get("title", "")
     updated = max((str(row["atom_updated"]) for row in rows), default="1970-01-01T00:00:00+00:00")
     entries = []
     for row in rows:
@@ -142,9 +186,11 @@ def _atom(datasette, request, rows, columns, query_name, database):
         if "atom_content" in columns and row["atom_content"]:
             parts.append(f'<content type="text">{xml_escape(str(row["atom_content"]))}</content>')
         entries.append("<entry>" + "".join(parts) + "</entry>")
-    self_url = xml_escape(request.url, {chr(34): "&quot;"})
+    self_url = xml_escape(datasette.absolute_url(request, f"{request.path}?{urlencode(sorted(chosen))}"),
+                          {chr(34): "&quot;"})
     feed = (f'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-            f"<id>{self_url}</id><title>{xml_escape(str(title))}</title><updated>{xml_escape(updated)}</updated>"
+            f"<id>{xml_escape(feed_id)}</id><title>{xml_escape(title)}</title><updated>{xml_escape(updated)}</updated>"
+            f"<author><name>congdoan-archive</name></author>"
             f'<link href="{self_url}" rel="self"/><generator>congdoan-archive</generator>{"".join(entries)}</feed>')
     return Response(feed, content_type="application/atom+xml; charset=utf-8")
 

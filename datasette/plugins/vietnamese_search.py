@@ -1,28 +1,33 @@
-"""Normalize search queries the way the archive normalizes its text, and show each story once.
+"""Vietnamese search on the articles table: normalized like the stored text, abbreviations
+expanded, and each story shown once.
 
 Stored text is NFC with traditional tone-mark placement (hòa, thủy). A query typed as
-"Hoà Bình", or pasted in NFD, would otherwise find nothing; this rewrites every `_search`
-parameter before Datasette sees it.
+"Hoà Bình", or pasted in NFD, would otherwise find nothing; every `_search` parameter is
+rewritten before Datasette sees it.
 
-A story syndicated to several sites is archived once per site, the copies pointing at the
-original through `duplicate_of`. A search of the articles table shows a copy only when its
-original does not match too (a copy's headline may name what the original's does not),
-unless the request already filters on duplicate_of (`?duplicate_of__notnull=1` lists copies).
-The clause reuses the `:search` parameter Datasette 0.65 binds for `_search`.
+On the articles table, `_search` is handed to crawler.query instead of Datasette's own
+FTS clause: the ASGI wrapper renames it `_vn_search`, and `filters_from_request` adds the
+match (with "LĐLĐ" also finding "Liên đoàn Lao động") as a bound parameter, so no SQL ever
+reaches the URL or the page. A copy of a syndicated story shows only when its original does
+not match too, unless the request filters on duplicate_of itself (`duplicate_of__notnull=1`
+lists the copies).
 """
+
+from __future__ import annotations
 
 import re
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
+from datasette.filters import FilterArguments
 
+from crawler.query import match_expression
 from crawler.text import clean_text
 
-
-# Parenthesized: Datasette joins where clauses with a bare "and".
-ONE_COPY = ("(duplicate_of is null or duplicate_of not in (select url from articles where rowid in "
-            "(select rowid from articles_fts where articles_fts match {match})))")
-ARTICLES_TABLE = re.compile(r"/[^/]+/articles(\.\w+)?$")
+ARTICLES_TABLE = re.compile(r"^/[^/]+/articles(\.\w+)?$")
+SEARCH_PARAM = "_vn_search"
+NEVER_MATCHES = '"\u2063"'
+MATCHED = "select rowid from articles_fts where articles_fts match :vn_search"
 
 
 def normalize_query_string(query_string: bytes, path: str = "") -> bytes:
@@ -30,10 +35,8 @@ def normalize_query_string(query_string: bytes, path: str = "") -> bytes:
     if not any(key.startswith("_search") for key, _ in pairs):
         return query_string
     pairs = [(key, clean_text(value) if key.startswith("_search") else value) for key, value in pairs]
-    searched = any(key == "_search" for key, _ in pairs)
-    if searched and ARTICLES_TABLE.search(path) and not any(key.startswith("duplicate_of") for key, _ in pairs):
-        raw = ("_searchmode", "raw") in pairs  # the same match Datasette's own search clause uses
-        pairs.append(("_where", ONE_COPY.format(match=":search" if raw else "escape_fts(:search)")))
+    if ARTICLES_TABLE.search(path):
+        pairs = [(SEARCH_PARAM if key == "_search" else key, value) for key, value in pairs]
     return urlencode(pairs).encode("utf-8")
 
 
@@ -48,3 +51,15 @@ def asgi_wrapper(datasette):
         return normalized
 
     return wrap
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    query = request.args.get(SEARCH_PARAM)
+    if table != "articles" or query is None or not query.strip():
+        return None
+    where = [f"rowid in ({MATCHED})"]
+    if not any(key.startswith("duplicate_of") for key in request.args):
+        where.append(f"(duplicate_of is null or duplicate_of not in (select url from articles where rowid in ({MATCHED})))")
+    return FilterArguments(where, params={"vn_search": match_expression(query) or NEVER_MATCHES},
+                           human_descriptions=[f'search matches "{query}"'], extra_context={"search": query})

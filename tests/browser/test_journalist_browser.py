@@ -8,26 +8,35 @@ import sqlite3
 from datasette.utils import tilde_encode
 from playwright.sync_api import Page, expect
 
+from crawler.text import fold
 from tests.test_journalist import XSS_URL
 
 
 def test_a_search_for_cong_doan_shows_highlighted_results(server: str, page: Page):
-    page.goto(f"{server}/archive/tim_kiem")
+    page.goto(server)  # from the front page, as a person would
+    page.get_by_role("link", name="🔎 Tìm kiếm · Search").click()
     page.fill('input[name="q"]', "cong doan")
-    page.locator('form input[type="submit"]').first.click()
-    page.wait_for_load_state()
-    rows = page.locator("table.rows-and-columns tbody tr")
-    expect(rows.first).to_be_visible()
-    assert rows.count() >= 20
-    marks = page.locator("td mark")
-    assert marks.count() >= 20
-    assert marks.first.inner_text().lower() in ("công", "đoàn", "cong", "doan")
+    page.get_by_role("button", name="Tìm · Search").click()
+    page.wait_for_url("**q=cong+doan**")
+    results = page.locator("ol.vn-results > li")
+    expect(results.first).to_be_visible()
+    assert results.count() >= 20
+    marks = page.locator("ol.vn-results mark")
+    assert marks.count() >= 40
+    # Unaccented words match any accents ("đoạn" too): exactly what the search matched is marked.
+    assert {fold(text) for text in marks.all_inner_texts()} == {"cong", "doan"}
     expect(page.locator("a.atom")).to_be_visible()  # the search can be followed as a feed
+    # Filters are choices, not SQL: pick a province and search again.
+    page.select_option("select#province", "Cao Bằng")
+    page.get_by_role("button", name="Tìm · Search").click()
+    page.wait_for_url("**province=Cao**")
+    provinces = page.locator("ol.vn-results .meta").all_inner_texts()
+    assert provinces and all("Cao Bằng" in meta for meta in provinces)
 
 
 def test_an_article_page_shows_title_date_body_and_images(server: str, page: Page):
     page.goto(f"{server}/archive/tim_kiem?q=cong+doan+hoa+binh+muc+tieu")
-    page.locator("table.rows-and-columns tbody tr td a").filter(has_text="Công đoàn Hòa Bình").first.click()
+    page.locator("ol.vn-results a.headline").filter(has_text="Hòa Bình").first.click()
     headline = page.locator("h1.headline")
     expect(headline).to_have_text("Công đoàn Hòa Bình đưa ra nhiều mục tiêu hướng đến lợi ích người lao động")
     expect(page.locator("time.published")).to_have_text("Thứ Ba, 19/07/2022, 16:13 (GMT+7)")
@@ -44,7 +53,7 @@ def test_clicking_a_facet_filters_the_articles(server: str, page: Page):
     total = int(page.locator("h3").filter(has_text="rows").first.inner_text().split()[0].replace(",", ""))
     page.locator(".facet-info").filter(has_text="site").locator("a", has_text="caobang").first.click()
     page.wait_for_url("**site=caobang**")
-    sites = page.locator("table.rows-and-columns tbody td.col-site").all_inner_texts()
+    sites = page.locator("ol.vn-articles .col-site").all_inner_texts()
     assert sites and set(sites) == {"caobang"} and len(sites) < total
 
 
