@@ -75,9 +75,12 @@ def main() -> None:
               help="Crawl recorded captures (.warc.gz, .wacz or a folder of them) instead of the network; "
                    "a URL not in them is a 404 (repeatable).")
 @click.option("--warc-dir", metavar="DIR", help="Where raw WARC captures go [default: warc/ beside --db].")
+@click.option("--legacy-tls", is_flag=True,
+              help="Allow TLS 1.0/1.1 and SHA-1 certificates, for old .gov.vn servers (OpenSSL security level 0).")
 @click.option("--set", "-s", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
 def crawl(sites: tuple[str, ...], db: str, since: str | None, max_articles: int | None, mirror: str | None,
-          start_urls: tuple[str, ...], replay: tuple[str, ...], warc_dir: str | None, overrides: tuple[str, ...]) -> None:
+          start_urls: tuple[str, ...], replay: tuple[str, ...], warc_dir: str | None, legacy_tls: bool,
+          overrides: tuple[str, ...]) -> None:
     """Crawl SITES (default: all five) into the archive and print one summary line per site.
 
     Exits non-zero if a site could not be reached at all. --start-url backfills one
@@ -97,7 +100,10 @@ def crawl(sites: tuple[str, ...], db: str, since: str | None, max_articles: int 
     from crawler.logs import quiet_network_tracebacks
     from crawler.report import summarize
 
-    process = CrawlerProcess(_settings(db, mirror, overrides, replay, warc_dir))
+    settings = _settings(db, mirror, overrides, replay, warc_dir)
+    if legacy_tls:
+        settings.set("DOWNLOADER_CLIENT_TLS_CIPHERS", "DEFAULT:@SECLEVEL=0", priority="cmdline")
+    process = CrawlerProcess(settings)
     available = sorted(process.spider_loader.list())
     unknown = sorted(set(sites) - set(available))
     if unknown:
@@ -242,6 +248,34 @@ def _spider_classes() -> dict[str, type]:
     settings.setmodule("crawler.settings", priority="project")
     loader = SpiderLoader.from_settings(settings)
     return {name: loader.load(name) for name in loader.list()}
+
+
+@main.command()
+@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--runs", default=5, show_default=True, help="How many recent runs of each site to weigh.")
+def status(db: str, runs: int) -> None:
+    """Health of each site from its last runs: verdict, counts, last new article, alerts.
+
+    Exits 1 when a site's last run failed, so a monitoring check can call it.
+
+    Example:
+
+        congdoan status --db archive.db
+    """
+    from crawler.db import last_crawls, open_db
+    from crawler.report import status_report
+
+    archive = open_db(db)
+    try:
+        lines, healthy = status_report(last_crawls(archive, runs))
+    finally:
+        archive.close()
+    if len(lines) == 1:
+        click.echo("no crawl recorded yet")
+        return
+    click.echo("\n".join(lines))
+    if not healthy:
+        sys.exit(1)
 
 
 @main.command()

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.utils.response import response_status_message
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
+from crawler.backoff import backoff_seconds, retry_after_seconds
 from crawler.challenge import d1n_cookie
 from crawler.mirror import from_mirror, to_mirror
 
@@ -76,3 +80,54 @@ class MirrorDownloadHandler(HTTP11DownloadHandler):
             location = headers[b"Location"].decode("latin-1")
             headers[b"Location"] = from_mirror(self.mirror, location, request.url)
         return response.replace(url=request.url, request=request, headers=headers)
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries for 429 and 5xx, with a wait first: what Retry-After asks for (at
+    most ARCHIVE_MAX_RETRY_AFTER seconds, default 300), else exponential from
+    ARCHIVE_RETRY_BACKOFF (default 5 s). The site's download slot waits as long, so
+    other requests to a server that said "slow down" wait too.
+
+    Stats: archive/retry/waited (seconds, summed), archive/retry/retry-after (how often a
+    server asked).
+    """
+
+    def __init__(self, settings: Any, crawler: Crawler) -> None:
+        super().__init__(settings)
+        self.crawler = crawler
+        self.base = settings.getfloat("ARCHIVE_RETRY_BACKOFF", 5.0)
+        self.cap = settings.getfloat("ARCHIVE_MAX_RETRY_AFTER", 300.0)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
+        return cls(crawler.settings, crawler)
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
+            return response
+        header = response.headers.get("Retry-After")
+        asked = retry_after_seconds(header.decode("latin-1") if header else None)
+        attempt = request.meta.get("retry_times", 0) + 1
+        if attempt > request.meta.get("max_retry_times", self.max_retry_times):
+            return response
+        stats = self.crawler.stats
+        if asked is not None:
+            stats.inc_value("archive/retry/retry-after")
+        wait = backoff_seconds(attempt, asked, self.base, self.cap)
+        stats.inc_value("archive/retry/waited", int(wait))
+        logger.info("%s answered %s: retrying in %.0f s", request.url, response.status, wait)
+        slot = self._slot(request)
+        previous = slot.delay if slot is not None else None
+        if slot is not None and slot.delay < wait:
+            slot.delay = wait  # the whole site waits, not only this request
+        await asyncio.sleep(wait)
+        if slot is not None and slot.delay == wait and previous is not None:
+            slot.delay = previous
+        return self._retry(request, response_status_message(response.status)) or response
+
+    def _slot(self, request: Request) -> Any:
+        engine = self.crawler.engine
+        downloader = getattr(engine, "downloader", None) if engine else None
+        if downloader is None:
+            return None
+        return downloader.slots.get(downloader.get_slot_key(request))

@@ -87,3 +87,24 @@ def crawl_row(run_id: str, site: str, stats: dict[str, Any]) -> dict[str, Any]:
         "article_requests": stats.get("archive/requests/article", 0) + stats.get("archive/requests/recheck", 0),
         "stats": json.dumps({k: _iso(v) for k, v in stats.items()}, ensure_ascii=False, sort_keys=True, default=str),
     }
+
+
+def status_report(crawls: list[dict[str, Any]]) -> tuple[list[str], bool]:
+    """(lines, healthy) for `congdoan status`: per site, its last run and the runs before.
+    `crawls` are db.last_crawls rows, newest first within each site."""
+    lines = [f"{'site':10} {'health':7} {'last run (UTC)':17} {'new':>4} {'upd':>4} {'rej':>4} {'err':>4}  "
+             f"{'last new article (UTC)':22} alerts"]
+    healthy = True
+    by_site: dict[str, list[dict[str, Any]]] = {}
+    for row in crawls:
+        by_site.setdefault(row["site"], []).append(row)
+    for site, runs in sorted(by_site.items()):
+        last = runs[0]
+        health = "OK" if last["verdict"] == "ok" else "FAILED"
+        healthy = healthy and health == "OK"
+        alerts = "; ".join(json.loads(last["alerts"] or "[]")) or "-"
+        history = "".join("." if run["verdict"] == "ok" else "F" for run in reversed(runs))
+        lines.append(f"{site:10} {health:7} {(last['started_at'] or '')[:16].replace('T', ' '):17} "
+                     f"{last['new']:>4} {last['updated']:>4} {last['rejected']:>4} {last['errors']:>4}  "
+                     f"{(last['last_new_article'] or 'never')[:16].replace('T', ' '):22} {alerts}  [runs: {history}]")
+    return lines, healthy

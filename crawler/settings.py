@@ -48,7 +48,18 @@ ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.D1NChallengeMiddleware": 580,
     "crawler.capture.CaptureMiddleware": 950,
+    # Retries that wait (Retry-After, or exponential backoff) in place of Scrapy's own.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
 }
+ARCHIVE_RETRY_BACKOFF = 5.0
+ARCHIVE_MAX_RETRY_AFTER = 300.0
+
+# Old .gov.vn servers that only speak TLS 1.0/1.1 or use SHA-1 certificates: set
+# CONGDOAN_LEGACY_TLS=1 (or `congdoan crawl --legacy-tls`) to lower OpenSSL's security level.
+if os.environ.get("CONGDOAN_LEGACY_TLS"):
+    DOWNLOADER_CLIENT_TLS_METHOD = "TLS"
+    DOWNLOADER_CLIENT_TLS_CIPHERS = "DEFAULT:@SECLEVEL=0"
 ARCHIVE_CAPTURE = True
 ARCHIVE_WARC_DIR = os.environ.get("CONGDOAN_WARC_DIR") or None  # default: warc/ beside ARCHIVE_DB
 

@@ -146,7 +146,7 @@ class NewsSpider(scrapy.Spider):
         since = (now - timedelta(days=days)).date().isoformat()
         seen_before = (now - timedelta(hours=hours)).replace(microsecond=0).isoformat()
         spider.recheck = recheck_due(db_path, spider.name, since, seen_before) if days > 0 else []
-        spider.frontier = open_db(db_path)
+        spider.frontier = open_db(db_path) if db_path else None
         return spider
 
     def closed(self, reason: str) -> None:

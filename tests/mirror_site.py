@@ -31,6 +31,7 @@ class MirrorSite:
     routes_files: tuple[Path, ...] = tuple(sorted((TESTS / "site").glob("*/routes.json")))
     overrides: dict[str, dict[str, str | int]] = field(default_factory=dict)  # real URL -> route
     hits: list[Hit] = field(default_factory=list)
+    failures_served: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         routes: dict[str, dict[str, str | int]] = {}
@@ -45,6 +46,17 @@ class MirrorSite:
                 route = site.routes.get(real)
                 cookie = self.headers.get("Cookie", "")
                 status, body, kind = 404, NOT_FOUND, "text/html; charset=utf-8"
+                failures = site.failures_served.get(real, 0)
+                if route is not None and failures < route.get("fail_first", 0):
+                    # A server that says "not now" a few times before it answers.
+                    site.failures_served[real] = failures + 1
+                    site.hits.append(Hit(real, cookie, self.headers.get("User-Agent", ""), route["fail_status"]))
+                    self.send_response(route["fail_status"])
+                    if route.get("retry_after") is not None:
+                        self.send_header("Retry-After", str(route["retry_after"]))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if route is not None:
                     source = route.get("file")
                     if route.get("challenge") and "D1N=" not in cookie:

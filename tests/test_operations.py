@@ -18,7 +18,7 @@ import pytest
 from crawler.lock import ArchiveLock
 from tests.conftest import FAST, TESTS, congdoan
 from tests.mirror_site import MirrorSite
-from tests.test_crawl import ARTICLES, rows
+from tests.test_crawl import ARTICLES, B, rows
 
 LISTINGS = re.compile(r"^https://laodong\.vn/(robots\.txt|rss/.*|[a-z-]+(\?page=\d+)?)$")
 
@@ -112,3 +112,52 @@ def test_a_site_whose_markup_changed_fails_its_monitor(tmp_path):
     ((verdict, alerts),) = rows(db_path, "select verdict, alerts from crawls")
     assert verdict == "failed" and "the markup has probably changed" in alerts
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_status_summarizes_the_last_runs(mirror_site, tmp_path):
+    db_path = tmp_path / "archive.db"
+    assert crawl(mirror_site, db_path).returncode == 0
+    healthy = congdoan("status", "--db", str(db_path))
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    (header, line) = healthy.stdout.strip().splitlines()
+    assert header.split()[:3] == ["site", "health", "last"]
+    assert line.split()[:2] == ["laodong", "OK"] and line.endswith("[runs: .]")
+    unreachable = congdoan("crawl", "laodong", "--db", str(db_path), "--mirror", "http://127.0.0.1:9", *FAST)
+    assert unreachable.returncode == 1
+    failing = congdoan("status", "--db", str(db_path))
+    assert failing.returncode == 1
+    assert "laodong    FAILED" in failing.stdout and "Site reachable" in failing.stdout and "[runs: .F]" in failing.stdout
+
+
+def test_429_and_503_are_retried_after_the_wait_the_server_asks_for(tmp_path):
+    db_path = tmp_path / "archive.db"
+    listing = "https://laodong.vn/cong-doan"
+    routes = json.loads((TESTS / "site" / "laodong.vn" / "routes.json").read_text(encoding="utf-8"))
+    article = B  # fetched once in a run (A is fetched twice: an old slug redirects to it)
+    slow_down = {listing: {**routes[listing], "fail_first": 1, "fail_status": 429, "retry_after": 2},
+                 article: {**routes[article], "fail_first": 2, "fail_status": 503}}
+    with MirrorSite(overrides=slow_down) as site:
+        started = time.monotonic()
+        result = congdoan("crawl", "laodong", "--db", str(db_path), "--mirror", site.url, "-s", "DOWNLOAD_DELAY=0",
+                          "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=2", "-s", "ARCHIVE_RETRY_BACKOFF=0.5")
+        elapsed = time.monotonic() - started
+        statuses = {url: [hit.status for hit in site.requested(url)] for url in (listing, article)}
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert statuses == {listing: [429, 200], article: [503, 503, 200]}
+    assert elapsed >= 2  # Retry-After: 2 was honoured
+    assert "retrying in 2 s" in result.stderr and "retrying in 1 s" in result.stderr  # 0.5 s, then 1 s
+    assert article in {url for (url,) in rows(db_path, "select url from articles")}
+
+
+def test_politeness_settings():
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    assert settings.getbool("ROBOTSTXT_OBEY") and settings.getbool("AUTOTHROTTLE_ENABLED")
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") <= 2 and settings.getfloat("DOWNLOAD_DELAY") >= 1
+    assert settings.getint("DOWNLOAD_TIMEOUT") > 0 and {429, 503} <= set(map(int, settings.getlist("RETRY_HTTP_CODES")))
+    assert "congdoan-archive" in settings.get("USER_AGENT") and "+http" in settings.get("USER_AGENT")
+    legacy = subprocess.run([sys.executable, "-c", "import crawler.settings as s; print(s.DOWNLOADER_CLIENT_TLS_CIPHERS)"],
+                            capture_output=True, text=True, env={**os.environ, "CONGDOAN_LEGACY_TLS": "1"})
+    assert legacy.stdout.strip() == "DEFAULT:@SECLEVEL=0"
