@@ -7,9 +7,12 @@ FAILURE_CATEGORIES: dict[str, frozenset[str]] = {
     "dns": frozenset({"CannotResolveHostError", "DNSLookupError"}),
     "connection": frozenset({
         "DownloadConnectionRefusedError", "ConnectionRefusedError", "ConnectError", "NoRouteError",
-        "ConnectionLost", "ConnectionDone", "DownloadFailedError", "ResponseFailed",
+        "ConnectionLost", "ConnectionDone", "DownloadFailedError", "ResponseFailed", "ResponseDataLossError",
+        "PotentialDataLoss",
     }),
     "timeout": frozenset({"DownloadTimeoutError", "TimeoutError", "TCPTimedOutError", "ResponseNeverReceived"}),
+    # Over DOWNLOAD_MAXSIZE: Scrapy cancels the download.
+    "too-large": frozenset({"DownloadCancelledError", "CancelledError"}),
 }
 NETWORK_ERRORS: frozenset[str] = frozenset().union(*FAILURE_CATEGORIES.values())
 

@@ -11,12 +11,13 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.response import response_status_message
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
 from crawler.backoff import backoff_seconds, retry_after_seconds
 from crawler.challenge import d1n_cookie
+from crawler.guard import refusal
 from crawler.mirror import from_mirror, to_mirror
 
 logger = logging.getLogger(__name__)
@@ -131,3 +132,36 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if downloader is None:
             return None
         return downloader.slots.get(downloader.get_slot_key(request))
+
+
+class RefusedRequest(IgnoreRequest):
+    """A request the host guard will not send (crawler/guard.py says why)."""
+
+
+class HostGuardMiddleware:
+    """Refuses, before anything is sent, every request outside the spider's own hosts (its
+    profile's host and aliases and its redirect hosts): IP addresses, localhost, other
+    sites, URL-space traps. It runs for redirects too, which Scrapy's offsite filter lets
+    through for dont_filter requests. The mirror maps hosts later, in the download handler,
+    so tests keep the real host names here.
+
+    Stats: archive/refused/<first word of the reason>.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HostGuardMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        spider = self.crawler.spider
+        hosts = frozenset(getattr(spider, "allowed_domains", None) or ())
+        reason = refusal(request.url, hosts) if hosts else None
+        if reason is not None:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value(f"archive/refused/{reason.split()[0].lower()}")
+            origin = (request.meta.get("redirect_urls") or [None])[0]
+            logger.warning("refused %s%s: %s", request.url, f" (redirected from {origin})" if origin else "", reason)
+            raise RefusedRequest(reason)

@@ -51,7 +51,14 @@ DOWNLOADER_MIDDLEWARES = {
     # Retries that wait (Retry-After, or exponential backoff) in place of Scrapy's own.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # First of all, for every request and every redirect: only the site's own hosts.
+    "crawler.middlewares.HostGuardMiddleware": 40,
 }
+# Nothing larger than this is downloaded or decompressed (a gzip bomb stops here too).
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+ARCHIVE_MAX_PAGES = 200  # listing pages followed along one section in one run (infinite paging)
 ARCHIVE_RETRY_BACKOFF = 5.0
 ARCHIVE_MAX_RETRY_AFTER = 300.0
 

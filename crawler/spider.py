@@ -37,6 +37,7 @@ from crawler.db import (Recheck, forget_pending, known_urls_in, open_db, pending
 from crawler.failures import category_of
 from crawler.feeds import parse_feed, sitemap_date
 from crawler.pagination import next_page_url
+from crawler.middlewares import RefusedRequest
 from crawler.records import NotModified, Page, Rejection
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ _FAILURE_TEXT = {
     "connection": "connection to {host} failed ({detail})",
     "timeout": "no answer from {host} in time ({detail})",
     "tls": "TLS handshake with {host} failed ({detail})",
+    "too-large": "the answer from {host} is larger than DOWNLOAD_MAXSIZE ({detail})",
     "other": "{name} while fetching from {host}: {detail}",
 }
 
@@ -174,7 +176,7 @@ class NewsSpider(scrapy.Spider):
 
     @property
     def allowed_domains(self) -> list[str]:  # type: ignore[override]
-        return [self.profile.host, *self.redirect_hosts]
+        return [self.profile.host, *self.profile.host_aliases, *self.redirect_hosts]
 
     def own_host(self, url: str) -> bool:
         return (urlsplit(url).hostname or "") in (self.profile.host, *self.profile.host_aliases)
@@ -342,13 +344,13 @@ class NewsSpider(scrapy.Spider):
         stats = self.crawler.stats
         kind = failure.request.meta.get("archive_kind")
         is_article = kind in (RequestKind.ARTICLE.name, RequestKind.RECHECK.name)
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):  # robots.txt said no: not an error
-            stats.inc_value("archive/links/ignored")
-            if is_article:  # remembered, so the next run does not count it as new again
-                yield Rejection(discover.canonical_url(failure.request.url), self.name, "robots-disallowed",
-                                "robots.txt disallows this URL", _now(), failure.request.url)
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            yield from self.ignored(failure, is_article)
             return
         category, message = describe_failure(failure)
+        if category == "too-large" and is_article:
+            yield Rejection(discover.canonical_url(failure.request.url), self.name, "too-large", message, _now(),
+                            self.origin(failure.request))
         if failure.check(HttpError) and not is_article and self.frontier is not None:
             forget_pending(self.frontier, self.name, failure.request.url)  # a dead listing: nothing to resume
         if kind == RequestKind.FEED.name and failure.check(HttpError):
@@ -361,6 +363,48 @@ class NewsSpider(scrapy.Spider):
         if failure.check(HttpError) and is_article:
             # A dead article link is recorded, not forgotten: it becomes an http-NNN rejection.
             yield self.page(failure.value.response)
+
+
+    @staticmethod
+    def origin(request: scrapy.Request) -> str:
+        """The URL first requested, before any redirect."""
+        return (request.meta.get("redirect_urls") or [request.url])[0]
+
+    def ignored(self, failure: Failure, is_article: bool) -> Iterator[Rejection]:
+        """A request that was not sent or not followed through, and why: robots.txt, the host
+        guard (another host, an IP address, a URL-space trap), a redirect loop, a body over
+        DOWNLOAD_MAXSIZE once decompressed. An article is remembered as a rejection, so the
+        next run does not take it for new; anything else is logged and let go."""
+        request, reason = failure.request, str(failure.value) or type(failure.value).__name__
+        origin, target = self.origin(request), request.url
+        slug, settled = ignored_reason(failure.value, reason)
+        self.crawler.stats.inc_value(f"archive/ignored/{slug}")
+        log = logger.info if slug == "robots-disallowed" else logger.warning
+        log("%s: %s: %s", slug, target if origin == target else f"{origin} -> {target}", reason)
+        if self.frontier is not None and not is_article:
+            forget_pending(self.frontier, self.name, origin)
+        if not (is_article and settled):
+            return
+        if origin != target:  # the link is remembered under the URL the listing gave
+            yield Rejection(discover.canonical_url(origin), self.name, "redirected",
+                            f"redirects to {target}, which was not fetched: {reason}", _now(), origin)
+            if slug != "redirect-loop":
+                yield Rejection(discover.canonical_url(target), self.name, slug, reason, _now())
+        else:
+            yield Rejection(discover.canonical_url(target), self.name, slug, reason, _now(), origin)
+
+
+def ignored_reason(error: BaseException, reason: str) -> tuple[str, bool]:
+    """(rejection slug, settled) for a request Scrapy or our guard dropped."""
+    if isinstance(error, RefusedRequest):
+        return ("url-trap" if "trap" in reason else "off-site"), True
+    if "robots.txt" in reason:
+        return "robots-disallowed", True
+    if "redirections" in reason:
+        return "redirect-loop", True
+    if "DOWNLOAD_MAXSIZE" in reason:
+        return "too-large", True
+    return "ignored", False
 
 
 class LaoDongSpider(NewsSpider):
