@@ -90,6 +90,8 @@ class CaptureMiddleware:
         self.run = run
         self.db = archive_db.open_db(db_path)
         self.warc_path = warc_dir / f"{run}.warc.gz"
+        # Decoded no further than Scrapy itself would (a gzip bomb is stored as sent).
+        self.max_decoded = crawler.settings.getint("DOWNLOAD_MAXSIZE") or 64 * 1024 * 1024
         self.warc = _open_run_file(self.warc_path)
 
     @classmethod
@@ -118,7 +120,7 @@ class CaptureMiddleware:
         if "replay-missing" in response.flags:
             return response  # nothing was exchanged: the URL is not in the replayed archive
         replayed: Recorded | None = request.meta.get("replayed_from")
-        headers, payload = as_stored(_header_list(response.headers), response.body)
+        headers, payload = as_stored(_header_list(response.headers), response.body, self.max_decoded)
         row = {
             "run_id": self.run, "site": self.site, "url": request.url, "method": request.method,
             "status": response.status, "sha256": sha256_hex(payload),

@@ -176,6 +176,17 @@ def m015_provinces_from_headlines(db: sqlite_utils.Database) -> None:
         db.execute("update articles set province = ? where url = ?", [province_for(site, url, title, lead), url])
 
 
+@migrations()
+def m016_attachments(db: sqlite_utils.Database) -> None:
+    # Documents (PDF, DOCX...) linked from articles and listings: kept apart, never articles.
+    db["attachments"].create(
+        {"url": str, "site": str, "found_on": str, "status": str, "content_type": str, "size": int,
+         "sha256": str, "link_text": str, "capture_id": int, "first_seen_at": str, "last_seen_at": str},
+        pk="url", foreign_keys=[("capture_id", "captures", "id")],
+    )
+    db["attachments"].create_index(["found_on"])
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) an archive and bring its schema up to date."""
     if str(path) != ":memory:":
@@ -368,6 +379,26 @@ def save_rejection(db: sqlite_utils.Database, rejection: Rejection, capture_id: 
 # --- Captures: one row per HTTP exchange, pointing into a WARC file -------------------------
 
 
+def save_attachment(db: sqlite_utils.Database, attachment: Any, now: str) -> None:
+    """Upsert an attachment; a fetched one keeps what the fetch learned over a mere link."""
+    row = {k: getattr(attachment, k) for k in ("url", "site", "found_on", "status", "content_type", "size", "sha256",
+                                               "link_text", "capture_id")}
+    with db.conn:
+        db.execute(
+            """insert into attachments (url, site, found_on, status, content_type, size, sha256, link_text, capture_id,
+                                        first_seen_at, last_seen_at)
+               values (:url, :site, :found_on, :status, :content_type, :size, :sha256, :link_text, :capture_id, :now, :now)
+               on conflict(url) do update set
+                   last_seen_at = :now,
+                   status = case when excluded.status = 'fetched' then 'fetched' else attachments.status end,
+                   content_type = coalesce(excluded.content_type, attachments.content_type),
+                   size = coalesce(excluded.size, attachments.size), sha256 = coalesce(excluded.sha256, attachments.sha256),
+                   capture_id = coalesce(excluded.capture_id, attachments.capture_id),
+                   link_text = coalesce(attachments.link_text, excluded.link_text),
+                   found_on = coalesce(attachments.found_on, excluded.found_on)""",
+            {**row, "now": now})
+
+
 def save_capture(db: sqlite_utils.Database, capture: dict[str, Any]) -> int:
     with db.conn:
         return int(db["captures"].insert(capture).last_pk)
@@ -435,8 +466,9 @@ def known_urls(db: sqlite_utils.Database, site: str | None = None) -> set[str]:
     sql = f"""
         select url from articles {where}
         union select url from rejections {where} {also} not {RETRYABLE_REJECTION}
+        union select url from attachments {where} {also} status = 'fetched'
     """
-    return {row[0] for row in db.execute(sql, params * 2)}
+    return {row[0] for row in db.execute(sql, params * 3)}
 
 
 def count(db: sqlite_utils.Database, table: str) -> int:

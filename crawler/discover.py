@@ -85,9 +85,13 @@ def canonical_url(url: str) -> str:
     'https://laodong.vn/cong-doan/a-1.ldo'
     >>> canonical_url("https://laodong.vn/cong-doan?page=2&utm_medium=rss")
     'https://laodong.vn/cong-doan?page=2'
+    >>> canonical_url("http://[::1]:8080/x")
+    'http://[::1]:8080/x'
     """
     parts = urlsplit(url.strip())
     host = canonical_host((parts.hostname or "").lower().rstrip("."))
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
     known = host in SITE_HOSTS
     scheme = "https" if known else (parts.scheme.lower() or "https")
     netloc = host if known or parts.port in (None, 80, 443) else f"{host}:{parts.port}"
@@ -202,3 +206,32 @@ def category_links(html: str, page_url: str, profile: CmsProfile | None = None) 
                 and not denied and not is_article_url(url, profile) and url not in found):
             found.append(url)
     return found
+
+
+DOCUMENT = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|odt|ods|rtf|zip|rar)$", re.IGNORECASE)
+DOCUMENT_TYPES = re.compile(r"application/(pdf|msword|vnd\.|zip|x-rar|rtf|octet-stream)", re.IGNORECASE)
+
+
+def is_document(url: str, content_type: str | None = None) -> bool:
+    """A file to keep as an attachment, by its URL or its Content-Type.
+
+    >>> is_document("https://ldld.caobang.gov.vn/uploads/kh-2024.PDF"), is_document("https://x.vn/a.html", "application/pdf")
+    (True, True)
+    >>> is_document("https://laodong.vn/cong-doan/a-1.ldo", "text/html; charset=utf-8")
+    False
+    """
+    return bool(DOCUMENT.search(urlsplit(url).path) or (content_type and DOCUMENT_TYPES.match(content_type.strip())))
+
+
+def document_links(html: str, url: str) -> list[tuple[str, str]]:
+    """(absolute URL, link text) of the documents a page links to, in page order, once each.
+
+    >>> document_links('<p><a href="/files/ke-hoach.pdf">Kế hoạch</a> <a href="x.html">x</a></p>', "https://a.vn/b/c.html")
+    [('https://a.vn/files/ke-hoach.pdf', 'Kế hoạch')]
+    """
+    found: dict[str, str] = {}
+    for anchor in Selector(text=html).css("a[href]"):
+        href = urljoin(url, anchor.attrib["href"].strip())
+        if href.startswith(("http://", "https://")) and is_document(href):
+            found.setdefault(href, " ".join(" ".join(anchor.css("::text").getall()).split()))
+    return list(found.items())

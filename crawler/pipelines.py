@@ -9,8 +9,11 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.archive import store_page
-from crawler.db import forget_pending, open_db, save_rejection, set_capture_profile, touch_article
-from crawler.records import Article, NotModified, Page, Rejection
+from crawler.db import (forget_pending, open_db, save_attachment, save_rejection, set_capture_profile,
+                        touch_article)
+from crawler.discover import document_links
+from crawler.extract import decode
+from crawler.records import Article, Attachment, NotModified, Page, Rejection
 from crawler.schema import schema_errors
 
 logger = logging.getLogger(__name__)
@@ -50,8 +53,12 @@ class ArchivePipeline:
         if self.db is not None:
             self.db.close()
 
-    def process_item(self, item: Page | Rejection | NotModified) -> Page | Rejection | NotModified:
+    def process_item(self, item: Page | Rejection | NotModified | Attachment) -> Page | Rejection | NotModified | Attachment:
         if self.db is None:
+            return item
+        if isinstance(item, Attachment):
+            save_attachment(self.db, item, item.fetched_at or "")
+            self.finish(item.site, item.frontier_url)
             return item
         if isinstance(item, NotModified):
             touch_article(self.db, item.url, item.fetched_at)
@@ -73,8 +80,18 @@ class ArchivePipeline:
             self.stats.inc_value(f"archive/articles/{stored.outcome}")
         if stored.article is not None:
             self.check(stored.article, own_host=item.profile is not None)
+            self.documents(item, stored.article.url)
         self.finish(item.site, item.frontier_url)
         return item
+
+    def documents(self, page: Page, article_url: str) -> None:
+        """Documents the article links to (a plan as PDF, a form as DOCX) become attachments."""
+        assert self.db is not None
+        html = decode(page.body, next((v for k, v in page.headers.items() if k.lower() == "content-type"), None))
+        for url, text in document_links(html, page.url):
+            save_attachment(self.db, Attachment(url, page.site, article_url, "linked", link_text=text or None),
+                            page.fetched_at)
+            self.stats.inc_value("archive/attachments/linked")
 
     def finish(self, site: str | None, frontier_url: str | None) -> None:
         """Stored: the request this item answers is no longer pending."""

@@ -61,6 +61,24 @@ class Rejection:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A document (PDF, DOCX, ...) a page links to: fetched when a listing linked it like an
+    article, or only seen as a link inside an article. Never an article."""
+
+    url: str
+    site: str | None
+    found_on: str | None  # the page that linked it
+    status: str  # fetched | linked
+    content_type: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+    link_text: str | None = None
+    fetched_at: str | None = None
+    capture_id: int | None = None
+    frontier_url: str | None = None
+
+
+@dataclass(frozen=True)
 class NotModified:
     """A re-checked article the site says has not changed (HTTP 304)."""
 

@@ -6,6 +6,7 @@ A site spider is a few class attributes on the base for its CMS family (see spid
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -38,7 +39,7 @@ from crawler.failures import category_of
 from crawler.feeds import parse_feed, sitemap_date
 from crawler.pagination import next_page_url
 from crawler.middlewares import RefusedRequest
-from crawler.records import NotModified, Page, Rejection
+from crawler.records import Attachment, NotModified, Page, Rejection
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,9 @@ class RequestKind(Enum):
     def label(self) -> str:
         return self.name.lower().replace("_", "-")
 
+
+# Where sites send a visitor who must log in first (redirect target URLs).
+LOGIN_PAGE = re.compile(r"(?i)/(login|log-in|signin|sign-in|dang-nhap|dangnhap|users?/login)\b|[?&]returnurl=")
 
 # Requests a killed run leaves to the next one (entries, feeds and re-checks are made afresh).
 RESUMABLE = frozenset({RequestKind.NEXT_PAGE, RequestKind.CATEGORY, RequestKind.ARTICLE})
@@ -134,6 +138,8 @@ class NewsSpider(scrapy.Spider):
         self.listings: set[str] = set()
         self.chains: dict[str, set[str]] = {}  # article links seen so far along each section's pages
         self.recheck: list[Recheck] = []  # archived articles published recently, fetched again for edits
+        self.pages_seen: dict[str, int] = {}  # listing pages read along each section this run
+        self.max_pages = 200
         self.frontier: sqlite_utils.Database | None = None  # where pending requests are kept
 
     @classmethod
@@ -149,6 +155,7 @@ class NewsSpider(scrapy.Spider):
         seen_before = (now - timedelta(hours=hours)).replace(microsecond=0).isoformat()
         spider.recheck = recheck_due(db_path, spider.name, since, seen_before) if days > 0 else []
         spider.frontier = open_db(db_path) if db_path else None
+        spider.max_pages = crawler.settings.getint("ARCHIVE_MAX_PAGES", 200)
         return spider
 
     def closed(self, reason: str) -> None:
@@ -285,6 +292,12 @@ class NewsSpider(scrapy.Spider):
                     yield self.request(url, RequestKind.CATEGORY)
         # A page with nothing new (or nothing recent enough) ends paging: the rest is archived.
         next_url = next_page_url(response.url, response.text, profile) if fresh and not self.capped() else None
+        pages = self.pages_seen[chain] = self.pages_seen.get(chain, 0) + 1
+        if next_url and pages >= self.max_pages:
+            # A section that never runs out of "new" links is a trap (or a backfill for --since).
+            self.crawler.stats.inc_value("archive/listings/page-cap")
+            logger.warning("stopped paging %s after %d pages (ARCHIVE_MAX_PAGES): %s not followed", chain, pages, next_url)
+            next_url = None
         if next_url and next_url not in self.listings:
             self.listings.add(next_url)
             yield self.request(next_url, RequestKind.NEXT_PAGE, chain=chain)
@@ -305,10 +318,19 @@ class NewsSpider(scrapy.Spider):
             if dated is None or dated[:10] >= oldest:
                 yield self.request(url, RequestKind.FEED)
 
-    def parse_article(self, response: Response) -> Iterator[Page | Rejection | NotModified]:
+    def parse_article(self, response: Response) -> Iterator[Page | Rejection | NotModified | Attachment]:
         if response.status == 304:  # a re-check the site answered "not modified"
             self.crawler.stats.inc_value("archive/recheck/not-modified")
             yield NotModified(discover.canonical_url(response.url), response.meta.get("fetched_at") or _now())
+            return
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1") or None
+        if discover.is_document(response.url, content_type):
+            yield self.attachment(response, content_type)
+            return
+        if response.meta.get("redirect_urls") and LOGIN_PAGE.search(response.url):
+            # The site wants a login for this page: nothing to archive, and no reason to retry.
+            yield Rejection(discover.canonical_url(self.done(response)), self.name, "login-required",
+                            f"redirects to the login page {response.url}", _now(), self.done(response))
             return
         # A redirected link is remembered under the URL the listing gave, so the next run
         # does not take it for a new article and page on.
@@ -364,6 +386,19 @@ class NewsSpider(scrapy.Spider):
             # A dead article link is recorded, not forgotten: it becomes an http-NNN rejection.
             yield self.page(failure.value.response)
 
+
+    def attachment(self, response: Response, content_type: str | None) -> Attachment:
+        """A document a listing linked like an article: kept as an attachment of that listing."""
+        self.crawler.stats.inc_value("archive/attachments/fetched")
+        referer = response.request.headers.get("Referer") if response.request else None
+        logger.info("attachment %s (%s, %d bytes) linked from %s", response.url, content_type, len(response.body),
+                    referer.decode("latin-1") if referer else "?")
+        return Attachment(
+            url=discover.canonical_url(response.url), site=self.name,
+            found_on=referer.decode("latin-1") if referer else None, status="fetched", content_type=content_type,
+            size=len(response.body), sha256=hashlib.sha256(response.body).hexdigest(),
+            fetched_at=response.meta.get("fetched_at") or _now(), capture_id=response.meta.get("capture_id"),
+            frontier_url=self.done(response))
 
     @staticmethod
     def origin(request: scrapy.Request) -> str:

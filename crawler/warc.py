@@ -291,14 +291,14 @@ def decode(encoding: str | None, data: bytes, limit: int = MAX_DECODED) -> bytes
     return data
 
 
-def as_stored(headers: Headers, payload: bytes) -> tuple[Headers, bytes]:
+def as_stored(headers: Headers, payload: bytes, limit: int = MAX_DECODED) -> tuple[Headers, bytes]:
     """The headers and payload to archive: decoded, the encoding headers renamed. A payload
     that does not decode cleanly is kept exactly as sent, its headers untouched."""
     encoding = next((v for k, v in headers if k.lower() == "content-encoding"), None)
     if not encoding:
         return headers, payload
     try:
-        decoded = decode(encoding, payload)
+        decoded = decode(encoding, payload, limit)
     except DecodeError:
         return headers, payload  # evidence first
     renamed = [("X-Archive-Orig-" + k if k.lower() in ("content-encoding", "content-length") else k, v)

@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -32,6 +33,8 @@ class MirrorSite:
     overrides: dict[str, dict[str, str | int]] = field(default_factory=dict)  # real URL -> route
     hits: list[Hit] = field(default_factory=list)
     failures_served: dict[str, int] = field(default_factory=dict)
+    # real URL -> a function that writes the whole answer itself (tests/robustness: faults)
+    faults: dict[str, Callable[[BaseHTTPRequestHandler], None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         routes: dict[str, dict[str, str | int]] = {}
@@ -43,6 +46,10 @@ class MirrorSite:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 real = "https://" + self.path.lstrip("/")
+                if real in site.faults:
+                    site.hits.append(Hit(real, self.headers.get("Cookie", ""), self.headers.get("User-Agent", ""), 0))
+                    site.faults[real](self)
+                    return
                 route = site.routes.get(real)
                 cookie = self.headers.get("Cookie", "")
                 status, body, kind = 404, NOT_FOUND, "text/html; charset=utf-8"
@@ -59,7 +66,7 @@ class MirrorSite:
                     return
                 if route is not None:
                     source = route.get("file")
-                    if route.get("challenge") and "D1N=" not in cookie:
+                    if route.get("challenge") and ("D1N=" not in cookie or route.get("challenge_always")):
                         source = route["challenge"]
                     status = route.get("status", 200)
                     body = (TESTS / source).read_bytes() if source else b""

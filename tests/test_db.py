@@ -34,7 +34,8 @@ def test_migrations_are_recorded_and_idempotent(tmp_path):
                      "m005_articles_extraction_method", "m006_captures", "m007_article_links",
                      "m008_article_versions", "m009_article_marks", "m010_facets_and_glossary",
                      "m011_captures_profile", "m012_link_existing_duplicates", "m013_crawls",
-                     "m014_frontier", "m015_provinces_from_headlines"]
+                     "m014_frontier", "m015_provinces_from_headlines",
+                     "m016_attachments"]
     assert {"articles", "rejections", "articles_fts"} <= set(again.table_names())
 
 
