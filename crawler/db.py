@@ -458,17 +458,20 @@ def article_snapshot(db: sqlite_utils.Database, url: str) -> dict[str, Any] | No
 RETRYABLE_REJECTION = "(reason in ('interstitial', 'extract-error', 'http-429', 'http-408') or reason like 'http-5%')"
 
 
-def known_urls(db: sqlite_utils.Database, site: str | None = None) -> set[str]:
-    """Canonical URLs the incremental crawl need not fetch again: archived articles, and
-    pages rejected for a lasting reason (404, not an article, no date)."""
+def known_urls(db: sqlite_utils.Database, site: str | None = None) -> dict[str, str]:
+    """Canonical URLs the incremental crawl need not fetch again (archived articles, pages
+    rejected for a lasting reason, fetched attachments), each with when it was first settled."""
     where, params = ("where site = ?", [site]) if site is not None else ("", [])
     also = "and" if where else "where"
     sql = f"""
-        select url from articles {where}
-        union select url from rejections {where} {also} not {RETRYABLE_REJECTION}
-        union select url from attachments {where} {also} status = 'fetched'
+        select url, first_seen_at from articles {where}
+        union all select url, first_rejected_at from rejections {where} {also} not {RETRYABLE_REJECTION}
+        union all select url, first_seen_at from attachments {where} {also} status = 'fetched'
     """
-    return {row[0] for row in db.execute(sql, params * 3)}
+    known: dict[str, str] = {}
+    for url, since in db.execute(sql, params * 3):
+        known[url] = min(known.get(url) or since or "", since or "")
+    return known
 
 
 def count(db: sqlite_utils.Database, table: str) -> int:
@@ -597,16 +600,17 @@ def forget_pending(db: sqlite_utils.Database, site: str, url: str) -> None:
         db.execute("delete from frontier where site = ? and url = ?", [site, url])
 
 
-def pending(db: sqlite_utils.Database, site: str) -> list[tuple[str, str, str | None]]:
-    """(url, kind, chain) of what a killed run of `site` scheduled and never finished."""
-    return db.execute("select url, kind, chain from frontier where site = ? order by added_at, rowid",
+def pending(db: sqlite_utils.Database, site: str) -> list[tuple[str, str, str | None, str]]:
+    """(url, kind, chain, walk started) of what a killed run of `site` scheduled and never
+    finished; for a listing, when the walk it belongs to began."""
+    return db.execute("select url, kind, chain, added_at from frontier where site = ? order by added_at, rowid",
                       [site]).fetchall()
 
 
-def known_urls_in(path: str | Path | None, site: str | None = None) -> set[str]:
+def known_urls_in(path: str | Path | None, site: str | None = None) -> dict[str, str]:
     """`known_urls` of the archive at `path`; an archive that does not exist yet knows nothing."""
     if not path or not Path(path).exists():
-        return set()
+        return {}
     db = open_db(path)
     try:
         return known_urls(db, site)

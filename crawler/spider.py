@@ -133,7 +133,7 @@ class NewsSpider(scrapy.Spider):
         self.start_url_override = [url.strip() for url in start_url or ()]
         if host:
             self.profile = dataclasses.replace(type(self).profile, host=host.lower(), host_aliases=())
-        self.known: set[str] = set()
+        self.known: dict[str, str] = {}  # settled URLs -> when they were first settled
         self.scheduled: set[str] = set()
         self.listings: set[str] = set()
         self.chains: dict[str, set[str]] = {}  # article links seen so far along each section's pages
@@ -162,12 +162,12 @@ class NewsSpider(scrapy.Spider):
         if self.frontier is not None:
             self.frontier.close()
 
-    def remember(self, url: str, kind: RequestKind, chain: str | None) -> None:
+    def remember(self, url: str, kind: RequestKind, chain: str | None, walk_started: str | None = None) -> None:
         """Pages and articles still to fetch are kept in the archive, so a crawl killed at
         any point resumes them on its next run (paging alone would stop at page 1, whose
         articles the killed run already stored)."""
         if self.frontier is not None and kind in RESUMABLE:
-            remember_pending(self.frontier, self.name, url, kind.name, chain, _now())
+            remember_pending(self.frontier, self.name, url, kind.name, chain, walk_started or _now())
 
     def done(self, response: Response) -> str:
         """The URL this response answers: the one requested, before any redirect."""
@@ -176,10 +176,10 @@ class NewsSpider(scrapy.Spider):
     def resumed(self) -> Iterator[scrapy.Request]:
         if self.frontier is None:
             return
-        for url, kind, chain in pending(self.frontier, self.name):
+        for url, kind, chain, walk_started in pending(self.frontier, self.name):
             self.crawler.stats.inc_value("archive/resumed")
             (self.listings if kind != RequestKind.ARTICLE.name else self.scheduled).add(url)
-            yield self.request(url, RequestKind[kind], chain=chain)
+            yield self.request(url, RequestKind[kind], chain=chain, walk_started=walk_started)
 
     @property
     def allowed_domains(self) -> list[str]:  # type: ignore[override]
@@ -222,21 +222,26 @@ class NewsSpider(scrapy.Spider):
             request.meta["handle_httpstatus_list"] = [304]
             yield request
 
-    def request(self, url: str, kind: RequestKind, chain: str | None = None) -> scrapy.Request:
+    def request(self, url: str, kind: RequestKind, chain: str | None = None,
+                walk_started: str | None = None) -> scrapy.Request:
+        """`walk_started`: for a listing resumed from a killed run, when its section's walk
+        began; links settled since then still count as new for paging (the killed run was
+        fetching them), so resuming pages exactly as far as an uninterrupted run."""
         self.crawler.stats.inc_value(f"archive/requests/{kind.label}")
-        self.remember(url, kind, chain)
+        self.remember(url, kind, chain, walk_started)
         callback = {RequestKind.ARTICLE: self.parse_article, RequestKind.RECHECK: self.parse_article,
                     RequestKind.FEED: self.parse_feed}.get(kind, self.parse_listing)
         # Articles are deduplicated by `scheduled`; not filtering them lets an old link that
         # redirects to an article fetched elsewhere in this run still be recorded.
         return scrapy.Request(url, callback=callback, errback=self.on_error, priority=kind.value,
-                              meta={"archive_kind": kind.name, "archive_chain": chain},
+                              meta={"archive_kind": kind.name, "archive_chain": chain, "walk_started": walk_started},
                               dont_filter=kind in (RequestKind.ARTICLE, RequestKind.RECHECK))
 
     def follows(self, link: discover.ListingLink) -> bool:
         return discover.follows(link, self.follow_pattern, self.strict_sections)
 
-    def new_articles(self, links: list[discover.ListingLink], seen: set[str] | None = None) -> tuple[list[str], bool]:
+    def new_articles(self, links: list[discover.ListingLink], seen: set[str] | None = None,
+                     walk_started: str | None = None) -> tuple[list[str], bool]:
         """(links to fetch now, whether the page offers anything new to its own section).
 
         Paging goes on while a page offers articles the archive lacks and earlier pages of
@@ -252,6 +257,9 @@ class NewsSpider(scrapy.Spider):
                 stats.inc_value("archive/links/off-section")
             elif link.url in self.known:
                 stats.inc_value("archive/links/known")
+                # Settled after this walk began (by the run that was killed): new to this walk.
+                if walk_started and self.known[link.url] >= walk_started:
+                    fresh = fresh or seen is None or link.url not in seen
             elif self.since and link.published_at and link.published_at[:10] < self.since:
                 stats.inc_value("archive/links/too-old")
             else:
@@ -281,7 +289,8 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("archive/listings/undated")
             logger.warning("%s prints no dates: --since cannot end its paging, only the no-new-link rule can", response.url)
         chain = response.meta.get("archive_chain") or discover.canonical_url(response.url)
-        wanted, fresh = self.new_articles(links, self.chains.setdefault(chain, set()))
+        walk_started = response.meta.get("walk_started")
+        wanted, fresh = self.new_articles(links, self.chains.setdefault(chain, set()), walk_started)
         yield from self.schedule(wanted)
         # One level of section discovery, from default entry pages only: a --start-url
         # backfill stays in the section it names.
@@ -300,7 +309,7 @@ class NewsSpider(scrapy.Spider):
             next_url = None
         if next_url and next_url not in self.listings:
             self.listings.add(next_url)
-            yield self.request(next_url, RequestKind.NEXT_PAGE, chain=chain)
+            yield self.request(next_url, RequestKind.NEXT_PAGE, chain=chain, walk_started=walk_started)
         # Everything this page led to is remembered now; the page itself is done.
         if self.frontier is not None:
             forget_pending(self.frontier, self.name, self.done(response))

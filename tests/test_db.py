@@ -86,10 +86,11 @@ def test_search_ignores_fts_syntax(db):
 
 
 def test_known_urls(db, tmp_path):
-    archive_db.save_article(db, article(), "t")
-    assert archive_db.known_urls(db, "laodong") == {"https://laodong.vn/cong-doan/a-1.ldo"}
-    assert archive_db.known_urls(db, "baohatinh") == set()
-    assert archive_db.known_urls_in(tmp_path / "missing.db") == set()
+    archive_db.save_article(db, article(), "2026-11-20T00:00:00+00:00")
+    # Each with when it was first settled: a resumed listing walk needs to know.
+    assert archive_db.known_urls(db, "laodong") == {"https://laodong.vn/cong-doan/a-1.ldo": "2026-11-20T00:00:00+00:00"}
+    assert archive_db.known_urls(db, "baohatinh") == {}
+    assert archive_db.known_urls_in(tmp_path / "missing.db") == {}
     assert not (tmp_path / "missing.db").exists()
 
 
@@ -97,5 +98,5 @@ def test_lasting_rejections_are_known_but_retryable_ones_are_not(db):
     for reason in ("http-404", "no-date", "interstitial", "http-503", "extract-error"):
         url = f"https://laodong.vn/cong-doan/{reason}-1.ldo"
         archive_db.save_rejection(db, Rejection(url, "laodong", reason, "", "t"))
-    assert archive_db.known_urls(db) == {
+    assert set(archive_db.known_urls(db)) == {
         "https://laodong.vn/cong-doan/http-404-1.ldo", "https://laodong.vn/cong-doan/no-date-1.ldo"}

@@ -1,0 +1,66 @@
+"""Crashes: SIGKILL the crawler at random points, 20 times over, restarting it each time.
+After every kill the database passes integrity_check; at the end the archive holds exactly
+what an uninterrupted crawl gives, with no loss and no duplicate."""
+
+from __future__ import annotations
+
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import FAST, congdoan
+from tests.mirror_site import MirrorSite
+
+KILLS = 20
+SLOW = ("-s", "DOWNLOAD_DELAY=0.05", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+        "-s", "RETRY_TIMES=0")
+
+
+def contents(db_path: Path) -> dict[str, list]:
+    with sqlite3.connect(db_path) as connection:
+        return {
+            "articles": connection.execute("select url, site, title, lead, body, published_at, author, section "
+                                           "from articles order by url").fetchall(),
+            "rejections": connection.execute("select url, reason from rejections order by url").fetchall(),
+            "attachments": connection.execute("select url, status from attachments order by url").fetchall(),
+        }
+
+
+def test_twenty_random_kills_lose_nothing_and_duplicate_nothing(tmp_path):
+    reference = tmp_path / "reference.db"
+    with MirrorSite() as site:  # all five sites: enough requests to kill a run anywhere
+        assert congdoan("crawl", "--db", str(reference), "--mirror", site.url, *FAST, timeout=300).returncode == 0
+    db_path = tmp_path / "archive.db"
+    chance = random.Random(20261122)  # reproducible kill points
+    kills = runs = 0
+    with MirrorSite() as site:
+        while kills < KILLS and runs < 2 * KILLS:
+            runs += 1
+            command = [str(Path(sys.executable).parent / "congdoan"), "crawl", "--db", str(db_path),
+                       "--mirror", site.url, *SLOW]
+            before = len(site.hits)
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            # Kill at a random moment: during start-up, mid-crawl, or while it writes.
+            wait_for = chance.randrange(0, 30)
+            deadline = time.monotonic() + 60
+            while len(site.hits) - before < wait_for and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.005)
+            time.sleep(chance.random() * 0.05)
+            if process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+                kills += 1
+            process.wait()
+            if db_path.exists():
+                with sqlite3.connect(db_path) as connection:
+                    assert connection.execute("pragma integrity_check").fetchone() == ("ok",), f"after run {runs}"
+        finished = congdoan("crawl", "--db", str(db_path), "--mirror", site.url, *FAST, timeout=300)
+        assert finished.returncode == 0, finished.stdout + finished.stderr[-2000:]
+    assert kills == KILLS, f"only {kills} of {runs} runs were still running when killed"
+    assert contents(db_path) == contents(reference)
+    with sqlite3.connect(db_path) as connection:
+        assert connection.execute("select count(*) from frontier").fetchone() == (0,)
+        assert connection.execute("pragma integrity_check").fetchone() == ("ok",)
