@@ -360,7 +360,9 @@ def serve(db: str, snapshot_file: str | None, host: str, port: int) -> None:
         link.symlink_to(served)
         served = link
     args = [sys.executable, "-m", "datasette", "serve", "-i", str(served), "--host", host, "--port", str(port),
-            "--metadata", str(DATASETTE_DIR / "metadata.yml"), "--setting", "allow_download", "on"]
+            "--metadata", str(DATASETTE_DIR / "metadata.yml"), "--setting", "allow_download", "on",
+            # Read-only (immutable) and bounded: any SQL a visitor types stops after a second.
+            "--setting", "sql_time_limit_ms", "1000", "--setting", "max_returned_rows", "1000"]
     for option, folder in (("--plugins-dir", "plugins"), ("--template-dir", "templates")):
         if (DATASETTE_DIR / folder).is_dir():
             args += [option, str(DATASETTE_DIR / folder)]
