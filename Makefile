@@ -15,7 +15,7 @@ DATA   ?= ../shared/extraction-benchmark
 FUNDUS ?= ../shared/extraction-benchmark-fundus
 VI     ?= ../shared/extraction-benchmark-vi
 
-.PHONY: crawl test serve eval demo demo-sample install install-test chromium clean
+.PHONY: crawl test serve eval bench demo demo-sample install install-test chromium clean
 
 # Debian ships venv and ensurepip in a separate package; install it when it is missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -53,6 +53,12 @@ chromium:
 
 eval: install
 	$(BIN)/python benchmarks/eval.py --data $(DATA) --fundus $(FUNDUS) --vi $(VI)
+
+# Speed and memory (benchmarks/results.md); not part of `make test`. BENCH_ARGS to shrink it,
+# e.g. make bench BENCH_ARGS="--pages 500 --search 10000".
+BENCH_ARGS ?=
+bench: install-test
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 serve: install
 	$(BIN)/congdoan serve --db $(DB) --port $(PORT)

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Any
+
+from lxml.cssselect import CSSSelector
 from parsel import Selector
 
 from crawler.text import clean_text
+
+
+@lru_cache(maxsize=1024)
+def _compiled(query: str) -> CSSSelector:
+    return CSSSelector(query, translator="html")
+
+
+def select(element: Any, query: str) -> list[Any]:
+    """element.cssselect(query), with the CSS compiled to XPath once per query, not per call."""
+    return _compiled(query)(element)
 
 
 def texts(selector: Selector, query: str) -> list[str]:

@@ -302,6 +302,7 @@ def _keep_version(db: sqlite_utils.Database, old: dict[str, Any], new: dict[str,
 
 MAX_CANDIDATES = 50  # near-duplicate candidates checked per article, most shared marks first
 COMMON_MARK = 100  # a mark shared by more articles than this is boilerplate, not evidence
+MIN_SHARED_MARKS = 4  # of 16: copies (resemblance ≥ 0.7 × containment ≥ 0.8) share about 9 or more
 
 
 def _candidates(db: sqlite_utils.Database, url: str, sketch: list[int]) -> list[tuple[str, str]]:
@@ -315,7 +316,8 @@ def _candidates(db: sqlite_utils.Database, url: str, sketch: list[int]) -> list[
         if len(posting) <= COMMON_MARK:
             for other in posting:
                 shared[other] = shared.get(other, 0) + 1
-    best = sorted(shared, key=lambda other: -shared[other])[:MAX_CANDIDATES]
+    # Texts this alike share most of their 16 smallest hashes; a few shared ones are chance.
+    best = sorted((o for o in shared if shared[o] >= MIN_SHARED_MARKS), key=lambda other: -shared[other])[:MAX_CANDIDATES]
     if not best:
         return []
     return db.execute(f"select url, body from articles where url in ({', '.join('?' * len(best))})", best).fetchall()

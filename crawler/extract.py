@@ -28,7 +28,7 @@ from w3lib.encoding import html_to_unicode
 from crawler import blocks, boilerplate, metadata
 from crawler.challenge import d1n_cookie
 from crawler.cms import GENERIC, MEDIA_SELECTORS, VIETNAMESE_SAPO, CmsProfile
-from crawler.css import first_text, texts
+from crawler.css import first_text, select, texts
 from crawler.discover import canonical_url, profile_for_url, site_for_url
 from crawler.generic import choose_body
 from crawler.records import Article, Image, Rejected
@@ -79,7 +79,7 @@ def _as_datetime(value: str | datetime | None) -> datetime | None:
 def _prune(element: lxml_html.HtmlElement, queries: tuple[str, ...]) -> lxml_html.HtmlElement:
     pruned = copy.deepcopy(element)
     for query in queries:
-        for found in pruned.cssselect(query):
+        for found in select(pruned, query):
             if found is not pruned:
                 found.drop_tree()
     return pruned
@@ -117,14 +117,14 @@ class _Page:
 
     def _first_element(self, queries: tuple[str, ...]) -> lxml_html.HtmlElement | None:
         for query in queries:
-            found = self.tree.cssselect(query)
+            found = select(self.tree, query)
             if found:
                 return found[0]
         return None
 
     def _headline_element(self) -> lxml_html.HtmlElement | None:
         """The page's headline element: the title-selector match that reads like og:title."""
-        candidates = [el for q in self.profile.title if "::" not in q for el in self.tree.cssselect(q)]
+        candidates = [el for q in self.profile.title if "::" not in q for el in select(self.tree, q)]
         headline = fold(metadata.meta(self.selector, "og:title") or self.jsonld.get("headline") or "")
         for element in candidates:
             text = fold(" ".join(element.text_content().split()))
@@ -136,7 +136,7 @@ class _Page:
         """The first container match that holds the headline (a teaser <article> above the
         story must not stand in for it); else the element implied by headline and body."""
         for query in self.profile.article_container:
-            for element in self.tree.cssselect(query):
+            for element in select(self.tree, query):
                 if self.headline is None or self.headline is element or element in self.headline.iterancestors():
                     return element
         return self._implied_article() if self.profile is not GENERIC else None
@@ -213,7 +213,7 @@ class _Page:
         # A generic page's <article> is often the body alone, with the sapo printed above it.
         scope = self.tree if self.profile is GENERIC else self.article
         for query in queries if scope is not None else ():
-            elements = scope.cssselect(query)
+            elements = select(scope, query)
             if elements:  # a lead photo may sit inside the sapo: its caption is not the lead
                 found = clean_text(" ".join(_prune(elements[0], MEDIA_SELECTORS).text_content().split())) or None
                 if found:
@@ -228,7 +228,7 @@ class _Page:
         if self.article is None:
             return None
         for query in self.profile.body:
-            found = self.article.cssselect(query)
+            found = select(self.article, query)
             if found:
                 return found[0]
         if self.profile.body_by_density:
@@ -288,7 +288,7 @@ class _Page:
             return None
         around = copy.deepcopy(self.article)
         for query in (*self.profile.lead, *self.profile.body):
-            for element in around.cssselect(query):
+            for element in select(around, query):
                 if element is not around:
                     element.drop_tree()
         if self.profile.body_by_density:

@@ -1,0 +1,305 @@
+"""`make bench`: how fast the archive is, side by side with the cost of extraction itself.
+
+Writes benchmarks/results.md. Measures, in one run:
+(a) a replay crawl of a generated archive of article pages (real Lao Động markup from the
+    fixtures, text varied per page) through the whole pipeline: articles per second, CPU
+    seconds per article, peak RSS, archive.db bytes per article;
+(b) the same pages through bare trafilatura.extract in one process, and the ratio;
+(c) search latency (p50, p95) of the search page, HTML and JSON, by relevance and by
+    date, with and without diacritics, on synthetic archives;
+(d) the incremental second run: its requests against the listing pages;
+(e) `congdoan reextract` throughput.
+
+Nothing here touches the network: the archive is a WARC file replayed by the spider.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import platform
+import random
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from crawler.warc import Exchange, WarcFile  # noqa: E402
+
+BIN = Path(sys.executable).parent
+SEED = ROOT / "tests" / "cases" / "laodong" / "seed-004-hoa-binh" / "page.html"
+SEED_ID = "1069877"
+SEED_TITLE = "Công đoàn Hòa Bình đưa ra nhiều mục tiêu hướng đến lợi ích người lao động"
+PER_LISTING = 20
+WORDS = ("công nhân", "đoàn viên", "người lao động", "doanh nghiệp", "hội nghị", "chăm lo", "tiền lương",
+         "bảo hiểm xã hội", "an toàn lao động", "khu công nghiệp", "thỏa ước", "phúc lợi", "việc làm",
+         "đối thoại", "nhà ở", "Tết Sum vầy", "Mái ấm công đoàn", "thi đua", "sáng kiến", "tuyên truyền")
+VOCABULARY = tuple(sorted({word for path in (ROOT / "tests" / "cases").glob("*/*/expected.json")
+                           for word in re.findall(r"\w+", json.loads(path.read_text("utf-8")).get("body") or "")}))
+PROVINCES = ("Hòa Bình", "Cao Bằng", "Hà Tĩnh", "Đắk Lắk", "Nghệ An", "Thanh Hóa", "Lào Cai", "Gia Lai")
+
+
+# --- (a, b) the generated archive -------------------------------------------------------------
+
+
+def article_url(i: int) -> str:
+    return f"https://laodong.vn/cong-doan/bai-so-{i}-{3000000 + i}.ldo"
+
+
+def listing_url(page: int) -> str:
+    return "https://laodong.vn/cong-doan" + (f"?page={page}" if page > 1 else "")
+
+
+def article_page(i: int, rng: random.Random) -> bytes:
+    """The seed article under a new id and headline, every paragraph varied."""
+    text = SEED.read_text(encoding="utf-8").replace(SEED_ID, str(3000000 + i))
+    title = f"Công đoàn {rng.choice(PROVINCES)} {rng.choice(WORDS)} cho {rng.choice(WORDS)}, bài số {i}"
+    text = text.replace(SEED_TITLE, title)
+
+    def vary(match: re.Match[str]) -> str:
+        # As many words as the real paragraph, drawn from the fixtures' vocabulary: every
+        # article reads as Vietnamese union news, and no two share their sentences.
+        count = len(match.group(1).split())
+        return "<p>" + " ".join(rng.choice(VOCABULARY) for _ in range(count)).capitalize() + ".</p>"
+
+    text = re.sub(r"<p>([^<]{40,})</p>", vary, text)
+    return text.encode("utf-8")
+
+
+def listing_page(page: int, pages: int) -> bytes:
+    first = (page - 1) * PER_LISTING
+    items = "".join(f'<article class="article-small"><a class="link-title" href="{article_url(i)}"><h2>Bài {i}</h2>'
+                    f'</a><span class="time">19/07/2022 16:13</span></article>' for i in range(first, first + PER_LISTING))
+    pager = f'<div class="pagination"><a href="{listing_url(page + 1)}">Trang sau</a></div>' if page < pages else ""
+    return (f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Công đoàn | Báo Lao Động</title></head>'
+            f'<body><main class="list-main-content">{items}{pager}</main></body></html>').encode("utf-8")
+
+
+def build_archive(target: Path, articles: int, seed: int = 9) -> list[bytes]:
+    """A WARC of robots.txt, the listing pages and the article pages; returns the pages."""
+    rng = random.Random(seed)
+    pages = [article_page(i, rng) for i in range(articles)]
+    listings = -(-articles // PER_LISTING)
+    warc = WarcFile(target, "congdoan-archive bench")
+    html = [("Content-Type", "text/html; charset=utf-8")]
+
+    def add(url: str, body: bytes, headers: list[tuple[str, str]]) -> None:
+        warc.write(Exchange(url, "GET", [("User-Agent", "bench")], 200, headers, body, "2026-11-20T00:00:00+00:00"))
+
+    add("https://laodong.vn/robots.txt", b"User-agent: *\nAllow: /\n", [("Content-Type", "text/plain")])
+    for page in range(1, listings + 1):
+        add(listing_url(page), listing_page(page, listings), html)
+    for i, body in enumerate(pages):
+        add(article_url(i), body, html)
+    warc.close()
+    return pages
+
+
+def measure(*command: str) -> dict:
+    output = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "measure.py"), *command],
+                            capture_output=True, text=True, check=True).stdout
+    return json.loads(output)
+
+
+def replay_crawl(warc: Path, db_path: Path) -> dict:
+    return measure(str(BIN / "congdoan"), "crawl", "laodong", "--replay", str(warc), "--db", str(db_path),
+                   "-s", "ARCHIVE_MAX_PAGES=100000", "-s", "LOG_LEVEL=WARNING", "-s", "ARCHIVE_RECHECK_DAYS=0")
+
+
+def bare_trafilatura(pages: list[bytes]) -> float:
+    """CPU seconds for trafilatura.extract on every page, in this process."""
+    import trafilatura
+
+    started = time.process_time()
+    for page in pages:
+        trafilatura.extract(page)
+    return time.process_time() - started
+
+
+@dataclass
+class CrawlResult:
+    articles: int
+    crawl: dict
+    bare_cpu: float
+    db_bytes: int
+    stored: int
+    second: dict = field(default_factory=dict)
+    second_requests: tuple = ()
+    reextract: dict = field(default_factory=dict)
+
+
+def crawl_bench(workdir: Path, articles: int) -> CrawlResult:
+    warc = workdir / f"bench-{articles}.warc.gz"
+    pages = build_archive(warc, articles)
+    db_path = workdir / f"bench-{articles}" / "archive.db"
+    crawl = replay_crawl(warc, db_path)
+    bare = bare_trafilatura(pages)
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("pragma wal_checkpoint(truncate)")
+        stored = connection.execute("select count(*) from articles").fetchone()[0]
+    result = CrawlResult(articles, crawl, bare, db_path.stat().st_size, stored)
+    result.second = replay_crawl(warc, db_path)
+    with sqlite3.connect(db_path) as connection:
+        result.second_requests = connection.execute(
+            "select requests, listing_requests, article_requests from crawls order by started_at desc limit 1").fetchone()
+    result.reextract = measure(str(BIN / "congdoan"), "reextract", "--db", str(db_path))
+    return result
+
+
+# --- (c) search ------------------------------------------------------------------------------
+
+
+def synthetic_archive(db_path: Path, rows: int, seed: int = 3) -> None:
+    """`rows` articles where every one mentions "công đoàn", written the way the pipeline
+    writes them (article_row), in big transactions."""
+    from crawler.db import article_row, open_db
+    from crawler.records import Article
+
+    rng = random.Random(seed)
+    db = open_db(db_path)
+    sites = ("baohatinh", "caobang", "daklak", "hoabinh", "laodong")
+    batch: list[dict] = []
+    columns: list[str] = []
+
+    def flush() -> None:
+        db.conn.executemany(f"insert into articles ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
+                            [[row[c] for c in columns] for row in batch])
+        batch.clear()
+
+    with db.conn:
+        for i in range(rows):
+            words = " ".join(rng.choice(WORDS) for _ in range(30))
+            day = f"20{rng.randint(15, 26):02d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            site = rng.choice(sites)
+            article = Article(
+                url=f"https://laodong.vn/cong-doan/synthetic-{i}.ldo", site=site,
+                title=f"Công đoàn {rng.choice(PROVINCES)} {rng.choice(WORDS)} số {i}", lead=f"{rng.choice(WORDS)} {words[:80]}",
+                body=f"Công đoàn cơ sở {words}. Người lao động {rng.choice(WORDS)}.", published_at=f"{day}T08:00:00+07:00",
+                updated_at=None, author=f"Phóng viên {i % 300}", source=None, section=rng.choice(("Công đoàn", "Xã hội")),
+                tags=[], images=[], language="vi")
+            row = {**article_row(article), "first_seen_at": "2026-11-20T00:00:00+00:00",
+                   "last_seen_at": "2026-11-20T00:00:00+00:00", "fetched_at": "2026-11-20T00:00:00+00:00"}
+            columns = columns or list(row)
+            batch.append(row)
+            if len(batch) == 5000:
+                flush()
+        if batch:
+            flush()
+    db.close()
+
+
+def search_latency(db_path: Path, repeat: int) -> dict[str, tuple[float, float]]:
+    """p50 and p95 milliseconds of what a journalist loads, through Datasette's client."""
+    from tests.conftest import datasette_for
+
+    cases = {}
+    for label, query in (("cong doan", "cong doan"), ("công đoàn", "công đoàn")):
+        for order in ("", "date"):
+            params = {"q": query, "order": order}
+            for shape in ("html", "json"):
+                path = "/archive/tim_kiem" + (".json?_shape=objects&" if shape == "json" else "?") + urlencode(params)
+                cases[f"search page {shape}, «{label}», {'by date' if order else 'by relevance'}"] = path
+    cases["articles table, newest first, with facets"] = "/archive/articles"
+
+    async def run() -> dict[str, tuple[float, float]]:
+        datasette = datasette_for(db_path)
+        timings: dict[str, tuple[float, float]] = {}
+        for name, path in cases.items():
+            await datasette.client.get(path)  # warm the cache the way a second visitor finds it
+            samples = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                response = await datasette.client.get(path)
+                samples.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, (path, response.status_code)
+            samples.sort()
+            timings[name] = (statistics.median(samples), samples[max(int(len(samples) * 0.95) - 1, 0)])
+        return timings
+
+    return asyncio.run(run())
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal")), "?")
+    return (f"{os.cpu_count()} cores ({cpu}), {int(memory) // 1024 // 1024} GiB, Python {platform.python_version()}, "
+            f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}")
+
+
+def report(crawls: list[CrawlResult], searches: dict[int, dict[str, tuple[float, float]]], build_s: dict[int, float]) -> str:
+    out = io.StringIO()
+    out.write("# Benchmarks\n\nWritten by `make bench` (benchmarks/bench.py). Machine: " + machine() + ".\n\n")
+    out.write("## (a, b) Replay crawl through the whole pipeline, against bare trafilatura\n\n")
+    out.write("| pages | stored | wall s | articles/s | CPU s/article | bare trafilatura CPU s/article | ratio | peak RSS MB | archive.db bytes/article |\n")
+    out.write("|---|---|---|---|---|---|---|---|---|\n")
+    for c in crawls:
+        per = c.crawl["cpu"] / c.articles
+        bare = c.bare_cpu / c.articles
+        out.write(f"| {c.articles:,} | {c.stored:,} | {c.crawl['wall']:.1f} | {c.articles / c.crawl['wall']:.1f} | "
+                  f"{per * 1000:.1f} ms | {bare * 1000:.1f} ms | {per / bare:.2f}× | {c.crawl['max_rss_mb']:.0f} | "
+                  f"{c.db_bytes // max(c.stored, 1):,} |\n")
+    out.write("\n## (d) The incremental second run\n\n| pages | requests | listing requests (+ robots.txt) | article requests | wall s |\n|---|---|---|---|---|\n")
+    for c in crawls:
+        requests, listings, articles = c.second_requests
+        out.write(f"| {c.articles:,} | {requests} | {listings} | {articles} | {c.second['wall']:.1f} |\n")
+    out.write("\n## (e) `congdoan reextract`\n\n| pages | wall s | articles/s | CPU s/article |\n|---|---|---|---|\n")
+    for c in crawls:
+        out.write(f"| {c.articles:,} | {c.reextract['wall']:.1f} | {c.stored / c.reextract['wall']:.1f} | "
+                  f"{c.reextract['cpu'] / max(c.stored, 1) * 1000:.1f} ms |\n")
+    out.write("\n## (c) Search latency (ms, p50 / p95; every article matches «công đoàn»)\n\n")
+    sizes = sorted(searches)
+    out.write("| request | " + " | ".join(f"{n:,} articles" for n in sizes) + " |\n|---|" + "---|" * len(sizes) + "\n")
+    for name in next(iter(searches.values()), {}):
+        cells = " | ".join(f"{searches[n][name][0]:.0f} / {searches[n][name][1]:.0f}" for n in sizes)
+        out.write(f"| {name} | {cells} |\n")
+    out.write("\nSynthetic archives built in " + ", ".join(f"{build_s[n]:.0f} s ({n:,})" for n in sizes) + ".\n")
+    notes = ROOT / "benchmarks" / "results-notes.md"
+    if notes.exists():
+        out.write("\n" + notes.read_text(encoding="utf-8"))
+    return out.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, nargs="+", default=[2000, 10000])
+    parser.add_argument("--search", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=20, help="requests per search case")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.md")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="congdoan-bench-") as work:
+        workdir = Path(work)
+        crawls = []
+        for pages in args.pages:
+            crawls.append(crawl_bench(workdir, pages))
+            print(f"crawl {pages}: {crawls[-1].crawl['wall']:.1f} s", flush=True)
+        searches, build_s = {}, {}
+        for rows in args.search:
+            db_path = workdir / f"search-{rows}" / "archive.db"
+            started = time.perf_counter()
+            synthetic_archive(db_path, rows)
+            build_s[rows] = time.perf_counter() - started
+            searches[rows] = search_latency(db_path, args.repeat)
+            print(f"search {rows}: built in {build_s[rows]:.0f} s", flush=True)
+    args.out.write_text(report(crawls, searches, build_s), encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
