@@ -200,8 +200,9 @@ def synthetic_archive(db_path: Path, rows: int, seed: int = 3) -> None:
     db.close()
 
 
-def search_latency(db_path: Path, repeat: int) -> dict[str, tuple[float, float]]:
-    """p50 and p95 milliseconds of what a journalist loads, through Datasette's client."""
+def search_latency(db_path: Path, repeat: int) -> dict[str, tuple[float, float, int]]:
+    """p50 and p95 milliseconds of what a journalist loads, through Datasette's client, and
+    how many requests failed (Datasette stops SQL after its 1 s time limit)."""
     from tests.conftest import datasette_for
 
     cases = {}
@@ -213,19 +214,19 @@ def search_latency(db_path: Path, repeat: int) -> dict[str, tuple[float, float]]
                 cases[f"search page {shape}, «{label}», {'by date' if order else 'by relevance'}"] = path
     cases["articles table, newest first, with facets"] = "/archive/articles"
 
-    async def run() -> dict[str, tuple[float, float]]:
+    async def run() -> dict[str, tuple[float, float, int]]:
         datasette = datasette_for(db_path)
-        timings: dict[str, tuple[float, float]] = {}
+        timings: dict[str, tuple[float, float, int]] = {}
         for name, path in cases.items():
             await datasette.client.get(path)  # warm the cache the way a second visitor finds it
-            samples = []
+            samples, failed = [], 0
             for _ in range(repeat):
                 started = time.perf_counter()
                 response = await datasette.client.get(path)
                 samples.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, (path, response.status_code)
+                failed += response.status_code != 200
             samples.sort()
-            timings[name] = (statistics.median(samples), samples[max(int(len(samples) * 0.95) - 1, 0)])
+            timings[name] = (statistics.median(samples), samples[max(int(len(samples) * 0.95) - 1, 0)], failed)
         return timings
 
     return asyncio.run(run())
@@ -243,7 +244,8 @@ def machine() -> str:
             f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}")
 
 
-def report(crawls: list[CrawlResult], searches: dict[int, dict[str, tuple[float, float]]], build_s: dict[int, float]) -> str:
+def report(crawls: list[CrawlResult], searches: dict[int, dict[str, tuple[float, float, int]]],
+           build_s: dict[int, float]) -> str:
     out = io.StringIO()
     out.write("# Benchmarks\n\nWritten by `make bench` (benchmarks/bench.py). Machine: " + machine() + ".\n\n")
     out.write("## (a, b) Replay crawl through the whole pipeline, against bare trafilatura\n\n")
@@ -267,7 +269,9 @@ def report(crawls: list[CrawlResult], searches: dict[int, dict[str, tuple[float,
     sizes = sorted(searches)
     out.write("| request | " + " | ".join(f"{n:,} articles" for n in sizes) + " |\n|---|" + "---|" * len(sizes) + "\n")
     for name in next(iter(searches.values()), {}):
-        cells = " | ".join(f"{searches[n][name][0]:.0f} / {searches[n][name][1]:.0f}" for n in sizes)
+        cells = " | ".join(f"{searches[n][name][0]:.0f} / {searches[n][name][1]:.0f}"
+                           + (f" ({searches[n][name][2]} of them over the 1 s SQL limit: failed)" if searches[n][name][2] else "")
+                           for n in sizes)
         out.write(f"| {name} | {cells} |\n")
     out.write("\nSynthetic archives built in " + ", ".join(f"{build_s[n]:.0f} s ({n:,})" for n in sizes) + ".\n")
     notes = ROOT / "benchmarks" / "results-notes.md"
@@ -279,8 +283,10 @@ def report(crawls: list[CrawlResult], searches: dict[int, dict[str, tuple[float,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, nargs="+", default=[2000, 10000])
-    parser.add_argument("--search", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--repeat", type=int, default=20, help="requests per search case")
+    # 1M articles is the target size; it is left to `--search 100000 1000000` until the search
+    # query is fast enough to measure there (benchmarks/results-notes.md).
+    parser.add_argument("--search", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--repeat", type=int, default=5, help="requests per search case")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.md")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="congdoan-bench-") as work:
