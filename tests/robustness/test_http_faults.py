@@ -35,10 +35,13 @@ def test_429_500_503_are_retried_and_retry_after_is_honoured(tmp_path):
 
 def test_a_timeout_is_logged_and_the_url_kept_for_the_next_run(tmp_path):
     slow = fault_url(1)
-    outcome = crawl_faults(tmp_path, [slow], {slow: respond(body=b"<html></html>", delay=4)},
-                           settings=("DOWNLOAD_TIMEOUT=1",))
+    outcome = crawl_faults(tmp_path, [slow], {slow: respond(body=b"<html></html>", delay=6)},
+                           settings=("DOWNLOAD_TIMEOUT=2",))
     assert f"{slow}: no answer from laodong.vn in time" in outcome.log
-    assert outcome.rows("select url, kind from frontier") == [(slow, "ARTICLE")]
+    pending = outcome.rows("select url, kind from frontier")
+    assert (slow, "ARTICLE") in pending
+    # On a loaded machine another page may time out too: then it is pending for the same reason.
+    assert all(f"{url}: no answer from laodong.vn in time" in outcome.log for url, _ in pending)
     outcome.assert_crawl_went_on()
 
 
