@@ -60,8 +60,7 @@ def read_page(page: Page, topic_terms: tuple[str, ...] | None = None) -> Article
     """The page's Article; raises Rejected when it is not one."""
     if page.status >= 400:
         raise Rejected(f"http-{page.status}", f"the site answered HTTP {page.status}")
-    content_type = next((v for k, v in page.headers.items() if k.lower() == "content-type"), None)
-    article = extract(page.body, page.url, page.fetched_at, content_type, profile_for_page(page), topic_terms)
+    article = extract(page.body, page.url, page.fetched_at, page.content_type, profile_for_page(page), topic_terms)
     return dataclasses.replace(article, site=page.site) if page.site else article
 
 

@@ -50,6 +50,11 @@ def _text(value: bytes) -> str:
         return value.decode("latin-1")
 
 
+def header(response: Response, name: str) -> str | None:
+    """One response header as text, or None when it is absent or empty."""
+    return (response.headers.get(name) or b"").decode("latin-1") or None
+
+
 def _header_list(headers: Headers) -> list[tuple[str, str]]:
     return [(_text(k), _text(v)) for k, values in headers.items() for v in values]
 
@@ -124,9 +129,9 @@ class CaptureMiddleware:
         row = {
             "run_id": self.run, "site": self.site, "url": request.url, "method": request.method,
             "status": response.status, "sha256": sha256_hex(payload),
-            "content_type": (response.headers.get("Content-Type") or b"").decode("latin-1") or None,
-            "etag": (response.headers.get("ETag") or b"").decode("latin-1") or None,
-            "last_modified": (response.headers.get("Last-Modified") or b"").decode("latin-1") or None,
+            "content_type": header(response, "Content-Type"),
+            "etag": header(response, "ETag"),
+            "last_modified": header(response, "Last-Modified"),
         }
         if replayed is not None:  # the record we replayed is the capture; nothing new to write
             row.update(fetched_at=replayed.fetched_at, record_type="response",

@@ -234,16 +234,15 @@ def save_article(db: sqlite_utils.Database, article: Article, fetched_at: str, c
     New and changed texts are checked for copies among the archive. One transaction: a
     crash leaves the article, its version and its duplicate links all or nothing."""
     row = {**article_row(article), "capture_id": capture_id, "extractor_version": extractor_version}
-    columns = sorted(set(VERSION_COLUMNS) | set(ARTICLE_FIELDS))
     with db.conn:
-        existing = db.execute(f"select {', '.join(columns)} from articles where url = ?", [article.url]).fetchone()
+        existing = db.execute(f"select {', '.join(STORED_COLUMNS)} from articles where url = ?", [article.url]).fetchone()
         db.execute("delete from rejections where url = ?", [article.url])
         if existing is None:
             _write_row(db, "articles", {**row, "first_seen_at": fetched_at, "last_seen_at": fetched_at,
                                         "fetched_at": fetched_at}, insert=True)
             _link_duplicates(db, article.url, row)
             return "new"
-        old = dict(zip(columns, existing, strict=True))
+        old = dict(zip(STORED_COLUMNS, existing, strict=True))
         if all(old[name] == row[name] for name in ARTICLE_FIELDS):
             db.execute(
                 "update articles set last_seen_at = ?, capture_id = coalesce(?, capture_id), "
@@ -283,6 +282,7 @@ def _same_payload(db: sqlite_utils.Database, old_capture: int | None, new_captur
 ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
 VERSION_COLUMNS = ("url", "title", "lead", "body", "published_at", "updated_at", "content_hash",
                    "extractor_version", "capture_id", "fetched_at")
+STORED_COLUMNS = tuple(sorted(set(VERSION_COLUMNS) | set(ARTICLE_FIELDS)))  # what save_article compares
 
 
 def _keep_version(db: sqlite_utils.Database, old: dict[str, Any], new: dict[str, Any], now: str) -> None:
@@ -420,16 +420,18 @@ def earlier_capture(db: sqlite_utils.Database, url: str, sha256: str) -> tuple[i
         [url, sha256]).fetchone()
 
 
+# A capture, with warc_file and warc_offset of the record holding its payload (the original
+# response, for a revisit). Also run by Datasette's raw-capture page (plugins/journalist.py).
+CAPTURE_PAYLOAD_SQL = """
+    select c.id, c.url, c.site, c.status, c.fetched_at, c.record_type, c.profile,
+           coalesce(o.warc_file, c.warc_file) as warc_file, coalesce(o.warc_offset, c.warc_offset) as warc_offset
+    from captures c left join captures o on o.id = c.refers_to where c.id = ?"""
+CAPTURE_PAYLOAD_KEYS = ("id", "url", "site", "status", "fetched_at", "record_type", "profile", "warc_file", "warc_offset")
+
+
 def capture_payload_location(db: sqlite_utils.Database, capture_id: int) -> dict[str, Any] | None:
-    """The capture, with warc_file and warc_offset of the record holding its payload
-    (the original response, for a revisit)."""
-    row = db.execute(
-        """select c.id, c.url, c.site, c.status, c.fetched_at, c.record_type, c.profile,
-                  coalesce(o.warc_file, c.warc_file), coalesce(o.warc_offset, c.warc_offset)
-           from captures c left join captures o on o.id = c.refers_to where c.id = ?""",
-        [capture_id]).fetchone()
-    keys = ("id", "url", "site", "status", "fetched_at", "record_type", "profile", "warc_file", "warc_offset")
-    return dict(zip(keys, row, strict=True)) if row else None
+    row = db.execute(CAPTURE_PAYLOAD_SQL, [capture_id]).fetchone()
+    return dict(zip(CAPTURE_PAYLOAD_KEYS, row, strict=True)) if row else None
 
 
 def captured_pages(db: sqlite_utils.Database, site: str | None = None) -> list[tuple[str, str, str, int]]:
@@ -448,12 +450,6 @@ def archived_pages(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
     return db.execute(
         """select a.url, c.fetched_at, a.title from articles a join captures c on c.id = a.capture_id
            order by c.fetched_at, a.url""").fetchall()
-
-
-def article_snapshot(db: sqlite_utils.Database, url: str) -> dict[str, Any] | None:
-    """The stored article, as a dict of its columns (re-extraction compares against it)."""
-    rows = list(db["articles"].rows_where("url = ?", [url]))
-    return rows[0] if rows else None
 
 
 # Rejections worth retrying on the next run; every other rejected URL is settled like an article.

@@ -87,7 +87,7 @@ class ArchivePipeline:
     def documents(self, page: Page, article_url: str) -> None:
         """Documents the article links to (a plan as PDF, a form as DOCX) become attachments."""
         assert self.db is not None
-        html = decode(page.body, next((v for k, v in page.headers.items() if k.lower() == "content-type"), None))
+        html = decode(page.body, page.content_type)
         for url, text in document_links(html, page.url):
             save_attachment(self.db, Attachment(url, page.site, article_url, "linked", link_text=text or None),
                             page.fetched_at)

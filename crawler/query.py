@@ -10,7 +10,7 @@
 - A union abbreviation or its expansion (crawler/glossary.py) matches either form:
   "LĐLĐ" and "Liên đoàn Lao động" find the same articles.
 
-`parse` gives the same terms as word sequences, which is what highlighting needs.
+`parse` gives the terms as word sequences, which is what highlighting needs.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from crawler.glossary import GLOSSARY
 from crawler.text import clean_text, fold
 
 MODES = ("auto", "exact", "fold")
+NEVER_MATCHES = '"\u2063"'  # a MATCH expression for a query with no word: matches nothing, never fails
 MAX_WORDS = 30
 ORIGINAL_COLUMNS = "{title lead body}"
 FOLDED_COLUMNS = "{title_folded lead_folded body_folded}"
@@ -89,19 +90,13 @@ def _fts(term: Term) -> str:
     return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
 
 
-def terms(query: str) -> list[str]:
-    """
-    >>> terms('công "đoàn" OR x*')
-    ['"công"', '"đoàn"', '"or"', '"x"']
-    >>> terms("lien doan lao dong Ha Tinh")
-    ['("ldld" OR "lien doan lao dong")', '"ha"', '"tinh"']
-    """
-    return [_fts(term) for term in parse(query)]
-
-
 def match_expression(query: str, mode: str = "auto") -> str:
     """The MATCH expression, or "" when the query has no word.
 
+    >>> match_expression('công "đoàn" OR x*')
+    '"công" AND "đoàn" AND "or" AND "x"'
+    >>> match_expression("lien doan lao dong Ha Tinh")
+    '("ldld" OR "lien doan lao dong") AND "ha" AND "tinh"'
     >>> match_expression("LDLD Cao Bang")
     '("ldld" OR "lien doan lao dong") AND "cao" AND "bang"'
     >>> match_expression("năm", "exact")

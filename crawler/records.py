@@ -23,6 +23,10 @@ class Page:
     capture_id: int | None = None  # the raw capture (captures table, WARC record) it came from
     frontier_url: str | None = None  # the request it answers, done once the page is stored
 
+    @property
+    def content_type(self) -> str | None:
+        return next((v for k, v in self.headers.items() if k.lower() == "content-type"), None)
+
 
 @dataclass(frozen=True)
 class Image:

@@ -38,6 +38,7 @@ from crawler.db import (Recheck, forget_pending, known_urls_in, open_db, pending
 from crawler.failures import category_of
 from crawler.feeds import parse_feed, sitemap_date
 from crawler.pagination import next_page_url
+from crawler.capture import header
 from crawler.middlewares import RefusedRequest
 from crawler.records import Attachment, NotModified, Page, Rejection
 
@@ -171,7 +172,7 @@ class NewsSpider(scrapy.Spider):
 
     def done(self, response: Response) -> str:
         """The URL this response answers: the one requested, before any redirect."""
-        return (response.meta.get("redirect_urls") or [response.request.url if response.request else response.url])[0]
+        return self.origin(response.request) if response.request else response.url
 
     def resumed(self) -> Iterator[scrapy.Request]:
         if self.frontier is None:
@@ -332,7 +333,7 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("archive/recheck/not-modified")
             yield NotModified(discover.canonical_url(response.url), response.meta.get("fetched_at") or _now())
             return
-        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1") or None
+        content_type = header(response, "Content-Type")
         if discover.is_document(response.url, content_type):
             yield self.attachment(response, content_type)
             return

@@ -25,11 +25,11 @@ from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Forbidden, NotFound, Response
 from markupsafe import Markup, escape
 
+from crawler.db import CAPTURE_PAYLOAD_KEYS, CAPTURE_PAYLOAD_SQL
 from crawler.present import SITE_NAMES, article_view, highlight_html, monthly_chart_svg, snippet, vn_datetime
-from crawler.query import MODES, match_expression
+from crawler.query import MODES, NEVER_MATCHES, match_expression
 from crawler.warc import decoded_payload, read_record
 
-NEVER_MATCHES = '"\u2063"'  # an empty query matches nothing instead of failing
 _DAY = re.compile(r"^\s*(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4}))\s*$")
 
 
@@ -138,12 +138,12 @@ async def capture(datasette, request):
     if not await datasette.permission_allowed(request.actor, "view-database", resource=db.name, default=True):
         raise Forbidden("view-database")
     capture_id = int(request.url_vars["capture_id"])
-    rows = (await db.execute(
-        """select c.url, c.status, c.fetched_at, coalesce(o.warc_file, c.warc_file), coalesce(o.warc_offset, c.warc_offset)
-           from captures c left join captures o on o.id = c.refers_to where c.id = ?""", [capture_id])).rows
+    rows = (await db.execute(CAPTURE_PAYLOAD_SQL, [capture_id])).rows
     if not rows:
         raise NotFound(f"no capture {capture_id}")
-    url, status, fetched_at, warc_file, offset = rows[0]
+    found = dict(zip(CAPTURE_PAYLOAD_KEYS, rows[0], strict=True))
+    url, status, fetched_at, warc_file, offset = (found[k] for k in ("url", "status", "fetched_at", "warc_file",
+                                                                      "warc_offset"))
     shown = Path(warc_file.partition("#")[0]).name  # never the server's own paths
     try:
         record = read_record(_warc_root(datasette) / warc_file, offset)

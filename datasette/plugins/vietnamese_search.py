@@ -21,12 +21,11 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 from datasette.filters import FilterArguments
 
-from crawler.query import match_expression
+from crawler.query import NEVER_MATCHES, match_expression
 from crawler.text import clean_text
 
 ARTICLES_TABLE = re.compile(r"^/[^/]+/articles(\.\w+)?$")
 SEARCH_PARAM = "_vn_search"
-NEVER_MATCHES = '"\u2063"'
 MATCHED = "select rowid from articles_fts where articles_fts match :vn_search"
 
 
