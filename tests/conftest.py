@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,3 +85,35 @@ def datasette_for(db_path: Path):
     folder = ROOT / "datasette"
     return Datasette(immutables=[str(db_path)], metadata=yaml.safe_load((folder / "metadata.yml").read_text("utf-8")),
                      plugins_dir=str(folder / "plugins"), template_dir=str(folder / "templates"))
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (yet)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serving(db_path: Path, timeout: float = 60) -> Iterator[str]:
+    """The real `congdoan serve --db DB_PATH` on a free loopback port, for the block; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen([str(Path(sys.executable).parent / "congdoan"), "serve", "--db", str(db_path),
+                                "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None:
+                    raise RuntimeError(f"congdoan serve exited: {process.stdout.read() if process.stdout else ''}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"congdoan serve did not start in {timeout:.0f} s") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

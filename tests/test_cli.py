@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from click.testing import CliRunner
 from crawler.cli import main
 from crawler.db import open_db, save_article
 from crawler.extract import extract
-from tests.conftest import ROOT, all_cases, congdoan
+from tests.conftest import ROOT, all_cases, congdoan, serving
 
 ARTICLE_CASES = [c for c in all_cases("article") if not c.rejected]
 
@@ -74,37 +72,17 @@ def test_scrapy_finds_the_project_from_the_repository_root():
     assert result.stdout.split() == ["baohatinh", "caobang", "daklak", "hoabinh", "laodong"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_serve_runs_datasette_with_working_unaccented_search(tmp_path):
     db = open_db(tmp_path / "archive.db")
     for case in ARTICLE_CASES:
         save_article(db, extract(case.html, case.meta["url"], case.meta["fetched_at"]), "t")
     db.close()
-    port = free_port()
-    server = subprocess.Popen([str(Path(sys.executable).parent / "congdoan"), "serve", "--db", str(tmp_path / "archive.db"),
-                               "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}/archive/articles.json?_search=cong+doan+hoa+binh&_shape=objects"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    data = json.load(response)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.2)
+    with serving(tmp_path / "archive.db") as base:
+        with urllib.request.urlopen(f"{base}/archive/articles.json?_search=cong+doan+hoa+binh&_shape=objects",
+                                    timeout=30) as response:
+            data = json.load(response)
         titles = [row["title"] for row in data["rows"]]
         assert "Công đoàn Hòa Bình đưa ra nhiều mục tiêu hướng đến lợi ích người lao động" in titles
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/archive/articles", timeout=5) as response:
+        with urllib.request.urlopen(f"{base}/archive/articles", timeout=30) as response:
             page = response.read().decode("utf-8")
         assert "Bài báo · Articles" in page and "Công đoàn Hòa Bình" in page  # metadata applied
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

@@ -3,13 +3,11 @@ the laodong.vn replica, into a real archive.db. The archive must keep the real U
 
 from __future__ import annotations
 
-import hashlib
-import socket
 import sqlite3
 
 import pytest
 
-from tests.conftest import FAST, congdoan
+from tests.conftest import FAST, congdoan, free_port
 
 A = "https://laodong.vn/cong-doan/cong-doan-hoa-binh-dua-ra-nhieu-muc-tieu-huong-den-loi-ich-nguoi-lao-dong-1069877.ldo"
 B = "https://laodong.vn/ldld-cao-bang/ldld-tinh-cao-bang-so-ket-6-thang-dau-nam-2021-931877.ldo"
@@ -95,19 +93,13 @@ def test_max_articles_caps_the_article_requests(mirror_site, tmp_path):
     assert len({hit.url for hit in articles}) == 1
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_unreachable_site_fails_with_one_clear_line_and_leaves_the_archive_intact(mirror_site, tmp_path):
     db_path = tmp_path / "archive.db"
     assert crawl(mirror_site, db_path).returncode == 0
     archived = "select * from articles order by url", "select * from rejections order by url"
     before = [rows(db_path, sql) for sql in archived]
 
-    result = congdoan("crawl", "--db", str(db_path), "--mirror", f"http://127.0.0.1:{closed_port()}", *FAST)
+    result = congdoan("crawl", "--db", str(db_path), "--mirror", f"http://127.0.0.1:{free_port()}", *FAST)
     assert result.returncode == 1
     lines = result.stdout.strip().splitlines()
     assert [line.split(":")[0] for line in lines] == ["baohatinh", "caobang", "daklak", "hoabinh", "laodong"]

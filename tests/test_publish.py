@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import unicodedata
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-import yaml
-from datasette.app import Datasette
 
 from crawler.db import open_db, save_article
 from crawler.extract import extract
-from tests.conftest import ROOT, all_cases, datasette_for
+from tests.conftest import all_cases, datasette_for
 
-METADATA = ROOT / "datasette" / "metadata.yml"
 
 
 @pytest.fixture(scope="module")

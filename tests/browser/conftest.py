@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, serving
 from tests.test_journalist import build_archive
 
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
@@ -34,37 +29,13 @@ def chromium_path() -> str:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # Module scope: Playwright's sync API runs an event loop in this thread until it stops, and
 # the tests after these ones call asyncio.run().
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
     """`congdoan serve` on loopback, over the demo archive plus the XSS fixture article."""
-    live = build_archive(tmp_path_factory.mktemp("browser"))
-    port = free_port()
-    process = subprocess.Popen([str(Path(sys.executable).parent / "congdoan"), "serve", "--db", str(live),
-                                "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(f"congdoan serve exited: {process.stdout.read() if process.stdout else ''}")
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("congdoan serve did not start in 60 s")
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    with serving(build_archive(tmp_path_factory.mktemp("browser"))) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

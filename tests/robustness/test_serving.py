@@ -4,8 +4,6 @@ write, and stops runaway SQL. (XSS payloads: tests/browser/test_journalist_brows
 from __future__ import annotations
 
 import json
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,16 +14,10 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import FAST, congdoan
+from tests.conftest import FAST, congdoan, serving
 from tests.mirror_site import MirrorSite
 
 SLOW = ("-s", "DOWNLOAD_DELAY=0.1", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(url: str) -> tuple[int, str]:
@@ -42,19 +34,8 @@ def served(tmp_path):
     db_path = tmp_path / "archive.db"
     with MirrorSite() as site:
         assert congdoan("crawl", "laodong", "--db", str(db_path), "--mirror", site.url, *FAST).returncode == 0
-    port = free_port()
-    server = subprocess.Popen([str(Path(sys.executable).parent / "congdoan"), "serve", "--db", str(db_path),
-                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield base, db_path
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=10)
+    with serving(db_path) as base:
+        yield base, db_path
 
 
 def test_serve_answers_while_a_crawl_writes(served):
