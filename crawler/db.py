@@ -507,7 +507,7 @@ class Recheck:
 
 def recheck_due(path: str | Path | None, site: str, published_since: str, seen_before: str) -> list[Recheck]:
     """`site`'s archived articles published on or after `published_since` (YYYY-MM-DD) and
-    last fetched before `seen_before`, with the validators their last capture got: the
+    last fetched no later than `seen_before`, with the validators their last capture got: the
     re-check asks the site whether they changed since (If-None-Match, If-Modified-Since)."""
     if not path or not Path(path).exists():
         return []
@@ -515,7 +515,7 @@ def recheck_due(path: str | Path | None, site: str, published_since: str, seen_b
     try:
         rows = db.execute(
             """select a.url, c.etag, c.last_modified from articles a left join captures c on c.id = a.capture_id
-               where a.site = ? and a.published_at >= ? and a.last_seen_at < ?
+               where a.site = ? and a.published_at >= ? and a.last_seen_at <= ?
                order by a.published_at desc""", [site, published_since, seen_before]).fetchall()
         return [Recheck(*row) for row in rows]
     finally:
