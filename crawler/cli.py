@@ -1,4 +1,4 @@
-"""The `congdoan` command: crawl, extract, search, sites, serve."""
+"""The `congdoan` command: crawl, status, reextract, extract, links, search, sites, publish, serve, wacz."""
 
 from __future__ import annotations
 
@@ -83,7 +83,8 @@ def crawl(sites: tuple[str, ...], db: str, since: str | None, max_articles: int 
           overrides: tuple[str, ...]) -> None:
     """Crawl SITES (default: all five) into the archive and print one summary line per site.
 
-    Exits non-zero if a site could not be reached at all. --start-url backfills one
+    Exits 1 if a site could not be reached or failed a monitor, 75 if another crawl
+    holds the archive (docs/operations.md). --start-url backfills one
     section, or follows a site that moved its sections: pagination, article rules and
     the topic filter still apply.
 
