@@ -1,4 +1,5 @@
-"""Thin Scrapy adapters around the fetch rules: the D1N challenge and the mirror."""
+"""Thin Scrapy adapters around the fetch rules: the D1N challenge, the mirror, retries with
+backoff, the host guard and robots.txt."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ from typing import Any
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.downloadermiddlewares import robotstxt as scrapy_robotstxt
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.response import response_status_message
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.robotstxt import RobotParser
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 from crawler.backoff import backoff_seconds, retry_after_seconds
 from crawler.challenge import d1n_cookie
@@ -165,3 +170,21 @@ class HostGuardMiddleware:
             origin = (request.meta.get("redirect_urls") or [None])[0]
             logger.warning("refused %s%s: %s", request.url, f" (redirected from {origin})" if origin else "", reason)
             raise RefusedRequest(reason)
+
+
+class RobotsTxtMiddleware(scrapy_robotstxt.RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, with every request that waited for a robots.txt
+    still in flight given its rules.
+
+    Scrapy 2.13+ hands the pending robots.txt to its waiters through one shared Deferred
+    (`await maybe_deferred_to_future(parser)`). The first waiter's callback returns None,
+    so every later waiter got None, which means "no rules": requests queued at start (the
+    entry pages, or a frontier resumed after a kill) were sent even where robots.txt
+    disallowed them. By the time any waiter wakes, the middleware has stored the parsed
+    rules (or None, if robots.txt could not be fetched), so they are read from there.
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        waited = await super().robot_parser(request)
+        settled = self._parsers.get(urlparse_cached(request).netloc, waited)
+        return waited if isinstance(settled, Deferred) else settled

@@ -53,6 +53,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     # First of all, for every request and every redirect: only the site's own hosts.
     "crawler.middlewares.HostGuardMiddleware": 40,
+    # Scrapy's own, mended: requests that waited for robots.txt were let through unchecked.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtMiddleware": 100,
 }
 # Nothing larger than this is downloaded or decompressed (a gzip bomb stops here too).
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024

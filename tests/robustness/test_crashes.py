@@ -12,8 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import FAST, congdoan
+from crawler.db import open_db, remember_pending
+from tests.conftest import FAST, TESTS, congdoan
 from tests.mirror_site import MirrorSite
+from tests.robustness.conftest import crawl_faults, fault_url, respond
 
 KILLS = 20
 SLOW = ("-s", "DOWNLOAD_DELAY=0.05", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
@@ -64,3 +66,21 @@ def test_twenty_random_kills_lose_nothing_and_duplicate_nothing(tmp_path):
     with sqlite3.connect(db_path) as connection:
         assert connection.execute("select count(*) from frontier").fetchone() == (0,)
         assert connection.execute("pragma integrity_check").fetchone() == ("ok",)
+
+
+def test_links_resumed_after_a_kill_still_obey_robots_txt(tmp_path):
+    # A killed run left disallowed links in the frontier (they are remembered when scheduled,
+    # before robots.txt is consulted). On restart they all wait at once for a slow robots.txt;
+    # Scrapy's own middleware let every waiter after the first through unchecked.
+    db_path = tmp_path / "archive.db"
+    disallowed = [fault_url(n, slug="bai-noi-bo") for n in range(1, 6)]
+    db = open_db(db_path)
+    for url in disallowed:
+        remember_pending(db, "laodong", url, "ARTICLE", None, "2026-01-01T00:00:00+00:00")
+    db.close()
+    robots = (TESTS / "site" / "laodong.vn" / "robots.txt").read_bytes()
+    slow_robots = respond(body=robots, headers={"Content-Type": "text/plain"}, delay=1.0)
+    outcome = crawl_faults(tmp_path, faults={"https://laodong.vn/robots.txt": slow_robots}, db_path=db_path)
+    assert [url for url in disallowed if outcome.requested(url)] == []
+    assert {url: outcome.rejection(url) for url in disallowed} == dict.fromkeys(disallowed, "robots-disallowed")
+    outcome.assert_crawl_went_on()
