@@ -14,22 +14,44 @@ from datetime import datetime, timedelta, timezone
 VN_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
 _TONE_MARKS = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}  # huyền, sắc, hỏi, ngã, nặng
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS), None)
+_SPACE = r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+_OTHER_SPACE = r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+# Runs of spaces that are not already a single " ": replacing every lone space costs time.
+_SPACES = re.compile(rf"{_OTHER_SPACE}{_SPACE}*| {_SPACE}+")
 
 # "hoà", "khoẻ", "thuỷ" (new style) become "hòa", "khỏe", "thủy" (the style most of the
 # Vietnamese press prints), but only when the pair ends the syllable: "hoàn" and "huyền"
 # already agree in both styles. The syllable must start with a Vietnamese onset, so "quý"
 # ("qu" is a consonant) and foreign names such as "Chloé" are left alone.
-_ONSET = r"(?<!\w)(?i:ngh|ch|gh|gi|kh|ng|nh|ph|th|tr|[bcdđghklmnprstvx])?"
-_NEW_STYLE_TONE = re.compile(
-    rf"({_ONSET}[oO])([àáảãạÀÁẢÃẠèéẻẽẹÈÉẺẼẸ])(?!\w)|({_ONSET}[uU])([ỳýỷỹỵỲÝỶỸỴ])(?!\w)",
-)
+# The scan looks for the vowel pair alone and checks the onset only where one is found: a
+# pattern that opens with an optional onset is tried at every position of every text.
+# One character class per position scans several times faster than the two alternatives
+# it stands for (o + toned a/e, u + toned y), which the loop then tells apart.
+_VOWEL_PAIR = re.compile(r"[oOuU][àáảãạÀÁẢÃẠèéẻẽẹÈÉẺẼẸỳýỷỹỵỲÝỶỸỴ](?!\w)")
+_SECOND_VOWELS = dict.fromkeys("oO", frozenset("àáảãạÀÁẢÃẠèéẻẽẹÈÉẺẼẸ")) | dict.fromkeys("uU", frozenset("ỳýỷỹỵỲÝỶỸỴ"))
+_ONSET = re.compile(r"(?i:ngh|ch|gh|gi|kh|ng|nh|ph|th|tr|[bcdđghklmnprstvx])")
+_LONGEST_ONSET = 3
 
 
-def _move_tone(match: re.Match[str]) -> str:
-    head = match.group(1) or match.group(3)  # onset and the first vowel
-    second = match.group(2) or match.group(4)
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"  # exactly re's \w
+
+
+def _syllable_start(text: str, vowel: int) -> int | None:
+    """Where the syllable whose first vowel is at `vowel` begins, if what precedes the vowel
+    in its word is empty or a Vietnamese onset; else None."""
+    start = vowel
+    while start > 0 and _is_word_char(text[start - 1]):
+        start -= 1
+        if vowel - start > _LONGEST_ONSET:
+            return None
+    return start if start == vowel or _ONSET.fullmatch(text, start, vowel) else None
+
+
+def _move_tone(head: str, second: str) -> str:
+    """`head` is the onset and the first vowel, `second` the toned second vowel."""
     decomposed = unicodedata.normalize("NFD", second)
     tone = "".join(ch for ch in decomposed if ch in _TONE_MARKS)
     bare = "".join(ch for ch in decomposed if ch not in _TONE_MARKS)
@@ -42,7 +64,18 @@ def normalize_tone_marks(text: str) -> str:
     >>> normalize_tone_marks("Đảng uỷ, văn hoá, khoẻ mạnh, quý, hoàn, Chloé")
     'Đảng ủy, văn hóa, khỏe mạnh, quý, hoàn, Chloé'
     """
-    return _NEW_STYLE_TONE.sub(_move_tone, text)
+    out: list[str] = []
+    done = 0
+    for match in _VOWEL_PAIR.finditer(text):
+        vowel = match.start()
+        if text[vowel + 1] not in _SECOND_VOWELS[text[vowel]]:
+            continue
+        start = _syllable_start(text, vowel)
+        if start is None:
+            continue
+        out += (text[done:start], _move_tone(text[start:vowel + 1], text[vowel + 1]))
+        done = match.end()
+    return "".join(out) + text[done:] if out else text
 
 
 def clean_text(text: str | None) -> str:
@@ -55,10 +88,12 @@ def clean_text(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    text = normalize_tone_marks(text)
-    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
-    return "\n".join(lines).strip()
+    text = unicodedata.normalize("NFC", text)
+    if any(ch in text for ch in _INVISIBLE_CHARS):  # rare; translate walks every character
+        text = text.translate(_INVISIBLE)
+    # No space character ends a line, so one pass over the whole text spaces every line.
+    lines = _SPACES.sub(" ", normalize_tone_marks(text)).splitlines()
+    return "\n".join([line.strip() for line in lines]).strip()
 
 
 class _FoldTable(dict[int, str]):
