@@ -19,6 +19,7 @@ from crawler.glossary import GLOSSARY
 from crawler.provinces import province_for
 from crawler.query import match_expression
 from crawler.records import Article, Rejection
+from crawler.searchkey import PER_MINUTE, first_rowid
 from crawler.text import fold
 
 Outcome = Literal["new", "updated", "unchanged"]
@@ -187,6 +188,42 @@ def m016_attachments(db: sqlite_utils.Database) -> None:
     db["attachments"].create_index(["found_on"])
 
 
+@migrations()
+def m017_rowids_in_publication_order(db: sqlite_utils.Database) -> None:
+    # Articles' rowids (the full-text index's keys) sort by publication time
+    # (crawler/searchkey.py), so newest-first search walks the index instead of sorting
+    # every match. The index is rebuilt once, not row by row through the triggers. The
+    # update trigger now re-indexes only when the text or the rowid changes, not each time
+    # a crawl notes that it saw an article again.
+    db.execute("drop trigger if exists articles_au")
+    db.execute("update articles set rowid = -rowid")  # out of the way of the new keys
+    # rowid desc: the negated rowids, so ties keep their crawl order
+    for rowid, published_at in db.execute("select rowid, published_at from articles order by published_at, rowid desc"
+                                          ).fetchall():
+        db.execute("update articles set rowid = ? where rowid = ?", [next_rowid(db, published_at), rowid])
+    db.execute("insert into articles_fts(articles_fts) values ('rebuild')")
+    columns = ", ".join(f'"{name}"' for name in FTS_COLUMNS)
+    old = ", ".join(f'old."{name}"' for name in FTS_COLUMNS)
+    new = ", ".join(f'new."{name}"' for name in FTS_COLUMNS)
+    changed = " or ".join(f'old."{name}" is not new."{name}"' for name in FTS_COLUMNS)
+    db.execute(f"""create trigger articles_au after update on articles when old.rowid != new.rowid or {changed} begin
+        insert into articles_fts (articles_fts, rowid, {columns}) values ('delete', old.rowid, {old});
+        insert into articles_fts (rowid, {columns}) values (new.rowid, {new});
+    end""")
+
+
+def next_rowid(db: sqlite_utils.Database, published_at: str | None) -> int:
+    """A free rowid in the publication minute of `published_at` (crawler/searchkey.py)."""
+    base = first_rowid(published_at)
+    top = db.execute("select max(rowid) from articles where rowid between ? and ?",
+                     [base, base + PER_MINUTE - 1]).fetchone()[0]
+    if top is None:
+        return base
+    if top + 1 < base + PER_MINUTE:
+        return top + 1
+    return db.execute("select max(rowid) + 1 from articles").fetchone()[0]  # a full minute: any free key
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) an archive and bring its schema up to date."""
     if str(path) != ":memory:":
@@ -238,8 +275,8 @@ def save_article(db: sqlite_utils.Database, article: Article, fetched_at: str, c
         existing = db.execute(f"select {', '.join(STORED_COLUMNS)} from articles where url = ?", [article.url]).fetchone()
         db.execute("delete from rejections where url = ?", [article.url])
         if existing is None:
-            _write_row(db, "articles", {**row, "first_seen_at": fetched_at, "last_seen_at": fetched_at,
-                                        "fetched_at": fetched_at}, insert=True)
+            _write_row(db, "articles", {"rowid": next_rowid(db, row["published_at"]), **row, "first_seen_at": fetched_at,
+                                        "last_seen_at": fetched_at, "fetched_at": fetched_at}, insert=True)
             _link_duplicates(db, article.url, row)
             return "new"
         old = dict(zip(STORED_COLUMNS, existing, strict=True))
@@ -253,6 +290,8 @@ def save_article(db: sqlite_utils.Database, article: Article, fetched_at: str, c
         if keep_version and text_changed and not _same_payload(db, old["capture_id"], capture_id):
             _keep_version(db, old, row, fetched_at)
         _write_row(db, "articles", {**row, "last_seen_at": fetched_at, "fetched_at": fetched_at}, insert=False)
+        if old["published_at"] != row["published_at"]:  # keep rowids in publication order
+            db.execute("update articles set rowid = ? where url = ?", [next_rowid(db, row["published_at"]), article.url])
         if text_changed:
             _link_duplicates(db, article.url, row)
         return "updated"

@@ -6,6 +6,7 @@ import dataclasses
 import unicodedata
 
 import pytest
+import sqlite_utils
 
 from crawler import db as archive_db
 from crawler.records import Article, Image, Rejection
@@ -35,8 +36,42 @@ def test_migrations_are_recorded_and_idempotent(tmp_path):
                      "m008_article_versions", "m009_article_marks", "m010_facets_and_glossary",
                      "m011_captures_profile", "m012_link_existing_duplicates", "m013_crawls",
                      "m014_frontier", "m015_provinces_from_headlines",
-                     "m016_attachments"]
+                     "m016_attachments", "m017_rowids_in_publication_order"]
     assert {"articles", "rejections", "articles_fts"} <= set(again.table_names())
+
+
+def test_rowids_follow_publication_time_and_the_search_index_follows_them(tmp_path):
+    # An archive from before m017: rowids in crawl order, the oldest article crawled last.
+    path = tmp_path / "archive.db"
+    legacy = sqlite_utils.Database(path)
+    archive_db.migrations.apply(legacy, stop_before="m017_rowids_in_publication_order")
+    dates = ["2024-05-01T09:00:00+07:00", "2022-07-19T16:13:00+07:00", "2024-05-01T09:00:00+07:00", "2023-01-02"]
+    for n, published_at in enumerate(dates):
+        archive_db.save_article(legacy, dataclasses.replace(article(f"https://laodong.vn/a-{n}.ldo"),
+                                                             published_at=published_at), "2026-11-20T00:00:00+00:00")
+        legacy.execute("update articles set rowid = ? where url = ?", [n + 1, f"https://laodong.vn/a-{n}.ldo"])
+    legacy.conn.commit()
+    legacy.close()
+    db = archive_db.open_db(path)
+
+    def newest_first(sql: str) -> list[str]:
+        return [row[0] for row in db.execute(sql).fetchall()]
+
+    by_date = newest_first("select url from articles order by published_at desc, url desc")
+    assert newest_first("select url from articles order by rowid desc") == by_date
+    assert newest_first("select a.url from articles_fts join articles a on a.rowid = articles_fts.rowid "
+                        "where articles_fts match 'cong' order by articles_fts.rowid desc") == by_date
+    # New and re-dated articles take their place in the order; seeing one again re-indexes nothing.
+    archive_db.save_article(db, dataclasses.replace(article("https://laodong.vn/a-9.ldo"),
+                                                    published_at="2023-06-01T00:00:00+07:00"), "2026-11-21T00:00:00+00:00")
+    redated = dataclasses.replace(article("https://laodong.vn/a-1.ldo"), published_at="2025-01-01T08:00:00+07:00")
+    assert archive_db.save_article(db, redated, "2026-11-21T00:00:00+00:00") == "updated"
+    by_date = newest_first("select url from articles order by published_at desc, url desc")
+    assert by_date[0] == "https://laodong.vn/a-1.ldo"
+    assert newest_first("select a.url from articles_fts join articles a on a.rowid = articles_fts.rowid "
+                        "where articles_fts match 'cong' order by articles_fts.rowid desc") == by_date
+    assert db.execute("insert into articles_fts(articles_fts) values ('integrity-check')") is not None
+    db.close()
 
 
 def test_upsert_new_unchanged_updated(db):

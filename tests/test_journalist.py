@@ -53,10 +53,17 @@ def get(archive: Path, *paths: str) -> list:
 
 
 def search(archive: Path, **params: str) -> list[dict]:
-    query = {"q": "", "mode": "", "site": "", "province": "", "since": "", "until": "", "order": "", **params}
-    (response,) = get(archive, f"/archive/tim_kiem.json?{urlencode(query)}&_shape=objects")
-    assert response.status_code == 200, response.text
-    return response.json()["rows"]
+    """Every result of a search, page after page (20 to a page)."""
+    rows: list[dict] = []
+    for page in range(1, 100):
+        query = {"q": "", "mode": "", "site": "", "province": "", "since": "", "until": "", "order": "",
+                 "page": str(page), **params}
+        (response,) = get(archive, f"/archive/tim_kiem.json?{urlencode(query)}&_shape=objects")
+        assert response.status_code == 200, response.text
+        rows += response.json()["rows"]
+        if len(response.json()["rows"]) < 20 or "page" in params:
+            return rows
+    raise AssertionError("more than 99 pages")
 
 
 def test_search_ranks_folds_and_highlights(archive):

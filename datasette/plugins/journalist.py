@@ -4,7 +4,9 @@ crawler.query; this file only wires it into Datasette's hooks.
 
 - SQL functions: vn_match(q, mode) builds the FTS5 expression (folding, exact mode,
   abbreviations); vn_snippet(text, q, mode) cuts a plain-text snippet around the match;
-  vn_day(value) reads a date typed as YYYY-MM-DD or DD/MM/YYYY.
+  vn_day(value) reads a date typed as YYYY-MM-DD or DD/MM/YYYY; vn_rowid_from(since) and
+  vn_rowid_until(until) turn the search's dates into a rowid range (crawler/searchkey.py);
+  vn_offset(page) gives the rows before a result page.
 - Templates get highlight(text) (what the current search matched, in <mark>), the article
   view on article pages, the site and province lists, and monthly_chart() on pages.
 - Titles next to an article URL link to its article page.
@@ -28,8 +30,11 @@ from markupsafe import Markup, escape
 from crawler.db import CAPTURE_PAYLOAD_KEYS, CAPTURE_PAYLOAD_SQL
 from crawler.present import SITE_NAMES, article_view, highlight_html, monthly_chart_svg, snippet, vn_datetime
 from crawler.query import MODES, NEVER_MATCHES, match_expression
+from crawler.searchkey import rowid_range
 from crawler.warc import decoded_payload, read_record
 
+PAGE_SIZE = 20  # results per search page; the SQL in metadata.yml says 20 too
+MAX_PAGE = 500  # deep pages of a common word cost a walk of the index, so they end here
 _DAY = re.compile(r"^\s*(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4}))\s*$")
 
 
@@ -54,12 +59,35 @@ def vn_day(value: str | None) -> str:
     return f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
 
 
+def vn_rowid_from(since: str | None) -> int:
+    """The first rowid of a search's date range (rowids follow publication time)."""
+    day = vn_day(since)
+    return rowid_range(day if day != "invalid" else "", "")[0]
+
+
+def vn_rowid_until(until: str | None) -> int:
+    day = vn_day(until)
+    return rowid_range("", day if day != "invalid" else "")[1]
+
+
+def vn_offset(page: str | None) -> int:
+    """Rows before page `page` (1-based) of the search results; nonsense is page 1."""
+    try:
+        number = int(page or 1)
+    except ValueError:
+        number = 1
+    return (min(max(number, 1), MAX_PAGE) - 1) * PAGE_SIZE
+
+
 @hookimpl
 def prepare_connection(conn):
     conn.create_function("vn_match", 2, vn_match, deterministic=True)
     conn.create_function("vn_snippet", 3, lambda text, q, mode: snippet(text, q or "", _mode(mode)),
                          deterministic=True)
     conn.create_function("vn_day", 1, vn_day, deterministic=True)
+    conn.create_function("vn_rowid_from", 1, vn_rowid_from, deterministic=True)
+    conn.create_function("vn_rowid_until", 1, vn_rowid_until, deterministic=True)
+    conn.create_function("vn_offset", 1, vn_offset, deterministic=True)
     conn.create_function("vn_date", 1, vn_datetime, deterministic=True)
 
 
@@ -88,9 +116,50 @@ async def _article(datasette, database: str, url: str):
 
 
 async def _provinces(datasette, database: str) -> list[str]:
+    # One index seek per province (a skip-scan), not a pass over every article.
     rows = (await datasette.get_database(database).execute(
-        "select distinct province from articles where province is not null order by province")).rows
+        "with recursive found(name) as (select min(province) from articles union all "
+        "select (select min(province) from articles where province > found.name) from found where name is not null) "
+        "select name from found where name is not null")).rows
     return [row[0] for row in rows]
+
+
+def _query_with(args, changes: dict) -> str:
+    """The current search's query string with some parameters changed ('' drops one)."""
+    params = {key: args.get(key) for key in args.keys()}
+    params.update({key: str(value) for key, value in changes.items()})
+    return urlencode({key: value for key, value in params.items() if value})
+
+
+FACET_WINDOW = 1000  # the search page's facets count the newest this many results
+
+
+async def _search_facets(datasette, database: str, args) -> dict:
+    """Results per site and per province for the search page, over its newest
+    FACET_WINDOW results (all of them when there are fewer): cheap whatever the words."""
+    q, mode = args.get("q") or "", _mode(args.get("mode"))
+    site, province = args.get("site") or "", args.get("province") or ""
+    bounds = [vn_rowid_from(args.get("since")), vn_rowid_until(args.get("until"))]
+    filters = "(:site = '' or a.site = :site) and (:province = '' or a.province = :province)"
+    if q:
+        sql = (f"select a.site, a.province from (select rowid from articles_fts where articles_fts match :expr "
+               f"and rowid between :lo and :hi order by rowid desc limit {FACET_WINDOW}) m "
+               f"join articles a on a.rowid = m.rowid where {filters}")
+    else:
+        sql = (f"select a.site, a.province from articles a where a.rowid between :lo and :hi and {filters} "
+               f"and a.duplicate_of is null order by a.rowid desc limit {FACET_WINDOW}")
+    rows = (await datasette.get_database(database).execute(sql, {
+        "expr": vn_match(q, mode), "lo": bounds[0], "hi": bounds[1], "site": site, "province": province})).rows
+    sites: dict[str, int] = {}
+    provinces: dict[str, int] = {}
+    for row in rows:
+        if row[0]:
+            sites[row[0]] = sites.get(row[0], 0) + 1
+        if row[1]:
+            provinces[row[1]] = provinces.get(row[1], 0) + 1
+    by_count = lambda counts: sorted(counts.items(), key=lambda item: (-item[1], item[0]))  # noqa: E731
+    return {"sites": by_count(sites), "provinces": by_count(provinces), "window": len(rows),
+            "partial": len(rows) == FACET_WINDOW}
 
 
 @hookimpl
@@ -109,6 +178,11 @@ def extra_template_vars(template, database, table, view_name, request, datasette
             found["article"] = await _article(datasette, database, tilde_decode(request.url_vars.get("pks", "")))
         if database:
             found["provinces"] = await _provinces(datasette, database)
+        if template == "query-archive-tim_kiem.html" and database and request is not None:
+            found["facets"] = await _search_facets(datasette, database, args)
+            found["page_number"] = vn_offset(args.get("page")) // PAGE_SIZE + 1
+            found["page_size"] = PAGE_SIZE
+            found["query_with"] = lambda **changes: _query_with(args, changes)
         if template.startswith("pages/"):
             found["monthly_chart"] = lambda: _monthly_chart(datasette)
         return found
