@@ -375,17 +375,17 @@ def _link_duplicates(db: sqlite_utils.Database, url: str, row: dict[str, Any]) -
     version. It joins one group only, the one of its closest match (an exact copy first),
     so a roundup quoting two stories never merges them; its own former copies that no
     longer match it are let go."""
-    text = row["body"] or ""
-    sketch = duplicates.marks(text)
+    hashes = duplicates.shingle_hashes(row["body"] or "")  # once: the sketch and every comparison use them
+    sketch = duplicates.sketch(hashes)
     db.execute("delete from article_marks where url = ?", [url])
     db.conn.executemany("insert into article_marks (url, mark) values (?, ?)", [(url, mark) for mark in sketch])
     # Copies that pointed here but no longer match the new text go free.
     for (copy, body) in db.execute("select url, body from articles where duplicate_of = ?", [url]).fetchall():
-        if not duplicates.is_near_duplicate(text, body or ""):
+        if duplicates.similarity(hashes, duplicates.shingle_hashes(body or "")) == 0:
             db.execute("update articles set duplicate_of = null where url = ?", [copy])
     exact = db.execute("select url from articles where content_hash = ? and url != ? limit 1",
                        [row["content_hash"], url]).fetchone()
-    match = exact[0] if exact else duplicates.closest(text, _candidates(db, url, sketch))
+    match = exact[0] if exact else duplicates.closest_to(hashes, _candidates(db, url, sketch))
     if match is None:
         db.execute("update articles set duplicate_of = null where url = ?", [url])
         return
