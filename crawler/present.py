@@ -7,6 +7,7 @@ every piece of text themselves.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from crawler.query import parse
+from crawler.query import Phrase, parse
 from crawler.text import fold
 
 VIETNAM = timezone(timedelta(hours=7))
@@ -50,11 +51,17 @@ def vn_datetime(value: str | None) -> str:
     return f"{WEEKDAYS[moment.weekday()]}, {moment:%d/%m/%Y, %H:%M} (GMT+7)"
 
 
+@functools.lru_cache(maxsize=256)
+def _phrases(query: str, mode: str) -> tuple[tuple[int, Phrase], ...]:
+    # A results page highlights forty texts for one query: parse it once.
+    return tuple((n, phrase) for n, term in enumerate(parse(query, mode)) for phrase in term)
+
+
 def _matches(tokens: list[re.Match[str]], query: str, mode: str) -> list[tuple[int, int, int]]:
     """(first, last, term) for every phrase of the query found in the tokens: the same
     words the search matched, accents compared where the search compared them."""
     spans = []
-    phrases = [(n, phrase) for n, term in enumerate(parse(query, mode)) for phrase in term]
+    phrases = _phrases(query, mode)
     lowered = [token.group().lower() for token in tokens]
     folded = [fold(word) for word in lowered]
     for i in range(len(tokens)):
