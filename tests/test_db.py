@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 import unicodedata
 
 import pytest
@@ -72,6 +73,11 @@ def test_rowids_follow_publication_time_and_the_search_index_follows_them(tmp_pa
                         "where articles_fts match 'cong' order by articles_fts.rowid desc") == by_date
     assert db.execute("insert into articles_fts(articles_fts) values ('integrity-check')") is not None
     db.close()
+    # The published copy (VACUUM INTO) keeps the rowids, so its search index still lines up.
+    archive_db.snapshot(path, tmp_path / "published.db")
+    with sqlite3.connect(tmp_path / "published.db") as published:
+        assert [row[0] for row in published.execute("select url from articles order by rowid desc")] == by_date
+        published.execute("insert into articles_fts(articles_fts) values ('integrity-check')")
 
 
 def test_upsert_new_unchanged_updated(db):
