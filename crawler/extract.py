@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -28,7 +29,7 @@ from w3lib.encoding import html_to_unicode
 from crawler import blocks, boilerplate, metadata
 from crawler.challenge import d1n_cookie
 from crawler.cms import GENERIC, MEDIA_SELECTORS, VIETNAMESE_SAPO, CmsProfile
-from crawler.css import first_text, select, texts
+from crawler.css import drop_all, first_text, select, texts
 from crawler.discover import canonical_url, profile_for_url, site_for_url
 from crawler.generic import choose_body
 from crawler.records import Article, Image, Rejected
@@ -78,10 +79,7 @@ def _as_datetime(value: str | datetime | None) -> datetime | None:
 
 def _prune(element: lxml_html.HtmlElement, queries: tuple[str, ...]) -> lxml_html.HtmlElement:
     pruned = copy.deepcopy(element)
-    for query in queries:
-        for found in select(pruned, query):
-            if found is not pruned:
-                found.drop_tree()
+    drop_all(pruned, queries)
     return pruned
 
 
@@ -242,7 +240,7 @@ class _Page:
         if container is not None:
             pruned = copy.deepcopy(container)
             blocks.drop_caption_paragraphs(pruned)  # before the photos themselves are pruned
-            pruned = _prune(pruned, self.profile.prune)  # furniture and related boxes are already gone
+            drop_all(pruned, self.profile.prune)  # furniture and related boxes are already gone
             paras, method = blocks.paragraphs(pruned), "profile"
         else:
             text, method = choose_body(self.text, self.url, self.trafilatura, self.trafilatura_options)
@@ -250,16 +248,17 @@ class _Page:
             paras = [line.strip() for line in text.splitlines()]
         return boilerplate.clean_paragraphs(paras, title, lead, author), method
 
+    def _published_candidates(self) -> Iterator[tuple[str, Any]]:
+        """(source, value) of each date, most trusted first; each is read only when the ones
+        before it gave no usable date (a meta lookup costs a query per name and attribute)."""
+        for query in self.profile.published:
+            yield "profile", self._profile_text((query,))
+        yield "JSON-LD", self.jsonld.get("datePublished")
+        yield "OpenGraph", metadata.meta(self.selector, "article:published_time", "og:published_time")
+        yield "meta", metadata.meta(self.selector, "datePublished", "pubdate", "publishdate", "date")
+
     def published(self) -> str | None:
-        candidates: list[tuple[str, str | None]] = [
-            ("profile", value) for value in (self._profile_text((q,)) for q in self.profile.published)
-        ]
-        candidates += [
-            ("JSON-LD", self.jsonld.get("datePublished")),
-            ("OpenGraph", metadata.meta(self.selector, "article:published_time", "og:published_time")),
-            ("meta", metadata.meta(self.selector, "datePublished", "pubdate", "publishdate", "date")),
-        ]
-        for source, value in candidates:
+        for source, value in self._published_candidates():
             parsed = parse_datetime(value) if isinstance(value, str) else None
             if parsed and self.limit and parsed[0] > self.limit.replace(hour=23, minute=59):
                 logger.warning("extract: ignoring %s date %s after fetch time for %s", source, value, self.url)
@@ -286,11 +285,7 @@ class _Page:
         the lead and the body, whose dates are events ("Sáng ngày 05/01/2024")."""
         if self.article is None:
             return None
-        around = copy.deepcopy(self.article)
-        for query in (*self.profile.lead, *self.profile.body):
-            for element in select(around, query):
-                if element is not around:
-                    element.drop_tree()
+        around = _prune(self.article, (*self.profile.lead, *self.profile.body))
         if self.profile.body_by_density:
             densest = blocks.densest(around)
             if densest is not None and densest is not around:
