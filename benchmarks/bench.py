@@ -38,18 +38,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.warc import Exchange, WarcFile  # noqa: E402
+from tests.synthetic import PROVINCES, WORDS, synthetic_archive  # noqa: E402
 
 BIN = Path(sys.executable).parent
 SEED = ROOT / "tests" / "cases" / "laodong" / "seed-004-hoa-binh" / "page.html"
 SEED_ID = "1069877"
 SEED_TITLE = "Công đoàn Hòa Bình đưa ra nhiều mục tiêu hướng đến lợi ích người lao động"
 PER_LISTING = 20
-WORDS = ("công nhân", "đoàn viên", "người lao động", "doanh nghiệp", "hội nghị", "chăm lo", "tiền lương",
-         "bảo hiểm xã hội", "an toàn lao động", "khu công nghiệp", "thỏa ước", "phúc lợi", "việc làm",
-         "đối thoại", "nhà ở", "Tết Sum vầy", "Mái ấm công đoàn", "thi đua", "sáng kiến", "tuyên truyền")
 VOCABULARY = tuple(sorted({word for path in (ROOT / "tests" / "cases").glob("*/*/expected.json")
                            for word in re.findall(r"\w+", json.loads(path.read_text("utf-8")).get("body") or "")}))
-PROVINCES = ("Hòa Bình", "Cao Bằng", "Hà Tĩnh", "Đắk Lắk", "Nghệ An", "Thanh Hóa", "Lào Cai", "Gia Lai")
 
 
 # --- (a, b) the generated archive -------------------------------------------------------------
@@ -162,52 +159,6 @@ def crawl_bench(workdir: Path, articles: int) -> CrawlResult:
 # --- (c) search ------------------------------------------------------------------------------
 
 
-def synthetic_archive(db_path: Path, rows: int, seed: int = 3) -> None:
-    """`rows` articles where every one mentions "công đoàn", written the way the pipeline
-    writes them (article_row, rowids in publication order), in big transactions."""
-    from crawler.db import article_row, open_db
-    from crawler.records import Article
-    from crawler.searchkey import first_rowid
-
-    rng = random.Random(seed)
-    db = open_db(db_path)
-    # One big transaction into an empty file: a rollback journal holds almost nothing, where
-    # WAL would write every page twice. The crawler's own settings return with the next open_db.
-    db.execute("PRAGMA journal_mode=DELETE")
-    db.execute("PRAGMA synchronous=OFF")
-    db.execute("PRAGMA cache_size=-1000000")
-    sites = ("baohatinh", "caobang", "daklak", "hoabinh", "laodong")
-    batch: list[dict] = []
-    columns: list[str] = []
-    taken: dict[int, int] = {}  # rowids used per publication minute (save_article asks the table)
-
-    def flush() -> None:
-        db.conn.executemany(f"insert into articles ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
-                            [[row[c] for c in columns] for row in batch])
-        batch.clear()
-
-    with db.conn:
-        for i in range(rows):
-            words = " ".join(rng.choice(WORDS) for _ in range(30))
-            day = f"20{rng.randint(15, 26):02d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-            site = rng.choice(sites)
-            article = Article(
-                url=f"https://laodong.vn/cong-doan/synthetic-{i}.ldo", site=site,
-                title=f"Công đoàn {rng.choice(PROVINCES)} {rng.choice(WORDS)} số {i}", lead=f"{rng.choice(WORDS)} {words[:80]}",
-                body=f"Công đoàn cơ sở {words}. Người lao động {rng.choice(WORDS)}.", published_at=f"{day}T08:00:00+07:00",
-                updated_at=None, author=f"Phóng viên {i % 300}", source=None, section=rng.choice(("Công đoàn", "Xã hội")),
-                tags=[], images=[], language="vi")
-            minute = first_rowid(article.published_at)
-            taken[minute] = taken.get(minute, -1) + 1
-            row = {"rowid": minute + taken[minute], **article_row(article), "first_seen_at": "2026-11-20T00:00:00+00:00",
-                   "last_seen_at": "2026-11-20T00:00:00+00:00", "fetched_at": "2026-11-20T00:00:00+00:00"}
-            columns = columns or list(row)
-            batch.append(row)
-            if len(batch) == 5000:
-                flush()
-        if batch:
-            flush()
-    db.close()
 
 
 def search_latency(db_path: Path, repeat: int) -> dict[str, tuple[float, float, int]]:
