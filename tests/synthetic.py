@@ -7,14 +7,32 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from crawler.db import article_row, open_db
+from crawler.db import content_hash, open_db
+from crawler.provinces import province_for
 from crawler.records import Article
 from crawler.searchkey import first_rowid
+from crawler.text import fold
 
 WORDS = ("công nhân", "đoàn viên", "người lao động", "doanh nghiệp", "hội nghị", "chăm lo", "tiền lương",
          "bảo hiểm xã hội", "an toàn lao động", "khu công nghiệp", "thỏa ước", "phúc lợi", "việc làm",
          "đối thoại", "nhà ở", "Tết Sum vầy", "Mái ấm công đoàn", "thi đua", "sáng kiến", "tuyên truyền")
 PROVINCES = ("Hòa Bình", "Cao Bằng", "Hà Tĩnh", "Đắk Lắk", "Nghệ An", "Thanh Hóa", "Lào Cai", "Gia Lai")
+
+
+SITES = ("baohatinh", "caobang", "daklak", "hoabinh", "laodong")
+TEXT_POOL = 4096
+
+
+def stored(article: Article, lead_folded: str, body_folded: str) -> dict:
+    """article_row(article), with the lead and body already folded."""
+    return {
+        "url": article.url, "site": article.site, "title": article.title, "lead": article.lead, "body": article.body,
+        "published_at": article.published_at, "updated_at": None, "author": article.author, "source": None,
+        "section": article.section, "tags": "[]", "images": "[]", "language": "vi", "extraction_method": None,
+        "province": province_for(article.site, article.url, article.title, article.lead),
+        "published_month": article.published_at[:7], "title_folded": fold(article.title),
+        "lead_folded": lead_folded, "body_folded": body_folded, "content_hash": content_hash(article),
+    }
 
 
 def synthetic_archive(db_path: Path, rows: int, seed: int = 3, headline_every: int = 1) -> None:
@@ -28,7 +46,6 @@ def synthetic_archive(db_path: Path, rows: int, seed: int = 3, headline_every: i
     db.execute("PRAGMA journal_mode=DELETE")
     db.execute("PRAGMA synchronous=OFF")
     db.execute("PRAGMA cache_size=-1000000")
-    sites = ("baohatinh", "caobang", "daklak", "hoabinh", "laodong")
     batch: list[dict] = []
     columns: list[str] = []
     taken: dict[int, int] = {}  # rowids used per publication minute (save_article asks the table)
@@ -38,21 +55,29 @@ def synthetic_archive(db_path: Path, rows: int, seed: int = 3, headline_every: i
                             [[row[c] for c in columns] for row in batch])
         batch.clear()
 
+    # Leads and bodies come from a pool (folding a million distinct bodies would take
+    # minutes); headlines, dates, sites and authors are drawn for every article.
+    texts = []
+    for _ in range(min(rows, TEXT_POOL)):
+        words = " ".join(rng.choices(WORDS, k=30))
+        texts.append((f"{rng.choice(WORDS)} {words[:80]}", f"Công đoàn cơ sở {words}. Người lao động {rng.choice(WORDS)}."))
+    folded = [(fold(lead), fold(body)) for lead, body in texts]
     with db.conn:
         for i in range(rows):
-            words = " ".join(rng.choice(WORDS) for _ in range(30))
             day = f"20{rng.randint(15, 26):02d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-            site = rng.choice(sites)
+            site = rng.choice(SITES)
+            pick = rng.randrange(len(texts))
             article = Article(
                 url=f"https://laodong.vn/cong-doan/synthetic-{i}.ldo", site=site,
-                title=f"{'Công đoàn ' if i % headline_every == 0 else ''}{rng.choice(PROVINCES)} {rng.choice(WORDS)} số {i}", lead=f"{rng.choice(WORDS)} {words[:80]}",
-                body=f"Công đoàn cơ sở {words}. Người lao động {rng.choice(WORDS)}.", published_at=f"{day}T08:00:00+07:00",
+                title=f"{'Công đoàn ' if i % headline_every == 0 else ''}{rng.choice(PROVINCES)} {rng.choice(WORDS)} số {i}",
+                lead=texts[pick][0], body=texts[pick][1], published_at=f"{day}T08:00:00+07:00",
                 updated_at=None, author=f"Phóng viên {i % 300}", source=None, section=rng.choice(("Công đoàn", "Xã hội")),
                 tags=[], images=[], language="vi")
             minute = first_rowid(article.published_at)
             taken[minute] = taken.get(minute, -1) + 1
-            row = {"rowid": minute + taken[minute], **article_row(article), "first_seen_at": "2026-11-20T00:00:00+00:00",
-                   "last_seen_at": "2026-11-20T00:00:00+00:00", "fetched_at": "2026-11-20T00:00:00+00:00"}
+            row = {"rowid": minute + taken[minute], **stored(article, *folded[pick]),
+                   "first_seen_at": "2026-11-20T00:00:00+00:00", "last_seen_at": "2026-11-20T00:00:00+00:00",
+                   "fetched_at": "2026-11-20T00:00:00+00:00"}
             columns = columns or list(row)
             batch.append(row)
             if len(batch) == 5000:

@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from crawler.db import article_row
+from crawler.records import Article
 from crawler.text import fold
 from tests.conftest import datasette_for
 from tests.synthetic import synthetic_archive
@@ -113,3 +115,13 @@ def test_facets_count_the_newest_results_and_link_to_the_filter(archive):
     window = [row for row in newest_first(archive)][:1000]
     assert {site: int(n) for site, n in counts} == {
         site: sum(row[2] == site for row in window) for site in {row[2] for row in window}}
+
+
+def test_synthetic_rows_are_stored_as_the_pipeline_stores_them(archive):
+    with sqlite3.connect(archive) as connection:
+        connection.row_factory = sqlite3.Row
+        row = dict(connection.execute("select * from articles where url like '%synthetic-7.ldo'").fetchone())
+    article = Article(**{name: row[name] for name in ("url", "site", "title", "lead", "body", "published_at",
+                                                      "updated_at", "author", "source", "section", "language")},
+                      tags=[], images=[])
+    assert {name: row[name] for name in article_row(article)} == article_row(article)
