@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 from lxml import html as lxml_html
 
 from crawler.records import Image
-from crawler.text import clean_text
+from crawler.text import clean_length_floor, clean_text, has_text
 
 BLOCK_TAGS = frozenset(
     "p div section article header footer h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote "
@@ -61,6 +61,16 @@ def _text(element: lxml_html.HtmlElement) -> str:
     return clean_text(" ".join(element.text_content().split()))
 
 
+def _same_text(element: lxml_html.HtmlElement, other: lxml_html.HtmlElement) -> bool:
+    """_text(element) == _text(other), without cleaning a long `element` (a photo's holder
+    may be the whole body) that could not clean to `other`'s text."""
+    mine, theirs = (" ".join(el.text_content().split()) for el in (element, other))
+    if mine == theirs:
+        return True
+    text = clean_text(theirs)
+    return clean_length_floor(mine) <= len(text) and clean_text(mine) == text
+
+
 _ITALIC = re.compile(r"font-style\s*:\s*italic", re.IGNORECASE)
 _CENTERED = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
 
@@ -85,9 +95,9 @@ def caption_paragraph(img: lxml_html.HtmlElement) -> lxml_html.HtmlElement | Non
     if holder is None:
         return None
     after = [el for el in img.itersiblings() if el.tag != "br"]
-    if len(after) == 1 and _text(holder) == _text(after[0]) and _reads_as_caption(after[0]):
+    if len(after) == 1 and _reads_as_caption(after[0]) and _same_text(holder, after[0]):
         return after[0]  # the caption shares the photo's paragraph
-    if _text(holder):
+    if has_text(holder.text_content()):
         return None
     following = holder.getnext()
     return following if following is not None and following.tag in ("p", "div") and _reads_as_caption(following) else None

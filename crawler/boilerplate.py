@@ -7,7 +7,7 @@ import re
 
 from lxml import html as lxml_html
 
-from crawler.text import clean_text, fold
+from crawler.text import clean_length_floor, clean_text, fold
 
 # Headings of boxes that can sit *inside* the body ("Tin liên quan" on Lao Động, "Đọc thêm"
 # on Báo Hà Tĩnh): the box goes, the text after it stays.
@@ -31,10 +31,22 @@ _AUTHOR_DATE = re.compile(r"[|\-–,]?\s*(\d{1,2}:\d{2}\s*,?\s*)?\d{1,2}/\d{1,2}
 _AUTHOR_LABEL = re.compile(r"^(tác giả( bài viết)?|bài và ảnh|bài|theo)\s*:\s*", re.IGNORECASE)
 _LABEL = re.compile(r"^[^:]{1,25}:\s*")
 _LIST_TAGS = frozenset({"ul", "ol"})
+_LONG = 400  # box headings and "Đọc thêm: <links>" lines are shorter
+
+
+def _spaced_text(element: lxml_html.HtmlElement) -> str:
+    return " ".join(element.xpath("string()").split())
 
 
 def _own_text(element: lxml_html.HtmlElement) -> str:
-    return clean_text(" ".join(element.xpath("string()").split()))
+    return clean_text(_spaced_text(element))
+
+
+def _short_text(element: lxml_html.HtmlElement, limit: int) -> str | None:
+    """_own_text(element), or None when it is sure to be `limit` characters or longer
+    (then it is never cleaned: the element may be the whole body)."""
+    spaced = _spaced_text(element)
+    return None if clean_length_floor(spaced) >= limit else clean_text(spaced)
 
 
 def _link_share(element: lxml_html.HtmlElement) -> float:
@@ -54,8 +66,10 @@ def drop_related_boxes(container: lxml_html.HtmlElement) -> None:
         parent = element.getparent()
         if parent is None or not any(a is container for a in (element, *element.iterancestors())):
             continue  # already dropped with a box
-        text = _own_text(element)
-        if BOX_LINE.match(text) and not BOX_HEADINGS.match(text) and _link_share(element) >= 0.5 and len(text) < 400:
+        text = _short_text(element, _LONG)
+        if text is None:  # no box heading or box line is that long
+            continue
+        if BOX_LINE.match(text) and not BOX_HEADINGS.match(text) and _link_share(element) >= 0.5 and len(text) < _LONG:
             element.drop_tree()
             continue
         if not BOX_HEADINGS.match(text):

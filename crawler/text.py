@@ -96,6 +96,33 @@ def clean_text(text: str | None) -> str:
     return "\n".join([line.strip() for line in lines]).strip()
 
 
+def has_text(text: str | None) -> bool:
+    """Whether clean_text(text) is not empty, without cleaning: only a character other than
+    whitespace and invisibles survives it (NFC never turns one into either).
+
+    >>> has_text(" \u200b \u00ad "), has_text(" x "), has_text(None)
+    (False, True, False)
+    """
+    if not text or text.isspace():
+        return False
+    if not any(ch in text for ch in _INVISIBLE_CHARS):
+        return True
+    visible = text.translate(_INVISIBLE)
+    return bool(visible) and not visible.isspace()
+
+
+def clean_length_floor(text: str) -> int:
+    """A length that clean_text(text) cannot fall below, for a text whose whitespace is
+    already single spaces (" ".join(text.split())): NFC composes at most four code points
+    into one, and each invisible character removed may also merge two spaces into one.
+
+    >>> clean_length_floor("x" * 40), clean_length_floor("\u200b" * 40)
+    (8, -42)
+    """
+    invisible = sum(text.count(ch) for ch in _INVISIBLE_CHARS)
+    return (len(text) - invisible) // 4 - invisible - 2
+
+
 class _FoldTable(dict[int, str]):
     """str.translate table built as characters are met: each character's base letters,
     lowercased, đ→d, combining marks dropped. Folding is on every search and every stored
