@@ -177,16 +177,19 @@ class _Page:
 
     # --- fields ---------------------------------------------------------------------
 
+    def _title_fallbacks(self) -> Iterator[tuple[str, Any]]:
+        """(source, value) of each title outside the profile, read in turn: trafilatura
+        runs only when no metadata has one."""
+        yield "JSON-LD", self.jsonld.get("headline")
+        yield "OpenGraph", metadata.meta(self.selector, "og:title", "twitter:title")
+        yield "trafilatura", getattr(self.trafilatura, "title", None)
+        yield "<title>", self.selector.css("title::text").get("")
+
     def title(self) -> str:
         found = self._profile_text(self.profile.title)
         if found:
             return found
-        for source, value in (
-            ("JSON-LD", self.jsonld.get("headline")),
-            ("OpenGraph", metadata.meta(self.selector, "og:title", "twitter:title")),
-            ("trafilatura", getattr(self.trafilatura, "title", None)),
-            ("<title>", self.selector.css("title::text").get("")),
-        ):
+        for source, value in self._title_fallbacks():
             if isinstance(value, str) and clean_text(value):
                 self.fallback("title", source)
                 return self._without_site_name(clean_text(value))
@@ -300,8 +303,12 @@ class _Page:
                     return parsed[0]
         return None
 
+    def _modified_dates(self) -> Iterator[Any]:
+        yield self.jsonld.get("dateModified")
+        yield metadata.meta(self.selector, "article:modified_time", "og:updated_time")  # only without JSON-LD's
+
     def updated(self) -> str | None:
-        for value in (self.jsonld.get("dateModified"), metadata.meta(self.selector, "article:modified_time", "og:updated_time")):
+        for value in self._modified_dates():
             parsed = parse_datetime(value) if isinstance(value, str) else None
             if parsed:
                 return to_iso(*parsed)
