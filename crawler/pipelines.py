@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import sqlite_utils
 from scrapy.crawler import Crawler
@@ -11,14 +12,17 @@ from scrapy.statscollectors import StatsCollector
 from crawler.archive import store_page
 from crawler.db import (forget_pending, open_db, save_attachment, save_rejection, set_capture_profile,
                         touch_article)
-from crawler.discover import document_links
+from crawler.discover import DOCUMENT, document_links
 from crawler.extract import decode
 from crawler.records import Article, Attachment, NotModified, Page, Rejection
 from crawler.schema import schema_errors
+from crawler.topic import parse_terms
 
 logger = logging.getLogger(__name__)
 COVERED_FIELDS = ("title", "body", "published_at", "author", "lead", "section")
-from crawler.topic import parse_terms
+_DOCUMENT_ANYWHERE = re.compile(DOCUMENT.pattern.removesuffix("$"), DOCUMENT.flags)
+# A character reference could spell an extension out ("&#46;pdf"); these five cannot.
+_OTHER_REFERENCE = re.compile(r"&(?!(?:amp|lt|gt|quot|nbsp);)")
 
 
 class ArchivePipeline:
@@ -88,6 +92,8 @@ class ArchivePipeline:
         """Documents the article links to (a plan as PDF, a form as DOCX) become attachments."""
         assert self.db is not None
         html = decode(page.body, page.content_type)
+        if not may_link_documents(html, page.url):
+            return
         for url, text in document_links(html, page.url):
             save_attachment(self.db, Attachment(url, page.site, article_url, "linked", link_text=text or None),
                             page.fetched_at)
@@ -112,3 +118,16 @@ class ArchivePipeline:
                 self.stats.inc_value(f"archive/coverage/{name}")
         method = article.extraction_method or "unknown"
         self.stats.inc_value(f"archive/extraction/{method}" if own_host else "archive/extraction/other-host")
+
+
+def may_link_documents(html: str, url: str) -> bool:
+    """False when no link on the page can be a document (see discover.document_links), so
+    the page need not be parsed again: no ".pdf"-like text in it or its URL, and no
+    character reference that could spell one.
+
+    >>> may_link_documents('<a href="/a.html?x=1&amp;y=2">a</a>', "https://a.vn/b.html")
+    False
+    >>> [may_link_documents(f'<a href="/kh{ext}">', "https://a.vn/") for ext in (".PDF", "&#46;pdf")]
+    [True, True]
+    """
+    return bool(_DOCUMENT_ANYWHERE.search(html) or _DOCUMENT_ANYWHERE.search(url) or _OTHER_REFERENCE.search(html))
