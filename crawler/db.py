@@ -271,7 +271,10 @@ def save_article(db: sqlite_utils.Database, article: Article, fetched_at: str, c
     New and changed texts are checked for copies among the archive. One transaction: a
     crash leaves the article, its version and its duplicate links all or nothing."""
     row = {**article_row(article), "capture_id": capture_id, "extractor_version": extractor_version}
-    with db.conn:
+    # atomic(), not `with db.conn`: that opens no transaction, and sqlite-utils 4 commits each
+    # write db.execute() runs outside one, so the article, its marks and its links were
+    # committed separately (a kill in between kept an article without its duplicate marks).
+    with db.atomic():
         existing = db.execute(f"select {', '.join(STORED_COLUMNS)} from articles where url = ?", [article.url]).fetchone()
         db.execute("delete from rejections where url = ?", [article.url])
         if existing is None:

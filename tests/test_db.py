@@ -95,6 +95,19 @@ def test_upsert_new_unchanged_updated(db):
     assert row["images"] == '[{"url": "https://x/y.jpg", "caption": "Ảnh"}]'
 
 
+def test_an_article_is_stored_with_its_rejection_cleared_and_its_marks_or_not_at_all(db, monkeypatch):
+    url = "https://laodong.vn/cong-doan/a-1.ldo"
+    archive_db.save_rejection(db, Rejection(url, "laodong", "no-date", "none", "2026-11-20T00:00:00+00:00"))
+
+    def crash(*args):
+        raise RuntimeError("killed while linking duplicates")
+
+    monkeypatch.setattr(archive_db, "_link_duplicates", crash)
+    with pytest.raises(RuntimeError):
+        archive_db.save_article(db, article(url), "2026-11-21T00:00:00+00:00")
+    assert (db["articles"].count, db["rejections"].count, db["article_marks"].count) == (0, 1, 0)
+
+
 def test_rejections_are_kept_then_cleared_when_the_page_becomes_an_article(db):
     url = "https://laodong.vn/cong-doan/a-1.ldo"
     archive_db.save_rejection(db, Rejection(url, "laodong", "no-date", "none", "2026-11-20T00:00:00+00:00"))
