@@ -7,11 +7,12 @@ import re
 
 from lxml import html as lxml_html
 
-from crawler.text import clean_length_floor, clean_text, fold
+from crawler.text import clean_length_floor, clean_text, fold, visible_nfc
 
 # Headings of boxes that can sit *inside* the body ("Tin liên quan" on Lao Động, "Đọc thêm"
 # on Báo Hà Tĩnh): the box goes, the text after it stays.
-_BOX_WORDS = r"(?:>>|»|›|\+)?\s*(?:tin liên quan|bài liên quan|tin bài liên quan|xem thêm|đọc thêm|có thể bạn quan tâm)"
+BOX_PHRASES = ("tin liên quan", "bài liên quan", "tin bài liên quan", "xem thêm", "đọc thêm", "có thể bạn quan tâm")
+_BOX_WORDS = rf"(?:>>|»|›|\+)?\s*(?:{'|'.join(BOX_PHRASES)})"
 BOX_HEADINGS = re.compile(rf"^{_BOX_WORDS}\s*:?$", re.IGNORECASE)
 # The same words leading a line of links: "Đọc thêm: <a>…</a>", ">> Xem thêm: <a>…</a>".
 BOX_LINE = re.compile(rf"^{_BOX_WORDS}\s*:", re.IGNORECASE)
@@ -32,6 +33,9 @@ _AUTHOR_LABEL = re.compile(r"^(tác giả( bài viết)?|bài và ảnh|bài|the
 _LABEL = re.compile(r"^[^:]{1,25}:\s*")
 _LIST_TAGS = frozenset({"ul", "ol"})
 _LONG = 400  # box headings and "Đọc thêm: <links>" lines are shorter
+# A word of every box phrase that clean_text cannot create: it only moves a tone mark from
+# a toned a/e/y onto the o/u before it, and neither word holds such a pair.
+BOX_WORD = re.compile("quan|thêm", re.IGNORECASE)
 
 
 def _spaced_text(element: lxml_html.HtmlElement) -> str:
@@ -42,11 +46,17 @@ def _own_text(element: lxml_html.HtmlElement) -> str:
     return clean_text(_spaced_text(element))
 
 
-def _short_text(element: lxml_html.HtmlElement, limit: int) -> str | None:
-    """_own_text(element), or None when it is sure to be `limit` characters or longer
-    (then it is never cleaned: the element may be the whole body)."""
+def _box_text(element: lxml_html.HtmlElement) -> str | None:
+    """_own_text(element) when it could be a box heading or a box line; None, without
+    cleaning it (the element may be the whole body), when it is too long or has no box word.
+
+    >>> all(BOX_WORD.search(phrase) for phrase in BOX_PHRASES)
+    True
+    """
     spaced = _spaced_text(element)
-    return None if clean_length_floor(spaced) >= limit else clean_text(spaced)
+    if clean_length_floor(spaced) >= _LONG or not BOX_WORD.search(visible_nfc(spaced)):
+        return None
+    return clean_text(spaced)
 
 
 def _link_share(element: lxml_html.HtmlElement) -> float:
@@ -66,8 +76,8 @@ def drop_related_boxes(container: lxml_html.HtmlElement) -> None:
         parent = element.getparent()
         if parent is None or not any(a is container for a in (element, *element.iterancestors())):
             continue  # already dropped with a box
-        text = _short_text(element, _LONG)
-        if text is None:  # no box heading or box line is that long
+        text = _box_text(element)
+        if text is None:
             continue
         if BOX_LINE.match(text) and not BOX_HEADINGS.match(text) and _link_share(element) >= 0.5 and len(text) < _LONG:
             element.drop_tree()

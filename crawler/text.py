@@ -88,12 +88,18 @@ def clean_text(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", text)
-    if any(ch in text for ch in _INVISIBLE_CHARS):  # rare; translate walks every character
-        text = text.translate(_INVISIBLE)
+    text = visible_nfc(text)
     # No space character ends a line, so one pass over the whole text spaces every line.
     lines = _SPACES.sub(" ", normalize_tone_marks(text)).splitlines()
     return "\n".join([line.strip() for line in lines]).strip()
+
+
+def visible_nfc(text: str) -> str:
+    """NFC without invisible characters: clean_text's first step."""
+    text = unicodedata.normalize("NFC", text)
+    if any(ch in text for ch in _INVISIBLE_CHARS):  # rare; translate walks every character
+        text = text.translate(_INVISIBLE)
+    return text
 
 
 def has_text(text: str | None) -> bool:
