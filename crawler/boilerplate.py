@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.text import clean_length_floor, clean_text, fold, visible_nfc
@@ -32,6 +33,7 @@ _AUTHOR_DATE = re.compile(r"[|\-–,]?\s*(\d{1,2}:\d{2}\s*,?\s*)?\d{1,2}/\d{1,2}
 _AUTHOR_LABEL = re.compile(r"^(tác giả( bài viết)?|bài và ảnh|bài|theo)\s*:\s*", re.IGNORECASE)
 _LABEL = re.compile(r"^[^:]{1,25}:\s*")
 _LIST_TAGS = frozenset({"ul", "ol"})
+_STRING_VALUE = etree.XPath("string()", smart_strings=False)  # element.xpath() compiles it on every call
 _LONG = 400  # box headings and "Đọc thêm: <links>" lines are shorter
 # A word of every box phrase that clean_text cannot create: it only moves a tone mark from
 # a toned a/e/y onto the o/u before it, and neither word holds such a pair.
@@ -39,7 +41,7 @@ BOX_WORD = re.compile("quan|thêm", re.IGNORECASE)
 
 
 def _spaced_text(element: lxml_html.HtmlElement) -> str:
-    return " ".join(element.xpath("string()").split())
+    return " ".join(_STRING_VALUE(element).split())
 
 
 def _own_text(element: lxml_html.HtmlElement) -> str:
