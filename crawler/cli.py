@@ -361,9 +361,11 @@ def serve(db: str, snapshot_file: str | None, host: str, port: int) -> None:
         link.symlink_to(served)
         served = link
     args = [sys.executable, "-m", "datasette", "serve", "-i", str(served), "--host", host, "--port", str(port),
-            "--metadata", str(DATASETTE_DIR / "metadata.yml"), "--setting", "allow_download", "on",
-            # Read-only (immutable) and bounded: any SQL a visitor types stops after a second.
-            "--setting", "sql_time_limit_ms", "1000", "--setting", "max_returned_rows", "1000"]
+            "--metadata", str(DATASETTE_DIR / "metadata.yml")]
+    # Read-only (immutable) and bounded (datasette/settings.json): any SQL a visitor types
+    # stops after a second; no facet suggestions, which read every article on each table page.
+    for name, value in json.loads((DATASETTE_DIR / "settings.json").read_text(encoding="utf-8")).items():
+        args += ["--setting", name, ("on" if value else "off") if isinstance(value, bool) else str(value)]
     for option, folder in (("--plugins-dir", "plugins"), ("--template-dir", "templates")):
         if (DATASETTE_DIR / folder).is_dir():
             args += [option, str(DATASETTE_DIR / folder)]

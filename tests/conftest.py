@@ -84,7 +84,8 @@ def datasette_for(db_path: Path):
 
     folder = ROOT / "datasette"
     return Datasette(immutables=[str(db_path)], metadata=yaml.safe_load((folder / "metadata.yml").read_text("utf-8")),
-                     plugins_dir=str(folder / "plugins"), template_dir=str(folder / "templates"))
+                     plugins_dir=str(folder / "plugins"), template_dir=str(folder / "templates"),
+                     settings=json.loads((folder / "settings.json").read_text("utf-8")))
 
 
 def free_port() -> int:
