@@ -444,8 +444,12 @@ def save_attachment(db: sqlite_utils.Database, attachment: Any, now: str) -> Non
 
 
 def save_capture(db: sqlite_utils.Database, capture: dict[str, Any]) -> int:
+    # Plain SQL: sqlite-utils' insert lists the tables and views first, on every capture.
+    names = list(capture)
     with db.conn:
-        return int(db["captures"].insert(capture).last_pk)
+        cursor = db.conn.execute(f"insert into captures ({', '.join(names)}) values ({', '.join('?' * len(names))})",
+                                 [capture[name] for name in names])
+    return int(cursor.lastrowid or 0)
 
 
 def set_capture_profile(db: sqlite_utils.Database, capture_id: int, profile: str | None) -> None:

@@ -27,6 +27,9 @@ USER_AGENT = os.environ.get(
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy starts this many tasks for every response's output; a page yields one item or a
+# few dozen links, and 100 (the default) cost about 2 ms of CPU per article in the bench.
+CONCURRENT_ITEMS = 8
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
