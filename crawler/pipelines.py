@@ -60,6 +60,13 @@ class ArchivePipeline:
     def process_item(self, item: Page | Rejection | NotModified | Attachment) -> Page | Rejection | NotModified | Attachment:
         if self.db is None:
             return item
+        # One transaction per item: its capture's profile, the article or rejection, its
+        # documents and the end of its pending request are stored together or not at all.
+        with self.db.atomic():
+            return self._store(item)
+
+    def _store(self, item: Page | Rejection | NotModified | Attachment) -> Page | Rejection | NotModified | Attachment:
+        assert self.db is not None
         if isinstance(item, Attachment):
             save_attachment(self.db, item, item.fetched_at or "")
             self.finish(item.site, item.frontier_url)
