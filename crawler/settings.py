@@ -10,6 +10,12 @@ Project settings carry the ARCHIVE_ prefix:
 
 import os
 
+# Scrapy's cookie middleware asks tldextract for the public suffix list, which downloads
+# it from publicsuffix.org on a machine's first crawl (and prints a traceback when offline).
+# The list tldextract ships is enough to scope cookies; a crawl contacts only the sites.
+# Set TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS to fetch a fresh list instead.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
 BOT_NAME = "congdoan"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"

@@ -47,6 +47,16 @@ def test_a_second_run_makes_only_listing_requests(mirror_site, tmp_path):
     assert first_row[1] > 0
 
 
+def test_a_first_crawl_on_a_fresh_machine_contacts_only_the_sites(mirror_site, tmp_path, monkeypatch):
+    # No public suffix list cached yet: tldextract (under Scrapy's cookie middleware) would
+    # fetch one from publicsuffix.org, and print a traceback when it cannot.
+    monkeypatch.setenv("TLDEXTRACT_CACHE", str(tmp_path / "empty-cache"))
+    result = crawl(mirror_site, tmp_path / "archive.db")
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-2000:]
+    assert "publicsuffix" not in log and "Traceback" not in log, log[-3000:]
+
+
 def test_the_crawls_table_records_each_run(mirror_site, tmp_path):
     db_path = tmp_path / "archive.db"
     assert crawl(mirror_site, db_path).returncode == 0
