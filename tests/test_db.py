@@ -37,7 +37,8 @@ def test_migrations_are_recorded_and_idempotent(tmp_path):
                      "m008_article_versions", "m009_article_marks", "m010_facets_and_glossary",
                      "m011_captures_profile", "m012_link_existing_duplicates", "m013_crawls",
                      "m014_frontier", "m015_provinces_from_headlines",
-                     "m016_attachments", "m017_rowids_in_publication_order"]
+                     "m016_attachments", "m017_rowids_in_publication_order",
+                     "m018_facet_indexes"]
     assert {"articles", "rejections", "articles_fts"} <= set(again.table_names())
 
 
