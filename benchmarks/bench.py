@@ -328,7 +328,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20, help="requests per search case")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.md")
     args = parser.parse_args()
-    started = time.perf_counter()
+    run_started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="congdoan-bench-") as work:
         workdir = Path(work)
         crawls = []
@@ -343,7 +343,7 @@ def main() -> None:
             build_s[rows] = time.perf_counter() - started
             searches[rows] = search_latency(db_path, args.repeat)
             print(f"search {rows}: built in {build_s[rows]:.0f} s", flush=True)
-    took = time.perf_counter() - started
+    took = time.perf_counter() - run_started
     args.out.write_text(report(crawls, searches, build_s).replace(
         "\n\n## (a, b)", f" The run took {took / 60:.1f} minutes.\n\n## (a, b)", 1), encoding="utf-8")
     print(f"wrote {args.out}")
