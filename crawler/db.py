@@ -415,18 +415,17 @@ def save_rejection(db: sqlite_utils.Database, rejection: Rejection, capture_id: 
     """Record why a page was not archived; repeated rejections of a URL update one row.
     `count_attempt=False` re-reads a capture (re-extraction): no new attempt was made."""
     now = rejection.fetched_at
-    with db.atomic():
-        db.execute(
-            """
-            insert into rejections (url, site, reason, detail, first_rejected_at, last_rejected_at, attempts, capture_id)
-            values (?, ?, ?, ?, ?, ?, 1, ?)
-            on conflict(url) do update set
-                reason = excluded.reason, detail = excluded.detail, site = excluded.site,
-                last_rejected_at = excluded.last_rejected_at, attempts = attempts + ?,
-                capture_id = coalesce(excluded.capture_id, capture_id)
-            """,
-            [rejection.url, rejection.site, rejection.reason, rejection.detail, now, now, capture_id, int(count_attempt)],
-        )
+    db.execute(
+        """
+        insert into rejections (url, site, reason, detail, first_rejected_at, last_rejected_at, attempts, capture_id)
+        values (?, ?, ?, ?, ?, ?, 1, ?)
+        on conflict(url) do update set
+            reason = excluded.reason, detail = excluded.detail, site = excluded.site,
+            last_rejected_at = excluded.last_rejected_at, attempts = attempts + ?,
+            capture_id = coalesce(excluded.capture_id, capture_id)
+        """,
+        [rejection.url, rejection.site, rejection.reason, rejection.detail, now, now, capture_id, int(count_attempt)],
+    )
 
 
 # --- Captures: one row per HTTP exchange, pointing into a WARC file -------------------------
@@ -436,34 +435,31 @@ def save_attachment(db: sqlite_utils.Database, attachment: Any, now: str) -> Non
     """Upsert an attachment; a fetched one keeps what the fetch learned over a mere link."""
     row = {k: getattr(attachment, k) for k in ("url", "site", "found_on", "status", "content_type", "size", "sha256",
                                                "link_text", "capture_id")}
-    with db.atomic():
-        db.execute(
-            """insert into attachments (url, site, found_on, status, content_type, size, sha256, link_text, capture_id,
-                                        first_seen_at, last_seen_at)
-               values (:url, :site, :found_on, :status, :content_type, :size, :sha256, :link_text, :capture_id, :now, :now)
-               on conflict(url) do update set
-                   last_seen_at = :now,
-                   status = case when excluded.status = 'fetched' then 'fetched' else attachments.status end,
-                   content_type = coalesce(excluded.content_type, attachments.content_type),
-                   size = coalesce(excluded.size, attachments.size), sha256 = coalesce(excluded.sha256, attachments.sha256),
-                   capture_id = coalesce(excluded.capture_id, attachments.capture_id),
-                   link_text = coalesce(attachments.link_text, excluded.link_text),
-                   found_on = coalesce(attachments.found_on, excluded.found_on)""",
-            {**row, "now": now})
+    db.execute(
+        """insert into attachments (url, site, found_on, status, content_type, size, sha256, link_text, capture_id,
+                                    first_seen_at, last_seen_at)
+           values (:url, :site, :found_on, :status, :content_type, :size, :sha256, :link_text, :capture_id, :now, :now)
+           on conflict(url) do update set
+               last_seen_at = :now,
+               status = case when excluded.status = 'fetched' then 'fetched' else attachments.status end,
+               content_type = coalesce(excluded.content_type, attachments.content_type),
+               size = coalesce(excluded.size, attachments.size), sha256 = coalesce(excluded.sha256, attachments.sha256),
+               capture_id = coalesce(excluded.capture_id, attachments.capture_id),
+               link_text = coalesce(attachments.link_text, excluded.link_text),
+               found_on = coalesce(attachments.found_on, excluded.found_on)""",
+        {**row, "now": now})
 
 
 def save_capture(db: sqlite_utils.Database, capture: dict[str, Any]) -> int:
     # Plain SQL: sqlite-utils' insert lists the tables and views first, on every capture.
     names = list(capture)
-    with db.atomic():
-        cursor = db.conn.execute(f"insert into captures ({', '.join(names)}) values ({', '.join('?' * len(names))})",
-                                 [capture[name] for name in names])
+    cursor = db.execute(f"insert into captures ({', '.join(names)}) values ({', '.join('?' * len(names))})",
+                        [capture[name] for name in names])
     return int(cursor.lastrowid or 0)
 
 
 def set_capture_profile(db: sqlite_utils.Database, capture_id: int, profile: str | None) -> None:
-    with db.atomic():
-        db.execute("update captures set profile = ? where id = ?", [profile, capture_id])
+    db.execute("update captures set profile = ? where id = ?", [profile, capture_id])
 
 
 def earlier_capture(db: sqlite_utils.Database, url: str, sha256: str) -> tuple[int, str, str] | None:
@@ -579,8 +575,7 @@ def recheck_due(path: str | Path | None, site: str, published_since: str, seen_b
 
 def touch_article(db: sqlite_utils.Database, url: str, fetched_at: str) -> None:
     """A re-check found the article unchanged (HTTP 304): only its last sighting moves."""
-    with db.atomic():
-        db.execute("update articles set last_seen_at = ? where url = ?", [fetched_at, url])
+    db.execute("update articles set last_seen_at = ? where url = ?", [fetched_at, url])
 
 
 def snapshot(source: str | Path, target: str | Path) -> int:
@@ -612,11 +607,10 @@ def snapshot(source: str | Path, target: str | Path) -> int:
 def record_crawl(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     """Insert or complete the crawls row of (run_id, site)."""
     names = list(row)
-    with db.atomic():
-        db.execute(
-            f"""insert into crawls ({', '.join(names)}) values ({', '.join('?' * len(names))})
-                on conflict(run_id, site) do update set {', '.join(f'{n} = excluded.{n}' for n in names)}""",
-            [row[n] for n in names])
+    db.execute(
+        f"""insert into crawls ({', '.join(names)}) values ({', '.join('?' * len(names))})
+            on conflict(run_id, site) do update set {', '.join(f'{n} = excluded.{n}' for n in names)}""",
+        [row[n] for n in names])
 
 
 def newest_sighting(db: sqlite_utils.Database, site: str) -> str | None:
@@ -643,14 +637,12 @@ def last_crawls(db: sqlite_utils.Database, runs: int = 5) -> list[dict[str, Any]
 
 
 def remember_pending(db: sqlite_utils.Database, site: str, url: str, kind: str, chain: str | None, now: str) -> None:
-    with db.atomic():
-        db.execute("insert or ignore into frontier (site, url, kind, chain, added_at) values (?, ?, ?, ?, ?)",
-                   [site, url, kind, chain, now])
+    db.execute("insert or ignore into frontier (site, url, kind, chain, added_at) values (?, ?, ?, ?, ?)",
+               [site, url, kind, chain, now])
 
 
 def forget_pending(db: sqlite_utils.Database, site: str, url: str) -> None:
-    with db.atomic():
-        db.execute("delete from frontier where site = ? and url = ?", [site, url])
+    db.execute("delete from frontier where site = ? and url = ?", [site, url])
 
 
 def pending(db: sqlite_utils.Database, site: str) -> list[tuple[str, str, str | None, str]]:
