@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
 from lxml import html as lxml_html
 
+from crawler.css import string_value
 from crawler.text import clean_length_floor, clean_text, fold, visible_nfc
 
 # Headings of boxes that can sit *inside* the body ("Tin liên quan" on Lao Động, "Đọc thêm"
@@ -33,7 +33,6 @@ _AUTHOR_DATE = re.compile(r"[|\-–,]?\s*(\d{1,2}:\d{2}\s*,?\s*)?\d{1,2}/\d{1,2}
 _AUTHOR_LABEL = re.compile(r"^(tác giả( bài viết)?|bài và ảnh|bài|theo)\s*:\s*", re.IGNORECASE)
 _LABEL = re.compile(r"^[^:]{1,25}:\s*")
 _LIST_TAGS = frozenset({"ul", "ol"})
-_STRING_VALUE = etree.XPath("string()", smart_strings=False)  # element.xpath() compiles it on every call
 _LONG = 400  # box headings and "Đọc thêm: <links>" lines are shorter
 # A word of every box phrase that clean_text cannot create: it only moves a tone mark from
 # a toned a/e/y onto the o/u before it, and neither word holds such a pair.
@@ -41,7 +40,7 @@ BOX_WORD = re.compile("quan|thêm", re.IGNORECASE)
 
 
 def _spaced_text(element: lxml_html.HtmlElement) -> str:
-    return " ".join(_STRING_VALUE(element).split())
+    return " ".join(string_value(element).split())
 
 
 def _own_text(element: lxml_html.HtmlElement) -> str:

@@ -13,7 +13,8 @@ from parsel.csstranslator import HTMLTranslator
 from crawler.text import clean_text
 
 _PARSEL_HTML = HTMLTranslator()  # what Selector.css uses for HTML, ::text and ::attr() included
-_STRING_VALUE = etree.XPath("string()", smart_strings=False)
+# An element's whole text, compiled once (element.xpath("string()") compiles it on every call).
+string_value = etree.XPath("string()", smart_strings=False)
 # Selectors whose matches may change as other matches are removed: siblings, position, text.
 _CONTEXT_SENSITIVE = frozenset(":+~")
 
@@ -68,7 +69,7 @@ def _strings(selector: Selector, query: str) -> list[str]:
     if selector.type == "html" and isinstance(root, etree._Element):
         found = _parsel_xpath(query)(root)
         if "::" not in query:
-            return [_STRING_VALUE(el) for el in found]
+            return [string_value(el) for el in found]
         if all(isinstance(value, str) for value in found):
             return found
     if "::" in query:

@@ -400,12 +400,13 @@ class NewsSpider(scrapy.Spider):
     def attachment(self, response: Response, content_type: str | None) -> Attachment:
         """A document a listing linked like an article: kept as an attachment of that listing."""
         self.crawler.stats.inc_value("archive/attachments/fetched")
-        referer = response.request.headers.get("Referer") if response.request else None
+        raw_referer = response.request.headers.get("Referer") if response.request else None
+        referer = raw_referer.decode("latin-1") if raw_referer else None
         logger.info("attachment %s (%s, %d bytes) linked from %s", response.url, content_type, len(response.body),
-                    referer.decode("latin-1") if referer else "?")
+                    referer or "?")
         return Attachment(
             url=discover.canonical_url(response.url), site=self.name,
-            found_on=referer.decode("latin-1") if referer else None, status="fetched", content_type=content_type,
+            found_on=referer, status="fetched", content_type=content_type,
             size=len(response.body), sha256=hashlib.sha256(response.body).hexdigest(),
             fetched_at=response.meta.get("fetched_at") or _now(), capture_id=response.meta.get("capture_id"),
             frontier_url=self.done(response))
