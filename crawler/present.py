@@ -51,6 +51,15 @@ def vn_datetime(value: str | None) -> str:
     return f"{WEEKDAYS[moment.weekday()]}, {moment:%d/%m/%Y, %H:%M} (GMT+7)"
 
 
+def vn_number(n: int) -> str:
+    """A count as Vietnamese prints it, thousands apart with dots.
+
+    >>> vn_number(5000), vn_number(1234567), vn_number(12)
+    ('5.000', '1.234.567', '12')
+    """
+    return f"{n:,}".replace(",", ".")
+
+
 @functools.lru_cache(maxsize=256)
 def _phrases(query: str, mode: str) -> tuple[tuple[int, Phrase], ...]:
     # A results page highlights forty texts for one query: parse it once.

@@ -7,8 +7,9 @@ crawler.query; this file only wires it into Datasette's hooks.
   vn_day(value) reads a date typed as YYYY-MM-DD or DD/MM/YYYY; vn_rowid_from(since) and
   vn_rowid_until(until) turn the search's dates into a rowid range (crawler/searchkey.py);
   vn_offset(page) gives the rows before a result page.
-- Templates get highlight(text) (what the current search matched, in <mark>), the article
-  view on article pages, the site and province lists, and monthly_chart() on pages.
+- Templates get highlight(text) (what the current search matched, in <mark>), vn_number(n)
+  ("5.000"), the article view on article pages, the site and province lists, and
+  monthly_chart() on pages.
 - Titles next to an article URL link to its article page.
 - /-/capture/ID shows a raw capture as plain text (never as HTML: no source script runs).
 - .atom renders any query with atom_id, atom_title and atom_updated columns.
@@ -28,7 +29,8 @@ from datasette.utils.asgi import Forbidden, NotFound, Response
 from markupsafe import Markup, escape
 
 from crawler.db import CAPTURE_PAYLOAD_KEYS, CAPTURE_PAYLOAD_SQL
-from crawler.present import SITE_NAMES, article_view, highlight_html, monthly_chart_svg, snippet, vn_datetime
+from crawler.present import (SITE_NAMES, article_view, highlight_html, monthly_chart_svg, snippet, vn_datetime,
+                             vn_number)
 from crawler.query import MODES, NEVER_MATCHES, match_expression
 from crawler.searchkey import rowid_range
 from crawler.warc import decoded_payload, read_record
@@ -173,6 +175,7 @@ def extra_template_vars(template, database, table, view_name, request, datasette
             "article_link": lambda url: _article_path(datasette, database, url),
             "highlight": lambda text: Markup(highlight_html(text, query, mode)),
             "vn_day": vn_day,
+            "vn_number": vn_number,
         }
         if view_name == "row" and table == "articles" and request is not None:
             found["article"] = await _article(datasette, database, tilde_decode(request.url_vars.get("pks", "")))
