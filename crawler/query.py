@@ -113,3 +113,26 @@ def match_expression(query: str, mode: str = "auto") -> str:
     if mode == "fold":
         return f"{FOLDED_COLUMNS} : ({expression})"
     return expression
+
+
+HEADLINE_COLUMNS = "{title title_folded}"
+
+
+def in_headline(expression: str) -> str:
+    """`expression` matched in the headline alone (FTS5 intersects nested column filters,
+    so an exact-mode expression stays on the original headline).
+
+    >>> in_headline('"cong" AND "doan"')
+    '{title title_folded} : ("cong" AND "doan")'
+    """
+    return f"{HEADLINE_COLUMNS} : ({expression})"
+
+
+def beyond_headline(expression: str) -> str:
+    """`expression` matched in an article whose headline does not match it. Both sides are
+    bracketed: NOT binds tighter than AND in FTS5.
+
+    >>> beyond_headline('"cong" AND "doan"')
+    '("cong" AND "doan") NOT ({title title_folded} : ("cong" AND "doan"))'
+    """
+    return f"({expression}) NOT ({in_headline(expression)})"

@@ -3,10 +3,11 @@ captures, Atom feeds and the monthly chart. The logic is in crawler.present and
 crawler.query; this file only wires it into Datasette's hooks.
 
 - SQL functions: vn_match(q, mode) builds the FTS5 expression (folding, exact mode,
-  abbreviations); vn_snippet(text, q, mode) cuts a plain-text snippet around the match;
-  vn_day(value) reads a date typed as YYYY-MM-DD or DD/MM/YYYY; vn_rowid_from(since) and
-  vn_rowid_until(until) turn the search's dates into a rowid range (crawler/searchkey.py);
-  vn_offset(page) gives the rows before a result page.
+  abbreviations); vn_match_headline and vn_match_beyond_headline, the same matched in the
+  headline only or only elsewhere; vn_snippet(text, q, mode) cuts a plain-text snippet
+  around the match; vn_day(value) reads a date typed as YYYY-MM-DD or DD/MM/YYYY;
+  vn_rowid_from(since) and vn_rowid_until(until) turn the search's dates into a rowid
+  range (crawler/searchkey.py); vn_offset(page) gives the rows before a result page.
 - Templates get highlight(text) (what the current search matched, in <mark>), vn_number(n)
   ("5.000"), the article view on article pages, the site and province lists, and
   monthly_chart() on pages.
@@ -31,7 +32,7 @@ from markupsafe import Markup, escape
 from crawler.db import CAPTURE_PAYLOAD_KEYS, CAPTURE_PAYLOAD_SQL
 from crawler.present import (SITE_NAMES, article_view, highlight_html, monthly_chart_svg, snippet, vn_datetime,
                              vn_number)
-from crawler.query import MODES, NEVER_MATCHES, match_expression
+from crawler.query import MODES, NEVER_MATCHES, beyond_headline, in_headline, match_expression
 from crawler.searchkey import rowid_range
 from crawler.warc import decoded_payload, read_record
 
@@ -46,6 +47,14 @@ def _mode(mode: str | None) -> str:
 
 def vn_match(query: str | None, mode: str | None) -> str:
     return match_expression(query or "", _mode(mode)) or NEVER_MATCHES
+
+
+def vn_match_headline(query: str | None, mode: str | None) -> str:
+    return in_headline(vn_match(query, mode))
+
+
+def vn_match_beyond_headline(query: str | None, mode: str | None) -> str:
+    return beyond_headline(vn_match(query, mode))
 
 
 def vn_day(value: str | None) -> str:
@@ -84,6 +93,8 @@ def vn_offset(page: str | None) -> int:
 @hookimpl
 def prepare_connection(conn):
     conn.create_function("vn_match", 2, vn_match, deterministic=True)
+    conn.create_function("vn_match_headline", 2, vn_match_headline, deterministic=True)
+    conn.create_function("vn_match_beyond_headline", 2, vn_match_beyond_headline, deterministic=True)
     conn.create_function("vn_snippet", 3, lambda text, q, mode: snippet(text, q or "", _mode(mode)),
                          deterministic=True)
     conn.create_function("vn_day", 1, vn_day, deterministic=True)
