@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -86,6 +87,16 @@ def datasette_for(db_path: Path):
     return Datasette(immutables=[str(db_path)], metadata=yaml.safe_load((folder / "metadata.yml").read_text("utf-8")),
                      plugins_dir=str(folder / "plugins"), template_dir=str(folder / "templates"),
                      settings=json.loads((folder / "settings.json").read_text("utf-8")))
+
+
+def datasette_get(db_path: Path, *paths: str, follow_redirects: bool = False) -> list:
+    """GET each path, in order, from one Datasette over `db_path` configured as `congdoan
+    serve` configures it."""
+    async def fetch() -> list:
+        datasette = datasette_for(db_path)
+        return [await datasette.client.get(path, follow_redirects=follow_redirects) for path in paths]
+
+    return asyncio.run(fetch())
 
 
 def free_port() -> int:

@@ -77,10 +77,9 @@ def test_search_shows_a_story_once(db):
 
 
 def test_datasette_shows_copies_once_in_search_and_versions_from_the_article(tmp_path):
-    import asyncio
     from urllib.parse import quote
 
-    from tests.conftest import datasette_for
+    from tests.conftest import datasette_get
 
     path = tmp_path / "archive.db"
     database = archive_db.open_db(path)
@@ -90,15 +89,12 @@ def test_datasette_shows_copies_once_in_search_and_versions_from_the_article(tmp
     assert archive_db.save_article(database, edited, "2026-11-21T00:00:00+00:00") == "updated"
     database.close()
 
-    async def fetch(*paths: str) -> list:
-        datasette = datasette_for(path)
-        return [await datasette.client.get(p, follow_redirects=True) for p in paths]
-
-    search, copies, row, versions = asyncio.run(fetch(
+    search, copies, row, versions = datasette_get(
+        path,
         f"/archive/articles.json?_search={quote('Nguyen Mang Cuong')}&_shape=objects&_col=title",
         f"/archive/articles.json?_search={quote('Nguyen Mang Cuong')}&duplicate_of__notnull=1&_shape=objects",
         f"/archive/articles/{quote(ORIGINAL.url, safe='')}",
-        f"/archive/article_versions.json?url={quote(ORIGINAL.url)}&_shape=objects"))
+        f"/archive/article_versions.json?url={quote(ORIGINAL.url)}&_shape=objects", follow_redirects=True)
     assert [r["url"] for r in search.json()["rows"]] == [ORIGINAL.url]
     assert [r["url"] for r in copies.json()["rows"]] == [COPY.url]
     assert row.status_code == 200 and "article_versions" in row.text  # "Links from other tables"

@@ -3,7 +3,6 @@ demo sample (real pages of all five sites, with their raw captures) plus the XSS
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sqlite3
 import xml.etree.ElementTree as ET
@@ -17,7 +16,7 @@ from datasette.utils import tilde_encode
 from crawler.db import open_db, save_article, snapshot
 from crawler.extract import extract
 from crawler.text import fold
-from tests.conftest import ROOT, TESTS, congdoan, datasette_for
+from tests.conftest import ROOT, TESTS, congdoan, datasette_get
 
 SAMPLE = ROOT / "demo" / "sample.warc.gz"
 XSS_URL = "https://tin-congdoan.example/cong-doan/kiem-tra-an-toan-123.html"
@@ -44,21 +43,13 @@ def archive(tmp_path_factory) -> Path:
     return published
 
 
-def get(archive: Path, *paths: str) -> list:
-    async def fetch():
-        datasette = datasette_for(archive)
-        return [await datasette.client.get(path, follow_redirects=True) for path in paths]
-
-    return asyncio.run(fetch())
-
-
 def search(archive: Path, **params: str) -> list[dict]:
     """Every result of a search, page after page (20 to a page)."""
     rows: list[dict] = []
     for page in range(1, 100):
         query = {"q": "", "mode": "", "site": "", "province": "", "since": "", "until": "", "order": "",
                  "page": str(page), **params}
-        (response,) = get(archive, f"/archive/tim_kiem.json?{urlencode(query)}&_shape=objects")
+        (response,) = datasette_get(archive, f"/archive/tim_kiem.json?{urlencode(query)}&_shape=objects")
         assert response.status_code == 200, response.text
         rows += response.json()["rows"]
         if len(response.json()["rows"]) < 20 or "page" in params:
@@ -72,7 +63,7 @@ def test_search_ranks_folds_and_highlights(archive):
     for row in plain:  # cut around the match: both words are in the snippet
         words = {fold(word) for word in re.findall(r"\w+", row["snippet"])}
         assert {"cong", "doan"} <= words, row["snippet"]
-    page, csv = get(archive, "/archive/tim_kiem?" + urlencode({"q": "cong doan hoa binh"}),
+    page, csv = datasette_get(archive, "/archive/tim_kiem?" + urlencode({"q": "cong doan hoa binh"}),
                     "/archive/tim_kiem.csv?" + urlencode({"q": "cong doan hoa binh", "mode": "", "site": "",
                                                           "province": "", "since": "", "until": "", "order": ""}))
     assert re.search(r"<mark>[Cc]ông</mark> <mark>đoàn</mark>", page.text) and "<mark>Hòa</mark> <mark>Bình</mark>" in page.text
@@ -97,7 +88,7 @@ def test_abbreviations_find_the_same_articles_as_their_expansion(archive):
     short, long = search(archive, q="LĐLĐ"), search(archive, q="Liên đoàn Lao động")
     assert short and {r["url"] for r in short} == {r["url"] for r in long}
     assert {r["url"] for r in search(archive, q="ldld")} == {r["url"] for r in search(archive, q="lien doan lao dong")}
-    (glossary,) = get(archive, "/archive/glossary.json?_shape=objects&abbreviation=LĐLĐ")
+    (glossary,) = datasette_get(archive, "/archive/glossary.json?_shape=objects&abbreviation=LĐLĐ")
     assert glossary.json()["rows"][0]["expansion"] == "Liên đoàn Lao động"
 
 
@@ -113,7 +104,7 @@ def test_search_filters_by_site_province_and_dates(archive):
 
 
 def test_a_saved_search_is_an_atom_feed(archive):
-    feed, empty, page = get(
+    feed, empty, page = datasette_get(
         archive, "/archive/theo_doi.atom?" + urlencode({"q": "LĐLĐ", "province": "Cao Bằng", "mode": "", "site": "",
                                                         "since": "", "until": ""}),
         "/archive/theo_doi.atom?" + urlencode({"q": "khongcotu", "mode": "", "site": "", "province": "",
@@ -129,7 +120,7 @@ def test_a_saved_search_is_an_atom_feed(archive):
 
 
 def test_the_article_page_reads_like_an_article(archive):
-    (page,) = get(archive, f"/archive/articles/{tilde_encode(HOA_BINH)}")
+    (page,) = datasette_get(archive, f"/archive/articles/{tilde_encode(HOA_BINH)}")
     html = page.text
     assert '<h1 class="headline">Công đoàn Hòa Bình đưa ra nhiều mục tiêu hướng đến lợi ích người lao động</h1>' in html
     assert "Thứ Ba, 19/07/2022, 16:13 (GMT+7)" in html
@@ -142,14 +133,14 @@ def test_the_article_page_reads_like_an_article(archive):
 def test_the_raw_capture_is_plain_text_in_a_sandbox(archive):
     with sqlite3.connect(archive) as connection:
         (capture_id,) = connection.execute("select capture_id from articles where url = ?", [HOA_BINH]).fetchone()
-    (raw,) = get(archive, f"/-/capture/{capture_id}")
+    (raw,) = datasette_get(archive, f"/-/capture/{capture_id}")
     assert raw.status_code == 200 and raw.headers["content-type"].startswith("text/plain")
     assert "sandbox" in raw.headers["content-security-policy"]
     assert f"WARC-Target-URI: {HOA_BINH}" in raw.text and "<html" in raw.text.lower()
 
 
 def test_source_markup_is_escaped_on_every_page(archive):
-    pages = get(archive, f"/archive/articles/{tilde_encode(XSS_URL)}",
+    pages = datasette_get(archive, f"/archive/articles/{tilde_encode(XSS_URL)}",
                 "/archive/articles?" + urlencode({"_search": "kiem tra an toan"}),
                 "/archive/tim_kiem?" + urlencode({"q": "kiem tra an toan"}))
     for page in pages:
@@ -163,7 +154,7 @@ def test_source_markup_is_escaped_on_every_page(archive):
 
 
 def test_facets_sorting_chart_and_download(archive):
-    listing, chart, download, database = get(
+    listing, chart, download, database = datasette_get(
         archive, "/archive/articles.json?_shape=objects&_col=published_at", "/thong-ke", "/archive.db", "/archive")
     data = listing.json()
     assert {"site", "province", "section", "published_month", "author"} <= set(data["facet_results"])

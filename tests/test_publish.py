@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import unicodedata
 from pathlib import Path
 from urllib.parse import quote
@@ -11,7 +10,7 @@ import pytest
 
 from crawler.db import open_db, save_article
 from crawler.extract import extract
-from tests.conftest import all_cases, datasette_for
+from tests.conftest import all_cases, datasette_get
 
 
 
@@ -27,13 +26,9 @@ def archive(tmp_path_factory) -> Path:
 
 
 def get_json(archive: Path, path: str) -> dict:
-    async def fetch():
-        datasette = datasette_for(archive)
-        response = await datasette.client.get(path)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    return asyncio.run(fetch())
+    (response,) = datasette_get(archive, path)
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 @pytest.mark.parametrize("query", ["cong doan", "công đoàn", "CONG DOAN", "Công Đoàn", "cong doan hoa binh",

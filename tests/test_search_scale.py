@@ -4,7 +4,6 @@ Every expectation is computed from the archive itself, not from the SQL under te
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sqlite3
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 from crawler.db import article_row
 from crawler.records import Article
 from crawler.text import fold
-from tests.conftest import datasette_for
+from tests.conftest import datasette_get
 from tests.synthetic import synthetic_archive
 
 ARTICLES = 6000
@@ -43,20 +42,13 @@ def names_both_words(text: str) -> bool:
 
 
 def search(archive: Path, **params: str) -> list[dict]:
-    async def fetch():
-        path = f"/archive/tim_kiem.json?_shape=objects&{urlencode(params)}"
-        return await datasette_for(archive).client.get(path)
-
-    response = asyncio.run(fetch())
+    (response,) = datasette_get(archive, f"/archive/tim_kiem.json?_shape=objects&{urlencode(params)}")
     assert response.status_code == 200, response.text
     return response.json()["rows"]
 
 
 def page_html(archive: Path, **params: str) -> str:
-    async def fetch():
-        return await datasette_for(archive).client.get(f"/archive/tim_kiem?{urlencode(params)}")
-
-    response = asyncio.run(fetch())
+    (response,) = datasette_get(archive, f"/archive/tim_kiem?{urlencode(params)}")
     assert response.status_code == 200
     return response.text
 
