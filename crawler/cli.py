@@ -90,6 +90,7 @@ def crawl(sites: tuple[str, ...], db: str, since: str | None, max_articles: int 
 
     Example:
 
+    \b
         congdoan crawl laodong --since 2025-01-01 --max-articles 50
         congdoan crawl baohatinh --start-url https://baohatinh.vn/xa-hoi/
         congdoan crawl --replay demo/sample.warc.gz --db demo.db
