@@ -37,7 +37,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.warc import Exchange, WarcFile  # noqa: E402
+from crawler.capture.warc import Exchange, WarcFile  # noqa: E402
 from tests.synthetic import PROVINCES, WORDS, synthetic_archive  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -130,8 +130,8 @@ def core_pipeline(pages: list[bytes], db_path: Path) -> float:
     """CPU seconds for the archive pipeline alone on every page, in this process: what the
     crawl does with a response (ArchivePipeline.process_item: extraction, checks, duplicate
     linking, storage), without Scrapy's engine around it."""
-    from crawler.db import open_db
-    from crawler.pipelines import ArchivePipeline
+    from crawler.store.db import open_db
+    from crawler.store.pipeline import ArchivePipeline
     from crawler.records import Page
 
     class Stats:

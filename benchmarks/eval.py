@@ -2,7 +2,7 @@
 
 Generic path and baselines on the ScrapingHub and fundus benchmarks (folders given on
 the command line, never read from the network), and the site path on tests/cases.
-The metric is crawler.evaluate's (4-token shingles, F1 of mean precision and recall).
+The metric is crawler.extract.evaluate's (4-token shingles, F1 of mean precision and recall).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the project is the repository
 
-from crawler.cms import GENERIC  # noqa: E402
-from crawler.evaluate import CorpusScore, DocScore, score_corpus, score_document  # noqa: E402
-from crawler.extract import main_text  # noqa: E402
+from crawler.sites.cms import GENERIC  # noqa: E402
+from crawler.extract.evaluate import CorpusScore, DocScore, score_corpus, score_document  # noqa: E402
+from crawler.extract.article import main_text  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ def readability_lxml(page: Page) -> str:
     from lxml import html as lxml_html
     from readability import Document
 
-    from crawler.blocks import paragraphs
-    from crawler.extract import decode
+    from crawler.extract.blocks import paragraphs
+    from crawler.extract.article import decode
 
     summary = Document(decode(page.html)).summary(html_partial=True)
     return "\n\n".join(paragraphs(lxml_html.fromstring(summary))) if summary.strip() else ""
@@ -107,7 +107,7 @@ def _share(rows: list[tuple], index: int) -> float:
 
 def site_path() -> dict[str, dict[str, float]]:
     """Per site: F1 of lead+body, and the share of exact titles, dates and authors."""
-    from crawler.extract import extract
+    from crawler.extract.article import extract
 
     by_site: dict[str, list[tuple[DocScore, bool, bool | None, bool | None]]] = {}
     for folder in sorted((ROOT / "tests" / "cases").glob("*/*")):

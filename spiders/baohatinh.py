@@ -1,6 +1,6 @@
 """Báo Hà Tĩnh (baohatinh.vn): a general newspaper, so only its union stories are kept."""
 
-from crawler.spider import CmsNewspaperSpider
+from crawler.fetch.spider import CmsNewspaperSpider
 
 
 class BaoHaTinh(CmsNewspaperSpider):

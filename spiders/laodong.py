@@ -1,6 +1,6 @@
 """Báo Lao Động (laodong.vn), newspaper of the Vietnam General Confederation of Labour."""
 
-from crawler.spider import LaoDongSpider
+from crawler.fetch.spider import LaoDongSpider
 
 
 class LaoDong(LaoDongSpider):

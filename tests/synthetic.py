@@ -7,10 +7,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from crawler.db import content_hash, open_db
-from crawler.provinces import province_for
+from crawler.store.db import content_hash, open_db
+from crawler.sites.provinces import province_for
 from crawler.records import Article
-from crawler.searchkey import first_rowid
+from crawler.store.searchkey import first_rowid
 from crawler.text import fold
 
 WORDS = ("công nhân", "đoàn viên", "người lao động", "doanh nghiệp", "hội nghị", "chăm lo", "tiền lương",

@@ -14,8 +14,8 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
-from crawler.db import ARTICLE_FIELDS
-from crawler.warc import decoded_payload, read_record
+from crawler.store.db import ARTICLE_FIELDS
+from crawler.capture.warc import decoded_payload, read_record
 from tests.conftest import FAST, TESTS, congdoan
 from tests.test_crawl import A, ARTICLES, rows
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import main
-from crawler.db import open_db, save_article
-from crawler.extract import extract
+from crawler.ops.cli import main
+from crawler.store.db import open_db, save_article
+from crawler.extract.article import extract
 from tests.conftest import ROOT, all_cases, congdoan, serving
 
 ARTICLE_CASES = [c for c in all_cases("article") if not c.rejected]

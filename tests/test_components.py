@@ -9,11 +9,11 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-from crawler.middlewares import D1NChallengeMiddleware
-from crawler.pipelines import ArchivePipeline
+from crawler.fetch.middlewares import D1NChallengeMiddleware
+from crawler.store.pipeline import ArchivePipeline
 from crawler.records import Page, Rejection
-from crawler.report import summarize
-from crawler.spider import describe_failure
+from crawler.ops.report import summarize
+from crawler.fetch.spider import describe_failure
 from spiders.laodong import LaoDong
 from tests.conftest import CASES
 
@@ -76,7 +76,7 @@ def test_a_spider_is_allowed_only_its_own_hosts():
 def test_user_agent_is_configurable(monkeypatch):
     import importlib
 
-    import crawler.settings as project_settings
+    import crawler.fetch.settings as project_settings
 
     monkeypatch.setenv("CONGDOAN_USER_AGENT", "archive-bot/2 (+mailto:ops@example.org)")
     try:
@@ -135,13 +135,13 @@ def test_a_crawl_that_finds_no_article_link_at_all_has_failed():
     ],
 )
 def test_laodong_follows_union_sections_only(url, in_furniture, followed):
-    from crawler.discover import ListingLink
+    from crawler.sites.discover import ListingLink
 
     assert LaoDong().follows(ListingLink(url, None, in_furniture)) is followed
 
 
 def test_related_box_thumbnails_are_not_article_images():
-    from crawler.extract import extract
+    from crawler.extract.article import extract
 
     case_dir = CASES / "laodong" / "seed-004-hoa-binh"
     html = (case_dir / "page.html").read_text(encoding="utf-8").replace(
@@ -158,8 +158,8 @@ def test_related_box_thumbnails_are_not_article_images():
 
 
 def test_a_moved_site_keeps_its_spider_and_profile(tmp_path):
-    from crawler.archive import store_page
-    from crawler.db import open_db
+    from crawler.store.archive import store_page
+    from crawler.store.db import open_db
     from spiders.hoabinh import HoaBinh
 
     spider = HoaBinh(host="Bao.HoaBinh.example")

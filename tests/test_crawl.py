@@ -56,7 +56,7 @@ def test_first_crawl_archives_the_union_articles_under_their_real_urls(mirror_si
     requested = {hit.url for hit in mirror_site.hits}
     assert G_ROBOTS not in requested
     assert not any("/xa-hoi/" in url or "/the-gioi/" in url for url in requested)
-    # The redirect to the English edition is not even followed: another host (crawler/guard.py).
+    # The redirect to the English edition is not even followed: another host (crawler/fetch/guard.py).
     assert not {url for url in requested if "news.laodong.vn" in url}
     assert all("congdoan-archive" in hit.user_agent for hit in mirror_site.hits)
 

@@ -9,7 +9,7 @@ import unicodedata
 import pytest
 import sqlite_utils
 
-from crawler import db as archive_db
+from crawler.store import db as archive_db
 from crawler.records import Article, Image, Rejection
 
 

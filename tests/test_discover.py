@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.discover import canonical_url, is_article_url, listing_links, site_for_url
-from crawler.mirror import from_mirror, to_mirror
-from crawler.pagination import next_page_url
+from crawler.sites.discover import canonical_url, is_article_url, listing_links, site_for_url
+from crawler.fetch.mirror import from_mirror, to_mirror
+from crawler.sites.pagination import next_page_url
 
 SITE = Path(__file__).parent / "site" / "laodong.vn"
 

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from crawler import db as archive_db
-from crawler.duplicates import is_near_duplicate, marks
+from crawler.store import db as archive_db
+from crawler.store.duplicates import is_near_duplicate, marks
 from crawler.records import Article
 from tests.conftest import CASES
 

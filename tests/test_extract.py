@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from crawler.extract import extract
+from crawler.extract.article import extract
 from crawler.records import Article, Rejected
 from tests.conftest import SITES, Case, all_cases
 
@@ -97,7 +97,7 @@ def test_a_selector_miss_falls_back_loudly(caplog):
     case = next(c for c in CASES if c.name == "laodong/seed-004-hoa-binh")
     redesigned = case.html.replace(b'class="art-body"', b'class="noi-dung"').replace(b'class="chappeau"', b'class="sapo-moi"')
     redesigned = redesigned.replace(b'itemprop="articleBody"', b'data-x="1"').replace(b'class="article-detail"', b'class="bai-viet"')
-    with caplog.at_level("WARNING", logger="crawler.extract"):
+    with caplog.at_level("WARNING", logger="crawler.extract.article"):
         article = extract(redesigned, case.meta["url"], case.meta["fetched_at"])
     assert "body" in caplog.text and "trafilatura" in caplog.text
     assert "Công đoàn tỉnh thường xuyên kiểm tra" in article.body

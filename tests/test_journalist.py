@@ -13,8 +13,8 @@ import lxml.html
 import pytest
 from datasette.utils import tilde_encode
 
-from crawler.db import open_db, save_article, snapshot
-from crawler.extract import extract
+from crawler.store.db import open_db, save_article, snapshot
+from crawler.extract.article import extract
 from crawler.text import fold
 from tests.conftest import ROOT, TESTS, congdoan, datasette_get
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.lock import ArchiveLock
+from crawler.store.lock import ArchiveLock
 from tests.conftest import FAST, TESTS, congdoan
 from tests.mirror_site import MirrorSite
 from tests.test_crawl import ARTICLES, B, rows
@@ -163,11 +163,11 @@ def test_politeness_settings():
     from scrapy.settings import Settings
 
     settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
+    settings.setmodule("crawler.fetch.settings", priority="project")
     assert settings.getbool("ROBOTSTXT_OBEY") and settings.getbool("AUTOTHROTTLE_ENABLED")
     assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") <= 2 and settings.getfloat("DOWNLOAD_DELAY") >= 1
     assert settings.getint("DOWNLOAD_TIMEOUT") > 0 and {429, 503} <= set(map(int, settings.getlist("RETRY_HTTP_CODES")))
     assert "congdoan-archive" in settings.get("USER_AGENT") and "+http" in settings.get("USER_AGENT")
-    legacy = subprocess.run([sys.executable, "-c", "import crawler.settings as s; print(s.DOWNLOADER_CLIENT_TLS_CIPHERS)"],
+    legacy = subprocess.run([sys.executable, "-c", "import crawler.fetch.settings as s; print(s.DOWNLOADER_CLIENT_TLS_CIPHERS)"],
                             capture_output=True, text=True, env={**os.environ, "CONGDOAN_LEGACY_TLS": "1"})
     assert legacy.stdout.strip() == "DEFAULT:@SECLEVEL=0"

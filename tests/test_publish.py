@@ -8,8 +8,8 @@ from urllib.parse import quote
 
 import pytest
 
-from crawler.db import open_db, save_article
-from crawler.extract import extract
+from crawler.store.db import open_db, save_article
+from crawler.extract.article import extract
 from tests.conftest import all_cases, datasette_get
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from crawler.db import article_row
+from crawler.store.db import article_row
 from crawler.records import Article
 from crawler.text import fold
 from tests.conftest import datasette_get

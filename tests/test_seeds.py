@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import extract
+from crawler.extract.article import extract
 from crawler.text import clean_text
 from tests.conftest import CASES, TESTS
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.discover import listing_links
-from crawler.extract import extract
-from crawler.pagination import next_page_url
+from crawler.sites.discover import listing_links
+from crawler.extract.article import extract
+from crawler.sites.pagination import next_page_url
 from crawler.records import Rejected
-from crawler.topic import union_terms_in
+from crawler.sites.topic import union_terms_in
 
 FETCHED = "2026-11-20T03:00:00+00:00"
 PARAS = [

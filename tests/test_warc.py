@@ -9,7 +9,7 @@ import zlib
 import brotli
 import pytest
 
-from crawler.warc import DecodeError, Exchange, WarcFile, as_stored, decode, index_archives, read_record
+from crawler.capture.warc import DecodeError, Exchange, WarcFile, as_stored, decode, index_archives, read_record
 
 HTML = "<html><body><p>Công đoàn cơ sở</p></body></html>".encode()
 

@@ -1,13 +1,13 @@
 """Datasette for journalists: search functions, highlighting, readable article pages, raw
-captures, Atom feeds and the monthly chart. The logic is in crawler.present and
-crawler.query; this file only wires it into Datasette's hooks.
+captures, Atom feeds and the monthly chart. The logic is in crawler.publish.present and
+crawler.publish.query; this file only wires it into Datasette's hooks.
 
 - SQL functions: vn_match(q, mode) builds the FTS5 expression (folding, exact mode,
   abbreviations); vn_match_headline and vn_match_beyond_headline, the same matched in the
   headline only or only elsewhere; vn_snippet(text, q, mode) cuts a plain-text snippet
   around the match; vn_day(value) reads a date typed as YYYY-MM-DD or DD/MM/YYYY;
   vn_rowid_from(since) and vn_rowid_until(until) turn the search's dates into a rowid
-  range (crawler/searchkey.py); vn_offset(page) gives the rows before a result page.
+  range (crawler/store/searchkey.py); vn_offset(page) gives the rows before a result page.
 - Templates get highlight(text) (what the current search matched, in <mark>), vn_number(n)
   ("5.000"), the article view on article pages, the site and province lists, and
   monthly_chart() on pages.
@@ -29,12 +29,12 @@ from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Forbidden, NotFound, Response
 from markupsafe import Markup, escape
 
-from crawler.db import CAPTURE_PAYLOAD_KEYS, CAPTURE_PAYLOAD_SQL
-from crawler.present import (SITE_NAMES, article_view, highlight_html, monthly_chart_svg, snippet, vn_datetime,
+from crawler.store.db import CAPTURE_PAYLOAD_KEYS, CAPTURE_PAYLOAD_SQL
+from crawler.publish.present import (SITE_NAMES, article_view, highlight_html, monthly_chart_svg, snippet, vn_datetime,
                              vn_number)
-from crawler.query import MODES, NEVER_MATCHES, beyond_headline, in_headline, match_expression
-from crawler.searchkey import rowid_range
-from crawler.warc import decoded_payload, read_record
+from crawler.publish.query import MODES, NEVER_MATCHES, beyond_headline, in_headline, match_expression
+from crawler.store.searchkey import rowid_range
+from crawler.capture.warc import decoded_payload, read_record
 
 PAGE_SIZE = 20  # results per search page; the SQL in metadata.yml says 20 too
 MAX_PAGE = 500  # deep pages of a common word cost a walk of the index, so they end here

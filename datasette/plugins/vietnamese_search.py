@@ -5,7 +5,7 @@ Stored text is NFC with traditional tone-mark placement (hòa, thủy). A query 
 "Hoà Bình", or pasted in NFD, would otherwise find nothing; every `_search` parameter is
 rewritten before Datasette sees it.
 
-On the articles table, `_search` is handed to crawler.query instead of Datasette's own
+On the articles table, `_search` is handed to crawler.publish.query instead of Datasette's own
 FTS clause: the ASGI wrapper renames it `_vn_search`, and `filters_from_request` adds the
 match (with "LĐLĐ" also finding "Liên đoàn Lao động") as a bound parameter, so no SQL ever
 reaches the URL or the page. A copy of a syndicated story shows only when its original does
@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 from datasette.filters import FilterArguments
 
-from crawler.query import NEVER_MATCHES, match_expression
+from crawler.publish.query import NEVER_MATCHES, match_expression
 from crawler.text import clean_text
 
 ARTICLES_TABLE = re.compile(r"^/[^/]+/articles(\.\w+)?$")

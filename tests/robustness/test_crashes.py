@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from crawler.db import open_db, remember_pending
+from crawler.store.db import open_db, remember_pending
 from tests.conftest import FAST, TESTS, congdoan
 from tests.mirror_site import MirrorSite
 from tests.robustness.conftest import crawl_faults, fault_url, respond

@@ -1,0 +1,108 @@
+"""The generic path's body: trafilatura with a second opinion, chosen per page. Pure.
+
+Measured on the ScrapingHub and fundus benchmarks (benchmarks/extraction.md): trafilatura
+with favor_precision is the most precise; readability-lxml rescues the pages where
+trafilatura keeps only a fragment, but only when its text contains trafilatura's (a
+superset, not a different block); trafilatura's defaults rescue the rest, and also
+replace the precise text when they only add to it and readability found the addition
+too. Lines that are links on the page (related-article lists, "read also") go.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+
+from crawler.extract.blocks import paragraphs
+from crawler.extract.evaluate import shingles
+
+RESCUE_RATIO = 0.55  # the precise text is under this share of the other's: it kept only a fragment
+CONTAINS = 0.8  # share of the precise text's shingles the rescuer must also hold
+GROWTH = 1.05  # the defaults' text is at least this much larger than the precise one
+SUPERSET = 0.97  # share of the precise text the defaults' text must hold to count as a superset
+AGREED = 0.7  # share of the defaults' addition that readability must also hold
+LINKED = 0.6  # share of a paragraph or list item's text inside links that makes it a link
+
+_WORD = re.compile(r"\w+")
+
+
+def _size(text: str) -> int:
+    """Distinct shingles: a notice repeated under every embed does not make a text longer."""
+    return len(shingles(text))
+
+
+def _contained(inner: str, outer: str) -> float:
+    a, b = shingles(inner), shingles(outer)
+    return sum((a & b).values()) / sum(a.values()) if a else 0.0
+
+
+def _held(inner: str, outer: str) -> float:
+    """Share of `inner`'s distinct shingles that `outer` also has."""
+    a, b = set(shingles(inner)), set(shingles(outer))
+    return len(a & b) / len(a) if a else 1.0
+
+
+def _agreed_addition(precise: str, default: str, readable: str) -> bool:
+    """The defaults' text is the precise one plus more, and readability, a different
+    algorithm, found that more too: article text trafilatura's precision cut, not furniture."""
+    if _size(default) <= GROWTH * _size(precise) or _held(precise, default) < SUPERSET:
+        return False
+    added = set(shingles(default)) - set(shingles(precise))
+    return len(added & set(shingles(readable))) >= AGREED * len(added)
+
+
+def readability_text(html: str) -> str:
+    from readability import Document
+
+    try:
+        summary = Document(html).summary(html_partial=True)
+    except Exception:  # readability gives up on some pages; it is only a second opinion
+        return ""
+    return "\n\n".join(paragraphs(lxml_html.fromstring(summary))) if summary.strip() else ""
+
+
+def _key(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def linked_blocks(html: str) -> set[str]:
+    """Texts (as _key) of the page's paragraphs and list items that are mostly link text:
+    teasers of other articles, which trafilatura keeps when they sit inside the article."""
+    try:
+        tree = lxml_html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return set()
+    found = set()
+    for element in tree.iter("p", "li"):
+        text = _key(element.text_content())
+        linked = sum(len(_key(link.text_content())) + 1 for link in element.iter("a"))
+        if text and linked >= LINKED * (len(text) + 1):
+            found.add(text)
+    return found
+
+
+def without_links(text: str, html: str) -> str:
+    linked = linked_blocks(html)
+    return "\n".join(line for line in text.splitlines() if not (_key(line) and _key(line) in linked))
+
+
+def choose_body(html: str, url: str, precise: Any, options: dict[str, Any]) -> tuple[str, str]:
+    """(body text, method) for a page no profile covers. `precise` is trafilatura's
+    favor_precision result, already computed for the page's metadata."""
+    text, method = _choose(html, url, getattr(precise, "text", None) or "", options)
+    return without_links(text, html), method
+
+
+def _choose(html: str, url: str, precise_text: str, options: dict[str, Any]) -> tuple[str, str]:
+    readable = readability_text(html)
+    if _size(precise_text) < RESCUE_RATIO * _size(readable) and _contained(precise_text, readable) >= CONTAINS:
+        return readable, "readability"
+    default = trafilatura.bare_extraction(html, url=url, **options)
+    default_text = getattr(default, "text", None) or ""
+    if _size(precise_text) < RESCUE_RATIO * _size(default_text) or _agreed_addition(precise_text, default_text, readable):
+        return default_text, "trafilatura"
+    return precise_text, "trafilatura-precision"

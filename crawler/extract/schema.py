@@ -1,0 +1,29 @@
+"""Every stored article is checked against crawler/extract/article.schema.json. Pure.
+
+The schema is the contract downstream tools rely on (docs/schema.md); a crawl whose
+articles break it fails its monitor instead of quietly filling the archive with them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from functools import cache
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+from crawler.records import Article
+
+SCHEMA_PATH = Path(__file__).with_name("article.schema.json")
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def schema_errors(article: Article) -> list[str]:
+    """`field: problem` for each way the article breaks the schema; empty when it is valid."""
+    return [f"{'/'.join(str(p) for p in error.absolute_path) or '(article)'}: {error.message}"
+            for error in _validator().iter_errors(asdict(article))]

@@ -1,0 +1,375 @@
+"""The `congdoan` command: crawl, status, reextract, extract, links, search, sites, publish, serve, wacz."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the archive; try again later
+DATASETTE_DIR = PROJECT_ROOT / "datasette"
+
+
+def _settings(db: str, mirror: str | None, overrides: tuple[str, ...], replay: tuple[str, ...] = (),
+              warc_dir: str | None = None):  # -> scrapy Settings
+    from scrapy.settings import Settings
+
+    from crawler.fetch.capture import run_id
+
+    settings = Settings()
+    settings.setmodule("crawler.fetch.settings", priority="project")
+    settings.set("ARCHIVE_DB", db, priority="cmdline")
+    settings.set("ARCHIVE_RUN_ID", run_id(), priority="cmdline")  # one name for all the sites of a run
+    if warc_dir:
+        settings.set("ARCHIVE_WARC_DIR", warc_dir, priority="cmdline")
+    if replay:
+        handler = "crawler.capture.replay.ReplayDownloadHandler"
+        settings.set("ARCHIVE_REPLAY", list(replay), priority="cmdline")
+        settings.set("DOWNLOAD_HANDLERS", {"http": handler, "https": handler}, priority="cmdline")
+        # Nobody to be polite to: the archive answers at once.
+        for key, value in (("DOWNLOAD_DELAY", 0), ("AUTOTHROTTLE_ENABLED", False), ("CONCURRENT_REQUESTS_PER_DOMAIN", 16)):
+            settings.set(key, value, priority="cmdline")
+    if mirror:
+        handler = "crawler.fetch.middlewares.MirrorDownloadHandler"
+        settings.set("ARCHIVE_MIRROR", mirror, priority="cmdline")
+        settings.set("DOWNLOAD_HANDLERS", {"http": handler, "https": handler}, priority="cmdline")
+    for override in overrides:
+        key, sep, value = override.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected KEY=VALUE, got {override!r}", param_hint="--set")
+        settings.set(key.strip(), value, priority="cmdline")
+    return settings
+
+
+def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date().isoformat()
+    except ValueError:
+        raise click.BadParameter(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+@click.group()
+@click.version_option(package_name="congdoan-archive")
+def main() -> None:
+    """Archive Vietnamese trade-union news into SQLite and publish it with Datasette."""
+
+
+@main.command()
+@click.argument("sites", nargs=-1)
+@click.option("--db", default="archive.db", show_default=True, help="SQLite archive to write.")
+@click.option("--since", metavar="YYYY-MM-DD", callback=_check_date, help="Stop paging once listings are older than this date.")
+@click.option("--max-articles", type=click.IntRange(min=1), help="Fetch at most N new articles per site.")
+@click.option("--mirror", metavar="URL", help="Fetch https://HOST/PATH from URL/HOST/PATH (replicas, tests).")
+@click.option("--start-url", "start_urls", multiple=True, metavar="URL",
+              help="Start from this listing or section URL instead of the site's defaults (repeatable; one site).")
+@click.option("--replay", multiple=True, metavar="ARCHIVE", type=click.Path(exists=True),
+              help="Crawl recorded captures (.warc.gz, .wacz or a folder of them) instead of the network; "
+                   "a URL not in them is a 404 (repeatable).")
+@click.option("--warc-dir", metavar="DIR", help="Where raw WARC captures go [default: warc/ beside --db].")
+@click.option("--legacy-tls", is_flag=True,
+              help="Allow TLS 1.0/1.1 and SHA-1 certificates, for old .gov.vn servers (OpenSSL security level 0).")
+@click.option("--set", "-s", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
+def crawl(sites: tuple[str, ...], db: str, since: str | None, max_articles: int | None, mirror: str | None,
+          start_urls: tuple[str, ...], replay: tuple[str, ...], warc_dir: str | None, legacy_tls: bool,
+          overrides: tuple[str, ...]) -> None:
+    """Crawl SITES (default: all five) into the archive and print one summary line per site.
+
+    Exits 1 if a site could not be reached or failed a monitor, 75 if another crawl
+    holds the archive (docs/operations.md). --start-url backfills one
+    section, or follows a site that moved its sections: pagination, article rules and
+    the topic filter still apply.
+
+    Example:
+
+    \b
+        congdoan crawl laodong --since 2025-01-01 --max-articles 50
+        congdoan crawl baohatinh --start-url https://baohatinh.vn/xa-hoi/
+        congdoan crawl --replay demo/sample.warc.gz --db demo.db
+    """
+    if replay and mirror:
+        raise click.BadParameter("--replay and --mirror are two different sources; give one", param_hint="--replay")
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.ops.logs import quiet_network_tracebacks
+    from crawler.ops.report import summarize
+
+    settings = _settings(db, mirror, overrides, replay, warc_dir)
+    if legacy_tls:
+        settings.set("DOWNLOADER_CLIENT_TLS_CIPHERS", "DEFAULT:@SECLEVEL=0", priority="cmdline")
+    process = CrawlerProcess(settings)
+    available = sorted(process.spider_loader.list())
+    unknown = sorted(set(sites) - set(available))
+    if unknown:
+        raise click.BadParameter(f"unknown site(s) {', '.join(unknown)}; choose from {', '.join(available)}")
+    if start_urls and len(sites) != 1:
+        raise click.BadParameter("--start-url needs exactly one SITE", param_hint="--start-url")
+    from crawler.store.lock import ArchiveLock, ArchiveLocked
+
+    try:
+        with ArchiveLock(db):  # one crawl at a time per archive; released even on SIGKILL
+            crawlers = []
+            for name in sites or available:
+                crawler = process.create_crawler(name)
+                crawlers.append((name, crawler))
+                process.crawl(crawler, since=since, max_articles=max_articles, start_url=list(start_urls) or None)
+            quiet_network_tracebacks()  # after crawl(): each crawler reinstalls Scrapy's root handler
+            process.start()
+    except ArchiveLocked as locked:
+        click.echo(f"congdoan crawl: {locked}", err=True)
+        sys.exit(EXIT_LOCKED)
+    results = [summarize(name, crawler.stats.get_stats()) for name, crawler in crawlers]
+    for line, _ in results:
+        click.echo(line)
+    if not all(ok for _, ok in results):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--site", help="Only this site's pages.")
+def reextract(db: str, site: str | None) -> None:
+    """Rebuild articles from the stored raw captures with the current extractor, offline.
+
+    Prints how many rows changed; a second run right after changes none. WARC paths in
+    the captures table are relative to the archive's folder.
+
+    Example:
+
+        congdoan reextract --site laodong
+    """
+    from crawler.store.db import open_db
+    from crawler.store.reextract import reextract as run_reextract
+
+    archive = open_db(db)
+    try:
+        result = run_reextract(archive, Path(db).resolve().parent, site)
+    finally:
+        archive.close()
+    click.echo(result.summary())
+    if result.missing:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("target", type=click.Path(dir_okay=False))
+@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--warc-dir", metavar="DIR", help="The WARC files to package [default: warc/ beside --db].")
+def wacz(target: str, db: str, warc_dir: str | None) -> None:
+    """Package the archive's WARC files as one WACZ, for ReplayWeb.page or `crawl --replay`.
+
+    The pages list holds every archived article with its title.
+
+    Example:
+
+        congdoan wacz congdoan.wacz
+    """
+    from crawler.store.db import archived_pages, open_db
+    from crawler.capture.wacz import Page, write_wacz
+    from crawler.capture.warc import warc_dir_for
+
+    folder = warc_dir_for(warc_dir, db)
+    warcs = sorted(folder.glob("*.warc.gz"))
+    if not warcs:
+        raise click.ClickException(f"no .warc.gz files in {folder}")
+    archive = open_db(db)
+    try:
+        pages = [Page(url, ts, title) for url, ts, title in archived_pages(archive)]
+    finally:
+        archive.close()
+    records = write_wacz(Path(target), warcs, pages, "congdoan-archive", "congdoan-archive")
+    click.echo(f"{target}: {len(warcs)} WARC files, {records} indexed records, {len(pages)} pages")
+
+
+@main.command("extract")
+@click.argument("page", type=click.File("rb"))
+@click.option("--url", required=True, help="The URL the page was fetched from.")
+@click.option("--fetched-at", metavar="ISO", help="When it was fetched; caps acceptable dates.")
+def extract_command(page, url: str, fetched_at: str | None) -> None:
+    """Extract one saved HTML PAGE and print the Article as JSON.
+
+    Exits 1 with the rejection reason on stderr when the page is not an article.
+
+    Example:
+
+        congdoan extract page.html --url https://laodong.vn/cong-doan/x-1069877.ldo
+    """
+    from crawler.extract.article import extract
+    from crawler.records import Rejected
+
+    try:
+        article = extract(page.read(), url, fetched_at)
+    except Rejected as rejected:
+        click.echo(f"rejected: {rejected.reason}: {rejected.detail}", err=True)
+        sys.exit(1)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(json.dumps(asdict(article), ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.argument("listing", type=click.File("rb"))
+@click.option("--url", required=True, help="The URL the listing page was fetched from.")
+def links(listing, url: str) -> None:
+    """Print the article URLs and the next page a spider would follow from a saved LISTING page.
+
+    Prints {"article_urls": [...], "next_page": URL or null}: canonical, de-duplicated, in
+    page order, for a crawl that has archived nothing yet.
+
+    Example:
+
+        congdoan links section.html --url https://laodong.vn/cong-doan?page=2
+    """
+    from crawler.sites.discover import follows, listing_links, site_for_url
+    from crawler.extract.article import decode
+    from crawler.sites.pagination import next_page_url
+
+    spider = _spider_classes().get(site_for_url(url) or "")
+    if spider is None:
+        raise click.ClickException(f"{url} is not on any of the sites: {', '.join(sorted(_spider_classes()))}")
+    html = decode(listing.read())
+    found = [link.url for link in listing_links(html, url, spider.profile)
+             if follows(link, spider.follow_pattern, spider.strict_sections)]
+    next_page = next_page_url(url, html, spider.profile) if found else None
+    click.echo(json.dumps({"article_urls": found, "next_page": next_page}, ensure_ascii=False, indent=2))
+
+
+def _spider_classes() -> dict[str, type]:
+    from scrapy.settings import Settings
+    from scrapy.spiderloader import SpiderLoader
+
+    settings = Settings()
+    settings.setmodule("crawler.fetch.settings", priority="project")
+    loader = SpiderLoader.from_settings(settings)
+    return {name: loader.load(name) for name in loader.list()}
+
+
+@main.command()
+@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--runs", default=5, show_default=True, help="How many recent runs of each site to weigh.")
+def status(db: str, runs: int) -> None:
+    """Health of each site from its last runs: verdict, counts, last new article, alerts.
+
+    Exits 1 when a site's last run failed, so a monitoring check can call it.
+
+    Example:
+
+        congdoan status --db archive.db
+    """
+    from crawler.store.db import last_crawls, open_db
+    from crawler.ops.report import status_report
+
+    archive = open_db(db)
+    try:
+        lines, healthy = status_report(last_crawls(archive, runs))
+    finally:
+        archive.close()
+    if len(lines) == 1:
+        click.echo("no crawl recorded yet")
+        return
+    click.echo("\n".join(lines))
+    if not healthy:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--limit", default=20, show_default=True)
+def search(query: str, db: str, limit: int) -> None:
+    """Full-text search of the archive; unaccented words match accented text.
+
+    Example:
+
+        congdoan search "cong doan ha tinh"
+    """
+    from crawler.store.db import open_db
+    from crawler.store.db import search as run_search
+
+    for hit in run_search(open_db(db), query, limit):
+        click.echo(f"{hit['published_at'] or '?':25}  {hit['site'] or '-':9}  {hit['title']}\n{'':36}{hit['url']}")
+
+
+@main.command()
+def sites() -> None:
+    """List the spiders and the entry URLs they start from.
+
+    Example:
+
+        congdoan sites
+    """
+    for name, spider in sorted(_spider_classes().items()):
+        click.echo(name)
+        for url in spider().entry_urls():
+            click.echo(f"  {url}")
+
+
+@main.command()
+@click.argument("target", type=click.Path(dir_okay=False))
+@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
+def publish(target: str, db: str) -> None:
+    """Write a consistent snapshot of the archive to TARGET (VACUUM INTO), even while a
+    crawl is writing to it. `congdoan serve --snapshot TARGET` serves such a file.
+
+    Example:
+
+        congdoan publish published/archive.db
+    """
+    from crawler.store.db import snapshot
+
+    try:
+        articles = snapshot(db, target)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{target}: {articles} articles")
+
+
+@main.command()
+@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False),
+              help="The live archive: published to published/archive.db beside it, then served.")
+@click.option("--snapshot", "snapshot_file", type=click.Path(exists=True, dir_okay=False),
+              help="Serve this already published snapshot as it is, instead of publishing --db.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+def serve(db: str, snapshot_file: str | None, host: str, port: int) -> None:
+    """Serve the archive with Datasette, configured from datasette/, read-only.
+
+    Datasette serves a snapshot in immutable mode, so a crawl can go on writing to the
+    live archive, and the page offers the snapshot's SQLite file for download.
+
+    Example:
+
+        congdoan serve --db archive.db --port 8001
+    """
+    from crawler.store.db import snapshot
+
+    live = Path(db).resolve()
+    if snapshot_file is None:
+        served = live.parent / "published" / "archive.db"
+        snapshot(live, served)
+    else:
+        served = Path(snapshot_file).resolve()
+    if served.stem != "archive":  # the templates and metadata are written for a database named archive
+        link = Path(tempfile.mkdtemp(prefix="congdoan-serve-")) / "archive.db"
+        link.symlink_to(served)
+        served = link
+    args = [sys.executable, "-m", "datasette", "serve", "-i", str(served), "--host", host, "--port", str(port),
+            "--metadata", str(DATASETTE_DIR / "metadata.yml")]
+    # Read-only (immutable) and bounded (datasette/settings.json): any SQL a visitor types
+    # stops after a second; no facet suggestions, which read every article on each table page.
+    for name, value in json.loads((DATASETTE_DIR / "settings.json").read_text(encoding="utf-8")).items():
+        args += ["--setting", name, ("on" if value else "off") if isinstance(value, bool) else str(value)]
+    for option, folder in (("--plugins-dir", "plugins"), ("--template-dir", "templates")):
+        if (DATASETTE_DIR / folder).is_dir():
+            args += [option, str(DATASETTE_DIR / folder)]
+    # Capture links read WARC files relative to the live archive's folder.
+    os.environ.setdefault("CONGDOAN_WARC_ROOT", str(live.parent))
+    os.execv(sys.executable, args)

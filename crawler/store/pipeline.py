@@ -1,0 +1,140 @@
+"""ArchivePipeline: every Page goes through crawler.store.archive.store_page into archive.db."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import sqlite_utils
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
+
+from crawler.store.archive import store_page
+from crawler.store.db import (forget_pending, open_db, save_attachment, save_rejection, set_capture_profile,
+                        touch_article)
+from crawler.sites.discover import DOCUMENT, document_links
+from crawler.extract.article import decode
+from crawler.records import Article, Attachment, NotModified, Page, Rejection
+from crawler.extract.schema import schema_errors
+from crawler.sites.topic import parse_terms
+
+logger = logging.getLogger(__name__)
+COVERED_FIELDS = ("title", "body", "published_at", "author", "lead", "section")
+_DOCUMENT_ANYWHERE = re.compile(DOCUMENT.pattern.removesuffix("$"), DOCUMENT.flags)
+# A character reference could spell an extension out ("&#46;pdf"); these five cannot.
+_OTHER_REFERENCE = re.compile(r"&(?!(?:amp|lt|gt|quot|nbsp);)")
+
+
+class ArchivePipeline:
+    """Stores articles and rejections.
+
+    Settings: ARCHIVE_DB (path of the SQLite archive); ARCHIVE_TOPIC_TERMS (union terms for
+    the general newspapers, whose profiles set `topic_filter`; a list or a comma-separated string).
+    Stats: archive/articles/{new,updated,unchanged}, archive/rejected/<reason>.
+    """
+
+    def __init__(self, db_path: str, stats: StatsCollector, terms: tuple[str, ...], crawler: Crawler) -> None:
+        self.db_path = db_path
+        self.stats = stats
+        self.terms = terms
+        self.crawler = crawler
+        self.topic_terms: tuple[str, ...] | None = None
+        self.db: sqlite_utils.Database | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        assert crawler.stats is not None
+        terms = parse_terms(crawler.settings.get("ARCHIVE_TOPIC_TERMS"))
+        return cls(crawler.settings.get("ARCHIVE_DB"), crawler.stats, terms, crawler)
+
+    def open_spider(self) -> None:
+        self.db = open_db(self.db_path)
+        # Pages a general newspaper redirects to another host are filtered too.
+        profile = getattr(self.crawler.spider, "profile", None)
+        self.topic_terms = self.terms if profile is not None and profile.topic_filter else None
+
+    def close_spider(self) -> None:
+        if self.db is not None:
+            self.db.close()
+
+    def process_item(self, item: Page | Rejection | NotModified | Attachment) -> Page | Rejection | NotModified | Attachment:
+        if self.db is None:
+            return item
+        # One transaction per item: its capture's profile, the article or rejection, its
+        # documents and the end of its pending request are stored together or not at all.
+        with self.db.atomic():
+            return self._store(item)
+
+    def _store(self, item: Page | Rejection | NotModified | Attachment) -> Page | Rejection | NotModified | Attachment:
+        assert self.db is not None
+        if isinstance(item, Attachment):
+            save_attachment(self.db, item, item.fetched_at or "")
+            self.finish(item.site, item.frontier_url)
+            return item
+        if isinstance(item, NotModified):
+            touch_article(self.db, item.url, item.fetched_at)
+            self.stats.inc_value("archive/articles/unchanged")
+            return item
+        if isinstance(item, Rejection):  # decided without a page body, e.g. robots.txt
+            save_rejection(self.db, item)
+            self.stats.inc_value(f"archive/rejected/{item.reason}")
+            self.finish(item.site, item.frontier_url)
+            return item
+        if not isinstance(item, Page):
+            return item
+        if item.capture_id is not None:  # re-extraction reads the capture as the spider did
+            set_capture_profile(self.db, item.capture_id, item.profile)
+        stored = store_page(self.db, item, self.topic_terms)
+        if stored.outcome == "rejected":
+            self.stats.inc_value(f"archive/rejected/{stored.reason}")
+        else:
+            self.stats.inc_value(f"archive/articles/{stored.outcome}")
+        if stored.article is not None:
+            self.check(stored.article, own_host=item.profile is not None)
+            self.documents(item, stored.article.url)
+        self.finish(item.site, item.frontier_url)
+        return item
+
+    def documents(self, page: Page, article_url: str) -> None:
+        """Documents the article links to (a plan as PDF, a form as DOCX) become attachments."""
+        assert self.db is not None
+        html = decode(page.body, page.content_type)
+        if not may_link_documents(html, page.url):
+            return
+        for url, text in document_links(html, page.url):
+            save_attachment(self.db, Attachment(url, page.site, article_url, "linked", link_text=text or None),
+                            page.fetched_at)
+            self.stats.inc_value("archive/attachments/linked")
+
+    def finish(self, site: str | None, frontier_url: str | None) -> None:
+        """Stored: the request this item answers is no longer pending."""
+        if self.db is not None and site and frontier_url:
+            forget_pending(self.db, site, frontier_url)
+
+    def check(self, article: Article, own_host: bool = True) -> None:
+        """Stats the monitors read (crawler/ops/monitors.py): schema errors, field coverage and
+        how each body was found (pages on a host the site redirected to are read by the
+        generic path by design, so they are counted apart)."""
+        for problem in schema_errors(article):
+            self.stats.inc_value("archive/validation/errors")
+            self.stats.inc_value(f"archive/validation/error/{problem.split(':')[0]}")
+            logger.warning("schema: %s: %s", article.url, problem)
+        self.stats.inc_value("archive/coverage/articles")
+        for name in COVERED_FIELDS:
+            if getattr(article, name):
+                self.stats.inc_value(f"archive/coverage/{name}")
+        method = article.extraction_method or "unknown"
+        self.stats.inc_value(f"archive/extraction/{method}" if own_host else "archive/extraction/other-host")
+
+
+def may_link_documents(html: str, url: str) -> bool:
+    """False when no link on the page can be a document (see discover.document_links), so
+    the page need not be parsed again: no ".pdf"-like text in it or its URL, and no
+    character reference that could spell one.
+
+    >>> may_link_documents('<a href="/a.html?x=1&amp;y=2">a</a>', "https://a.vn/b.html")
+    False
+    >>> [may_link_documents(f'<a href="/kh{ext}">', "https://a.vn/") for ext in (".PDF", "&#46;pdf")]
+    [True, True]
+    """
+    return bool(_DOCUMENT_ANYWHERE.search(html) or _DOCUMENT_ANYWHERE.search(url) or _OTHER_REFERENCE.search(html))
