@@ -15,7 +15,7 @@ DATA   ?= ../shared/extraction-benchmark
 FUNDUS ?= ../shared/extraction-benchmark-fundus
 VI     ?= ../shared/extraction-benchmark-vi
 
-.PHONY: crawl test serve eval bench demo demo-sample install install-test chromium clean
+.PHONY: crawl test lint serve eval bench demo demo-sample install install-test chromium clean
 
 # Debian ships venv and ensurepip in a separate package; install it when it is missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -42,8 +42,16 @@ install-test: $(VENV)/.installed-test
 crawl: install
 	$(BIN)/congdoan crawl --db $(DB) $(CRAWL_ARGS)
 
-test: install-test chromium
+test: lint chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Style (ruff) and the stages' layering (import-linter contracts in pyproject.toml), before
+# the suite: a stage importing a later one, or Scrapy outside its adapters, fails here.
+# PYTHONPATH=datasette lets the contracts see datasette/plugins as the package `plugins`.
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	PYTHONPATH=datasette $(BIN)/lint-imports
 
 # The browser tests drive Debian's chromium through Playwright; nothing is downloaded.
 chromium:

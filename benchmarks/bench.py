@@ -130,7 +130,7 @@ def core_pipeline(pages: list[bytes], db_path: Path) -> float:
     """CPU seconds for the archive pipeline alone on every page, in this process: what the
     crawl does with a response (ArchivePipeline.process_item: extraction, checks, duplicate
     linking, storage), without Scrapy's engine around it."""
-    from crawler.store.db import open_db
+    from crawler.store.database import open_db
     from crawler.store.pipeline import ArchivePipeline
     from crawler.records import Page
 

@@ -68,7 +68,7 @@ def readability_lxml(page: Page) -> str:
     from readability import Document
 
     from crawler.extract.blocks import paragraphs
-    from crawler.extract.article import decode
+    from crawler.extract.encoding import decode
 
     summary = Document(decode(page.html)).summary(html_partial=True)
     return "\n\n".join(paragraphs(lxml_html.fromstring(summary))) if summary.strip() else ""

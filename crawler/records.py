@@ -52,6 +52,9 @@ class Article:
     # How the body was found: "profile" (the site's CMS profile), or on the generic path
     # "trafilatura-precision", "trafilatura" or "readability".
     extraction_method: str | None = None
+    # The province it belongs to (crawler/sites/provinces.py), decided once its site is known
+    # (crawler/extract/page.py); None off the five sites.
+    province: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Báo Hà Tĩnh (baohatinh.vn): a general newspaper, so only its union stories are kept."""
 
-from crawler.fetch.spider import CmsNewspaperSpider
+from crawler.fetch.families import CmsNewspaperSpider
 
 
 class BaoHaTinh(CmsNewspaperSpider):

@@ -1,6 +1,6 @@
 """LĐLĐ Cao Bằng (ldld.caobang.gov.vn): the provincial union federation's NukeViet portal; everything is kept."""
 
-from crawler.fetch.spider import NukeVietSpider
+from crawler.fetch.families import NukeVietSpider
 
 
 class CaoBang(NukeVietSpider):

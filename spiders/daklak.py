@@ -1,6 +1,6 @@
 """Báo Đắk Lắk (baodaklak.vn): a general newspaper, so only its union stories are kept."""
 
-from crawler.fetch.spider import BaoDakLakSpider
+from crawler.fetch.families import BaoDakLakSpider
 
 
 class DakLak(BaoDakLakSpider):

@@ -4,7 +4,7 @@ Hòa Bình merged into Phú Thọ on 1 July 2025, so the site may redirect to B�
 redirects are followed there and nowhere else. Another host: `-a host=…` or ARCHIVE_HOSTS.
 """
 
-from crawler.fetch.spider import BaoHoaBinhSpider
+from crawler.fetch.families import BaoHoaBinhSpider
 
 
 class HoaBinh(BaoHoaBinhSpider):

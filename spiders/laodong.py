@@ -1,6 +1,6 @@
 """Báo Lao Động (laodong.vn), newspaper of the Vietnam General Confederation of Labour."""
 
-from crawler.fetch.spider import LaoDongSpider
+from crawler.fetch.families import LaoDongSpider
 
 
 class LaoDong(LaoDongSpider):

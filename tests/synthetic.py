@@ -7,10 +7,11 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from crawler.store.db import content_hash, open_db
-from crawler.sites.provinces import province_for
+from crawler.extract.article import locate
 from crawler.records import Article
+from crawler.store.database import open_db
 from crawler.store.searchkey import first_rowid
+from crawler.store.versions import content_hash
 from crawler.text import fold
 
 WORDS = ("công nhân", "đoàn viên", "người lao động", "doanh nghiệp", "hội nghị", "chăm lo", "tiền lương",
@@ -29,7 +30,7 @@ def stored(article: Article, lead_folded: str, body_folded: str) -> dict:
         "url": article.url, "site": article.site, "title": article.title, "lead": article.lead, "body": article.body,
         "published_at": article.published_at, "updated_at": None, "author": article.author, "source": None,
         "section": article.section, "tags": "[]", "images": "[]", "language": "vi", "extraction_method": None,
-        "province": province_for(article.site, article.url, article.title, article.lead),
+        "province": article.province,
         "published_month": article.published_at[:7], "title_folded": fold(article.title),
         "lead_folded": lead_folded, "body_folded": body_folded, "content_hash": content_hash(article),
     }
@@ -67,12 +68,12 @@ def synthetic_archive(db_path: Path, rows: int, seed: int = 3, headline_every: i
             day = f"20{rng.randint(15, 26):02d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
             site = rng.choice(SITES)
             pick = rng.randrange(len(texts))
-            article = Article(
+            article = locate(Article(  # the province as extraction decides it
                 url=f"https://laodong.vn/cong-doan/synthetic-{i}.ldo", site=site,
                 title=f"{'Công đoàn ' if i % headline_every == 0 else ''}{rng.choice(PROVINCES)} {rng.choice(WORDS)} số {i}",
                 lead=texts[pick][0], body=texts[pick][1], published_at=f"{day}T08:00:00+07:00",
                 updated_at=None, author=f"Phóng viên {i % 300}", source=None, section=rng.choice(("Công đoàn", "Xã hội")),
-                tags=[], images=[], language="vi")
+                tags=[], images=[], language="vi"))
             minute = first_rowid(article.published_at)
             taken[minute] = taken.get(minute, -1) + 1
             row = {"rowid": minute + taken[minute], **stored(article, *folded[pick]),

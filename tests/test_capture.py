@@ -14,7 +14,7 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
-from crawler.store.db import ARTICLE_FIELDS
+from crawler.store.versions import ARTICLE_FIELDS
 from crawler.capture.warc import decoded_payload, read_record
 from tests.conftest import FAST, TESTS, congdoan
 from tests.test_crawl import A, ARTICLES, rows

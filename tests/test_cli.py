@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.ops.cli import main
-from crawler.store.db import open_db, save_article
 from crawler.extract.article import extract
+from crawler.ops.cli import main
+from crawler.store.archive import save_article
+from crawler.store.database import open_db
 from tests.conftest import ROOT, all_cases, congdoan, serving
 
 ARTICLE_CASES = [c for c in all_cases("article") if not c.rejected]

@@ -13,7 +13,7 @@ from crawler.fetch.middlewares import D1NChallengeMiddleware
 from crawler.store.pipeline import ArchivePipeline
 from crawler.records import Page, Rejection
 from crawler.ops.report import summarize
-from crawler.fetch.spider import describe_failure
+from crawler.fetch.errback import describe_failure
 from spiders.laodong import LaoDong
 from tests.conftest import CASES
 
@@ -159,7 +159,7 @@ def test_related_box_thumbnails_are_not_article_images():
 
 def test_a_moved_site_keeps_its_spider_and_profile(tmp_path):
     from crawler.store.archive import store_page
-    from crawler.store.db import open_db
+    from crawler.store.database import open_db
     from spiders.hoabinh import HoaBinh
 
     spider = HoaBinh(host="Bao.HoaBinh.example")
@@ -176,6 +176,7 @@ def test_a_moved_site_keeps_its_spider_and_profile(tmp_path):
     (row,) = db["articles"].rows
     expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
     assert (row["url"], row["site"], row["body"]) == (moved, "hoabinh", expected["body"])
+    assert row["province"] == expected["province"] == "Hòa Bình"  # the spider's site decides it, not the new host
 
 
 def test_the_host_setting_moves_a_spider():

@@ -8,9 +8,11 @@ import json
 
 import pytest
 
-from crawler.store import db as archive_db
-from crawler.store.duplicates import is_near_duplicate, marks
+from crawler.publish.search import search
 from crawler.records import Article
+from crawler.store.archive import save_article
+from crawler.store.database import open_db
+from crawler.store.duplicates import is_near_duplicate, marks
 from tests.conftest import CASES
 
 # A real Lao Động story (tests/cases/laodong/seed-004-hoa-binh) and copies as provincial papers print them.
@@ -34,7 +36,7 @@ UNRELATED = article("https://laodong.vn/ldld-cao-bang/y-931877.ldo", "laodong", 
 
 @pytest.fixture
 def db(tmp_path):
-    database = archive_db.open_db(tmp_path / "archive.db")
+    database = open_db(tmp_path / "archive.db")
     yield database
     database.close()
 
@@ -52,27 +54,27 @@ def test_the_sketch_and_the_check_tell_copies_from_other_stories():
 
 def test_a_syndicated_copy_points_at_the_earlier_original(db):
     for item in (ORIGINAL, UNRELATED, COPY):
-        archive_db.save_article(db, item, "2026-11-20T00:00:00+00:00")
+        save_article(db, item, "2026-11-20T00:00:00+00:00")
     assert duplicate_of(db) == {ORIGINAL.url: None, UNRELATED.url: None, COPY.url: ORIGINAL.url}
 
 
 def test_the_earliest_version_becomes_the_original_whatever_the_crawl_order(db):
-    archive_db.save_article(db, COPY, "2026-11-20T00:00:00+00:00")
-    archive_db.save_article(db, UNRELATED, "2026-11-20T00:00:00+00:00")
+    save_article(db, COPY, "2026-11-20T00:00:00+00:00")
+    save_article(db, UNRELATED, "2026-11-20T00:00:00+00:00")
     assert duplicate_of(db)[COPY.url] is None  # alone, so far
-    archive_db.save_article(db, ORIGINAL, "2026-11-21T00:00:00+00:00")
+    save_article(db, ORIGINAL, "2026-11-21T00:00:00+00:00")
     # An exact copy published earlier still: everyone now points at it, no chains.
     earliest = dataclasses.replace(ORIGINAL, url="https://baohatinh.vn/cong-doan/x-post1.html", site="baohatinh",
                                    published_at="2022-07-19T10:00:00+07:00")
-    archive_db.save_article(db, earliest, "2026-11-22T00:00:00+00:00")
+    save_article(db, earliest, "2026-11-22T00:00:00+00:00")
     assert duplicate_of(db) == {earliest.url: None, ORIGINAL.url: earliest.url, COPY.url: earliest.url,
                                 UNRELATED.url: None}
 
 
 def test_search_shows_a_story_once(db):
     for item in (ORIGINAL, COPY, UNRELATED):
-        archive_db.save_article(db, item, "2026-11-20T00:00:00+00:00")
-    hits = archive_db.search(db, "muc tieu loi ich nguoi lao dong")
+        save_article(db, item, "2026-11-20T00:00:00+00:00")
+    hits = search(db, "muc tieu loi ich nguoi lao dong")
     assert [hit["url"] for hit in hits] == [ORIGINAL.url]
 
 
@@ -82,11 +84,11 @@ def test_datasette_shows_copies_once_in_search_and_versions_from_the_article(tmp
     from tests.conftest import datasette_get
 
     path = tmp_path / "archive.db"
-    database = archive_db.open_db(path)
+    database = open_db(path)
     for item in (ORIGINAL, COPY, UNRELATED):
-        archive_db.save_article(database, item, "2026-11-20T00:00:00+00:00")
+        save_article(database, item, "2026-11-20T00:00:00+00:00")
     edited = dataclasses.replace(ORIGINAL, body=ORIGINAL.body + "\n\nBài viết được cập nhật.")
-    assert archive_db.save_article(database, edited, "2026-11-21T00:00:00+00:00") == "updated"
+    assert save_article(database, edited, "2026-11-21T00:00:00+00:00") == "updated"
     database.close()
 
     search, copies, row, versions = datasette_get(
@@ -108,16 +110,16 @@ def test_a_roundup_quoting_two_stories_merges_neither(db):
     roundup = article("https://baohatinh.vn/diem-tin-post9.html", "baohatinh",
                       STORY["body"] + "\n\n" + OTHER["body"], "2022-08-01T08:00:00+07:00", title="Điểm tin công đoàn")
     for item in (ORIGINAL, second, roundup):
-        archive_db.save_article(db, item, "2026-11-20T00:00:00+00:00")
+        save_article(db, item, "2026-11-20T00:00:00+00:00")
     assert set(duplicate_of(db).values()) == {None}
 
 
 def test_copies_are_let_go_when_the_original_is_rewritten(db):
-    archive_db.save_article(db, ORIGINAL, "2026-11-20T00:00:00+00:00")
-    archive_db.save_article(db, COPY, "2026-11-20T00:00:00+00:00")
+    save_article(db, ORIGINAL, "2026-11-20T00:00:00+00:00")
+    save_article(db, COPY, "2026-11-20T00:00:00+00:00")
     assert duplicate_of(db)[COPY.url] == ORIGINAL.url
     rewritten = dataclasses.replace(ORIGINAL, body=OTHER["body"])
-    assert archive_db.save_article(db, rewritten, "2026-11-21T00:00:00+00:00") == "updated"
+    assert save_article(db, rewritten, "2026-11-21T00:00:00+00:00") == "updated"
     assert duplicate_of(db)[COPY.url] is None
 
 
@@ -128,5 +130,5 @@ def test_boilerplate_marks_do_not_make_everything_a_candidate(db):
     for i in range(150):
         words = " ".join(f"từ{i}x{j}" for j in range(60))
         item = article(f"https://laodong.vn/cong-doan/n-{i}.ldo", "laodong", f"{words}\n\n{tail}", "2024-01-01")
-        archive_db.save_article(db, item, "2026-11-20T00:00:00+00:00")
+        save_article(db, item, "2026-11-20T00:00:00+00:00")
     assert set(duplicate_of(db).values()) == {None}

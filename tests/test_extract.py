@@ -18,6 +18,7 @@ FIELDS = [f.name for f in dataclasses.fields(Article)]
 
 
 def run(case: Case) -> dict:
+    """The Article as the extract stage gives it, province included."""
     return dataclasses.asdict(extract(case.html, case.meta["url"], case.meta["fetched_at"]))
 
 

@@ -13,8 +13,9 @@ import lxml.html
 import pytest
 from datasette.utils import tilde_encode
 
-from crawler.store.db import open_db, save_article, snapshot
 from crawler.extract.article import extract
+from crawler.store.archive import save_article
+from crawler.store.database import open_db, snapshot
 from crawler.text import fold
 from tests.conftest import ROOT, TESTS, congdoan, datasette_get
 
@@ -168,7 +169,8 @@ def test_facets_sorting_chart_and_download(archive):
 def test_publish_snapshots_while_a_crawl_holds_a_write(tmp_path):
     live = tmp_path / "archive.db"
     db = open_db(live)
-    save_article(db, extract((TESTS / "fixtures" / "xss-article.html").read_bytes(), XSS_URL, None), "2026-11-20T00:00:00+00:00")
+    save_article(db, extract((TESTS / "fixtures" / "xss-article.html").read_bytes(), XSS_URL, None),
+                 "2026-11-20T00:00:00+00:00")
     db.close()
     writer = sqlite3.connect(live, isolation_level=None)
     writer.execute("begin immediate")

@@ -8,8 +8,9 @@ from urllib.parse import quote
 
 import pytest
 
-from crawler.store.db import open_db, save_article
 from crawler.extract.article import extract
+from crawler.store.archive import save_article
+from crawler.store.database import open_db
 from tests.conftest import all_cases, datasette_get
 
 

@@ -11,8 +11,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from crawler.store.db import article_row
+from crawler.extract.article import locate
 from crawler.records import Article
+from crawler.store.articles import article_row
 from crawler.text import fold
 from tests.conftest import datasette_get
 from tests.synthetic import synthetic_archive
@@ -113,7 +114,7 @@ def test_synthetic_rows_are_stored_as_the_pipeline_stores_them(archive):
     with sqlite3.connect(archive) as connection:
         connection.row_factory = sqlite3.Row
         row = dict(connection.execute("select * from articles where url like '%synthetic-7.ldo'").fetchone())
-    article = Article(**{name: row[name] for name in ("url", "site", "title", "lead", "body", "published_at",
-                                                      "updated_at", "author", "source", "section", "language")},
-                      tags=[], images=[])
+    article = locate(Article(**{name: row[name] for name in ("url", "site", "title", "lead", "body", "published_at",
+                                                             "updated_at", "author", "source", "section", "language")},
+                             tags=[], images=[]))
     assert {name: row[name] for name in article_row(article)} == article_row(article)

@@ -19,8 +19,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 
-from crawler.store import db as archive_db
-from crawler.capture.warc import Exchange, WarcFile, as_stored, sha256_hex, warc_dir_for
+from crawler.store.captures import earlier_capture, save_capture
+from crawler.store.database import open_db
+from crawler.capture.warc import Exchange, Recorded, WarcFile, as_stored, sha256_hex, warc_dir_for
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ class CaptureMiddleware:
         self.db_path = db_path
         self.warc_dir = warc_dir
         self.run = run
-        self.db = archive_db.open_db(db_path)
+        self.db = open_db(db_path)
         self.warc_path = warc_dir / f"{run}.warc.gz"
         # Decoded no further than Scrapy itself would (a gzip bomb is stored as sent).
         self.max_decoded = crawler.settings.getint("DOWNLOAD_MAXSIZE") or 64 * 1024 * 1024
@@ -138,13 +139,13 @@ class CaptureMiddleware:
             row["fetched_at"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()  # as WARC-Date
             kind = self._write(request, Exchange(request.url, request.method, _header_list(request.headers),
                                                  response.status, headers, payload, row["fetched_at"]), row)
-        request.meta["capture_id"] = archive_db.save_capture(self.db, row)
+        request.meta["capture_id"] = save_capture(self.db, row)
         request.meta["fetched_at"] = row["fetched_at"]
         self.crawler.stats.inc_value(f"archive/captures/{kind}")
         return response
 
     def _write(self, request: Request, exchange: Exchange, row: dict) -> str:
-        earlier = archive_db.earlier_capture(self.db, request.url, row["sha256"])
+        earlier = earlier_capture(self.db, request.url, row["sha256"])
         # A revisit only helps while the record it points to is still on disk.
         if earlier is not None and not self._exists(earlier[1]):
             earlier = None

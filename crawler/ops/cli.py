@@ -146,7 +146,7 @@ def reextract(db: str, site: str | None) -> None:
 
         congdoan reextract --site laodong
     """
-    from crawler.store.db import open_db
+    from crawler.store.database import open_db
     from crawler.store.reextract import reextract as run_reextract
 
     archive = open_db(db)
@@ -172,7 +172,8 @@ def wacz(target: str, db: str, warc_dir: str | None) -> None:
 
         congdoan wacz congdoan.wacz
     """
-    from crawler.store.db import archived_pages, open_db
+    from crawler.store.captures import archived_pages
+    from crawler.store.database import open_db
     from crawler.capture.wacz import Page, write_wacz
     from crawler.capture.warc import warc_dir_for
 
@@ -229,7 +230,7 @@ def links(listing, url: str) -> None:
         congdoan links section.html --url https://laodong.vn/cong-doan?page=2
     """
     from crawler.sites.discover import follows, listing_links, site_for_url
-    from crawler.extract.article import decode
+    from crawler.extract.encoding import decode
     from crawler.sites.pagination import next_page_url
 
     spider = _spider_classes().get(site_for_url(url) or "")
@@ -264,7 +265,8 @@ def status(db: str, runs: int) -> None:
 
         congdoan status --db archive.db
     """
-    from crawler.store.db import last_crawls, open_db
+    from crawler.store.crawls import last_crawls
+    from crawler.store.database import open_db
     from crawler.ops.report import status_report
 
     archive = open_db(db)
@@ -291,8 +293,8 @@ def search(query: str, db: str, limit: int) -> None:
 
         congdoan search "cong doan ha tinh"
     """
-    from crawler.store.db import open_db
-    from crawler.store.db import search as run_search
+    from crawler.publish.search import search as run_search
+    from crawler.store.database import open_db
 
     for hit in run_search(open_db(db), query, limit):
         click.echo(f"{hit['published_at'] or '?':25}  {hit['site'] or '-':9}  {hit['title']}\n{'':36}{hit['url']}")
@@ -323,7 +325,7 @@ def publish(target: str, db: str) -> None:
 
         congdoan publish published/archive.db
     """
-    from crawler.store.db import snapshot
+    from crawler.store.database import snapshot
 
     try:
         articles = snapshot(db, target)
@@ -349,7 +351,7 @@ def serve(db: str, snapshot_file: str | None, host: str, port: int) -> None:
 
         congdoan serve --db archive.db --port 8001
     """
-    from crawler.store.db import snapshot
+    from crawler.store.database import snapshot
 
     live = Path(db).resolve()
     if snapshot_file is None:

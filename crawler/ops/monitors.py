@@ -20,7 +20,8 @@ from typing import Any
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.core.actions import Action
 
-from crawler.store import db as archive_db
+from crawler.store.crawls import first_crawl, newest_sighting, record_crawl
+from crawler.store.database import open_db
 from crawler.ops.report import crawl_row, error_count, failure_cause
 
 logger = logging.getLogger(__name__)
@@ -112,10 +113,10 @@ class FreshnessMonitor(ArchiveMonitor):
         if self.stat("archive/articles/new"):
             return
         days = self.setting("ARCHIVE_STALE_DAYS", 7)
-        db = archive_db.open_db(self.data.crawler.settings.get("ARCHIVE_DB"))
+        db = open_db(self.data.crawler.settings.get("ARCHIVE_DB"))
         try:
-            newest = archive_db.newest_sighting(db, self.data.spider.name)
-            watched_since = archive_db.first_crawl(db, self.data.spider.name)
+            newest = newest_sighting(db, self.data.spider.name)
+            watched_since = first_crawl(db, self.data.spider.name)
         finally:
             db.close()
         cutoff = datetime.now(timezone.utc) - timedelta(days=days)
@@ -140,9 +141,9 @@ class RecordVerdict(Action):
         settings = self.data.crawler.settings
         row = crawl_row(settings.get("ARCHIVE_RUN_ID") or "unknown", self.data.spider.name, stats.get_stats())
         row.update(verdict="failed" if failures else "ok", alerts=json.dumps(failures, ensure_ascii=False))
-        db = archive_db.open_db(settings.get("ARCHIVE_DB"))
+        db = open_db(settings.get("ARCHIVE_DB"))
         try:
-            archive_db.record_crawl(db, row)
+            record_crawl(db, row)
         finally:
             db.close()
 

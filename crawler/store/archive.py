@@ -1,26 +1,28 @@
-"""One fetched page through the flow: extract, validate, store. No Scrapy here.
+"""One extracted Article, or one fetched page, into archive.db: what storing it decides, in
+order and in one transaction (new, changed or the same; a version; a rowid; its copies).
 
-The pipeline calls `store_page` for every Page; later, re-extraction will call it on
-stored captures. It never raises for bad input: a page it cannot use becomes a rejection.
+The pipeline calls `store_page` for every Page; re-extraction calls it on stored captures.
+It never raises for bad input: a page it cannot use becomes a rejection. No Scrapy here.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from typing import Literal
 
 import sqlite_utils
 
-from crawler.store import db as archive_db
-from crawler.sites.cms import GENERIC, PROFILES_BY_NAME, CmsProfile
-from crawler.sites.discover import canonical_url, profile_for_url
-from crawler.extract.article import extract
-from crawler.records import Article, Page, Rejected, Rejection
+from crawler.extract.page import read_page
 from crawler.extract.version import extractor_version
+from crawler.records import Article, Page, Rejected, Rejection
+from crawler.sites.discover import canonical_url
+from crawler.store import articles, copies, versions
+from crawler.store.captures import same_payload
 
 logger = logging.getLogger(__name__)
+
+Outcome = Literal["new", "updated", "unchanged"]
 
 
 @dataclass(frozen=True)
@@ -30,20 +32,45 @@ class Stored:
     article: Article | None = None
 
 
-def profile_for_page(page: Page) -> CmsProfile:
-    """The profile of the page's host; a spider's own profile when its site moved host."""
-    profile = profile_for_url(page.url)
-    if profile is GENERIC and page.profile in PROFILES_BY_NAME:
-        host = urlsplit(page.url).hostname or ""
-        return dataclasses.replace(PROFILES_BY_NAME[page.profile], host=host, host_aliases=())
-    return profile
+def save_article(db: sqlite_utils.Database, article: Article, fetched_at: str, capture_id: int | None = None,
+                 extractor_version: str | None = None, keep_version: bool = True) -> Outcome:
+    """Upsert one article; say whether it was new, changed or the same as before.
+
+    A change of title or text keeps the previous version in article_versions, with a diff
+    (crawler/store/versions.py says when). New and changed texts are checked for copies
+    among the archive (crawler/store/copies.py). One transaction: a crash leaves the
+    article, its version and its duplicate links all or nothing."""
+    row = {**articles.article_row(article), "capture_id": capture_id, "extractor_version": extractor_version}
+    # atomic(), not `with db.conn`: that opens no transaction, and sqlite-utils 4 commits each
+    # write db.execute() runs outside one, so the article, its marks and its links were
+    # committed separately (a kill in between kept an article without its duplicate marks).
+    with db.atomic():
+        old = articles.stored_article(db, article.url)
+        articles.clear_rejection(db, article.url)
+        if old is None:
+            rowid = articles.free_rowid(db, row["published_at"])
+            articles.insert_article(db, {"rowid": rowid, **row, "first_seen_at": fetched_at, "last_seen_at": fetched_at,
+                                         "fetched_at": fetched_at})
+            copies.link_copies(db, article.url, row["body"], row["content_hash"])
+            return "new"
+        if versions.unchanged(old, row):
+            articles.note_sighting(db, article.url, fetched_at, capture_id, extractor_version)
+            return "unchanged"
+        if versions.keeps_version(old, row, keep_version, lambda: same_payload(db, old["capture_id"], capture_id)):
+            articles.insert_version(db, versions.version_row(old, row, fetched_at))
+        articles.update_article(db, {**row, "last_seen_at": fetched_at, "fetched_at": fetched_at})
+        if old["published_at"] != row["published_at"]:  # keep rowids in publication order
+            articles.move_article(db, article.url, articles.free_rowid(db, row["published_at"]))
+        if versions.text_changed(old, row):
+            copies.link_copies(db, article.url, row["body"], row["content_hash"])
+        return "updated"
 
 
 def store_page(db: sqlite_utils.Database, page: Page, topic_terms: tuple[str, ...] | None = None,
                keep_version: bool = True, count_attempt: bool = True) -> Stored:
     """Extract, validate and store one page. With `topic_terms` (a general newspaper's
     spider), a story that names none of them is rejected as off-topic. `keep_version`:
-    see db.save_article."""
+    see save_article."""
     try:
         article = read_page(page, topic_terms)
     except Rejected as rejected:
@@ -52,20 +79,12 @@ def store_page(db: sqlite_utils.Database, page: Page, topic_terms: tuple[str, ..
     except Exception as error:  # an extractor bug must not stop the crawl or lose the URL
         logger.exception("extraction failed for %s", page.url)
         return _reject(db, page, Rejected("extract-error", repr(error)), count_attempt)
-    outcome = archive_db.save_article(db, article, page.fetched_at, page.capture_id, extractor_version(), keep_version)
+    outcome = save_article(db, article, page.fetched_at, page.capture_id, extractor_version(), keep_version)
     return Stored(outcome, article=article)
 
 
-def read_page(page: Page, topic_terms: tuple[str, ...] | None = None) -> Article:
-    """The page's Article; raises Rejected when it is not one."""
-    if page.status >= 400:
-        raise Rejected(f"http-{page.status}", f"the site answered HTTP {page.status}")
-    article = extract(page.body, page.url, page.fetched_at, page.content_type, profile_for_page(page), topic_terms)
-    return dataclasses.replace(article, site=page.site) if page.site else article
-
-
 def _reject(db: sqlite_utils.Database, page: Page, rejected: Rejected, count_attempt: bool = True) -> Stored:
-    archive_db.save_rejection(
+    articles.save_rejection(
         db, Rejection(canonical_url(page.url), page.site, rejected.reason, rejected.detail, page.fetched_at),
         page.capture_id, count_attempt,
     )

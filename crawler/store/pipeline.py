@@ -10,10 +10,12 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.store.archive import store_page
-from crawler.store.db import (forget_pending, open_db, save_attachment, save_rejection, set_capture_profile,
-                        touch_article)
+from crawler.store.articles import save_rejection, touch_article
+from crawler.store.captures import save_attachment, set_capture_profile
+from crawler.store.crawls import forget_pending
+from crawler.store.database import open_db
 from crawler.sites.discover import DOCUMENT, document_links
-from crawler.extract.article import decode
+from crawler.extract.encoding import decode
 from crawler.records import Article, Attachment, NotModified, Page, Rejection
 from crawler.extract.schema import schema_errors
 from crawler.sites.topic import parse_terms

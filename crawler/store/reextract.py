@@ -15,12 +15,13 @@ from pathlib import Path
 
 import sqlite_utils
 
-from crawler.store import db as archive_db
-from crawler.store.archive import read_page, store_page
+from crawler.store.archive import save_article, store_page
+from crawler.store.captures import capture_payload_location, captured_pages
 from crawler.sites.cms import PROFILES_BY_NAME
 from crawler.sites.discover import site_for_url
 from crawler.records import Page, Rejected
 from crawler.sites.topic import parse_terms
+from crawler.extract.page import read_page
 from crawler.extract.version import extractor_version
 from crawler.capture.warc import decoded_payload, read_record
 
@@ -43,7 +44,7 @@ class Reextracted:
 
 
 def _page(db: sqlite_utils.Database, root: Path, url: str, site: str, capture_id: int) -> Page:
-    location = archive_db.capture_payload_location(db, capture_id)
+    location = capture_payload_location(db, capture_id)
     if location is None:
         raise LookupError(f"capture {capture_id} is not in the captures table")
     capture = read_record(root / location["warc_file"], location["warc_offset"])
@@ -63,7 +64,7 @@ def reextract(db: sqlite_utils.Database, root: Path, site: str | None = None) ->
     """Re-extract every captured page of the archive (of one site). `root` is the folder
     that captures' warc_file paths are relative to: the archive's own folder."""
     result = Reextracted()
-    for table, url, row_site, capture_id in archive_db.captured_pages(db, site):
+    for table, url, row_site, capture_id in captured_pages(db, site):
         result.pages += 1
         try:
             page = _page(db, root, url, row_site, capture_id)
@@ -82,8 +83,7 @@ def reextract(db: sqlite_utils.Database, root: Path, site: str | None = None) ->
                 logger.exception("reextract: extraction failed for %s; the stored article is kept", url)
                 result.now_rejected += 1
                 continue
-            outcome = archive_db.save_article(db, article, page.fetched_at, capture_id, extractor_version(),
-                                              keep_version=False)
+            outcome = save_article(db, article, page.fetched_at, capture_id, extractor_version(), keep_version=False)
         else:
             outcome = store_page(db, page, _terms(row_site), keep_version=False, count_attempt=False).outcome
         if outcome in ("new", "updated"):

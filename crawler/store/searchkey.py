@@ -43,6 +43,33 @@ def first_rowid(published_at: str | None) -> int:
     return published_minute(published_at) * PER_MINUTE
 
 
+def minute_rowids(published_at: str | None) -> tuple[int, int]:
+    """The first and the last rowid of the minute `published_at` falls in."""
+    first = first_rowid(published_at)
+    return first, first + PER_MINUTE - 1
+
+
+def next_rowid(published_at: str | None, top: int | None, highest: int | None) -> int:
+    """The rowid of a new (or re-dated) article published at `published_at`: the next free one
+    of its minute, given `top`, the highest rowid its minute holds (None: none yet), and
+    `highest`, the highest of all; a full minute gives any free rowid, past the highest.
+
+    >>> at = "2024-03-05T08:00:00+07:00"
+    >>> first, last = minute_rowids(at)
+    >>> next_rowid(at, None, 7) - first, next_rowid("2024-03-05T08:00:59+07:00", first + 4, first + 9) - first
+    (0, 5)
+    >>> next_rowid(at, last, last + 40) - last  # a full minute
+    41
+    """
+    first, last = minute_rowids(published_at)
+    if top is None:
+        return first
+    if top < last:
+        return top + 1
+    assert highest is not None  # the minute holds rows, so the table does
+    return highest + 1
+
+
 def rowid_range(since: str, until: str) -> tuple[int, int]:
     """Rowids of articles published from the day `since` to the day `until` (YYYY-MM-DD,
     Vietnamese days, both included); an empty bound is open.

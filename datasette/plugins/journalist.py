@@ -29,12 +29,12 @@ from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Forbidden, NotFound, Response
 from markupsafe import Markup, escape
 
-from crawler.store.db import CAPTURE_PAYLOAD_KEYS, CAPTURE_PAYLOAD_SQL
+from crawler.store.captures import CAPTURE_PAYLOAD_KEYS, CAPTURE_PAYLOAD_SQL
 from crawler.publish.present import (SITE_NAMES, article_view, highlight_html, monthly_chart_svg, snippet, vn_datetime,
                              vn_number)
+from crawler.publish.captures import UnreadableCapture, capture_text
 from crawler.publish.query import MODES, NEVER_MATCHES, beyond_headline, in_headline, match_expression
 from crawler.store.searchkey import rowid_range
-from crawler.capture.warc import decoded_payload, read_record
 
 PAGE_SIZE = 20  # results per search page; the SQL in metadata.yml says 20 too
 MAX_PAGE = 500  # deep pages of a common word cost a walk of the index, so they end here
@@ -229,18 +229,11 @@ async def capture(datasette, request):
     rows = (await db.execute(CAPTURE_PAYLOAD_SQL, [capture_id])).rows
     if not rows:
         raise NotFound(f"no capture {capture_id}")
-    found = dict(zip(CAPTURE_PAYLOAD_KEYS, rows[0], strict=True))
-    url, status, fetched_at, warc_file, offset = (found[k] for k in ("url", "status", "fetched_at", "warc_file",
-                                                                      "warc_offset"))
-    shown = Path(warc_file.partition("#")[0]).name  # never the server's own paths
     try:
-        record = read_record(_warc_root(datasette) / warc_file, offset)
-        body = decoded_payload(record).decode("utf-8", "replace")
-    except Exception:  # a moved or damaged WARC file: say so, the page must not fail
-        return Response.text(f"capture {capture_id} of {url}: its WARC record ({shown}) cannot be read", status=404)
-    head = [f"WARC-Target-URI: {url}", f"WARC-Date: {fetched_at}", f"WARC-File: {shown} @ {offset}", "",
-            f"HTTP {status}", *(f"{k}: {v}" for k, v in record.headers), ""]
-    response = Response.text("\n".join(head) + "\n" + body)
+        text = capture_text(dict(zip(CAPTURE_PAYLOAD_KEYS, rows[0], strict=True)), _warc_root(datasette))
+    except UnreadableCapture as unreadable:
+        return Response.text(str(unreadable), status=404)
+    response = Response.text(text)
     # Shown as text, in a sandbox: nothing the source served can run or load here.
     response.headers.update({"Content-Security-Policy": "sandbox; default-src 'none'",
                              "X-Content-Type-Options": "nosniff"})

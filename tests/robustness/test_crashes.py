@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from crawler.store.db import open_db, remember_pending
+from crawler.store.crawls import remember_pending
+from crawler.store.database import open_db
 from tests.conftest import FAST, TESTS, congdoan
 from tests.mirror_site import MirrorSite
 from tests.robustness.conftest import crawl_faults, fault_url, respond

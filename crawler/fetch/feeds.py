@@ -1,0 +1,48 @@
+"""Feeds and sitemaps: a second way to article links, tried at start beside the listings.
+A missing feed is logged, never an error; old monthly sitemaps are not read."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import ClassVar
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from crawler.fetch.kinds import RequestKind
+from crawler.sites import discover
+from crawler.sites.cms import CmsProfile
+from crawler.sites.feeds import parse_feed, sitemap_date
+
+logger = logging.getLogger(__name__)
+
+
+class Feeds:
+    """NewsSpider's RSS/Atom feeds and sitemaps (`feed_paths`); their article links go through
+    the listing walk's `new_articles` and `schedule`, and `request` is NewsSpider's."""
+
+    crawler: Crawler
+    profile: ClassVar[CmsProfile]
+    feed_paths: ClassVar[tuple[str, ...]]
+    sitemap_max_age_days: ClassVar[int]
+    since: str | None
+    start_url_override: list[str]
+
+    def feed_urls(self) -> list[str]:
+        return [] if self.start_url_override else [f"https://{self.profile.host}{path}" for path in self.feed_paths]
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        entries = parse_feed(response.body, response.url)
+        if not entries.links and not entries.sitemaps:
+            self.crawler.stats.inc_value("archive/feeds/empty")
+            logger.info("no feed or sitemap entries at %s", response.url)
+        links = [link for link in entries.links if discover.is_article_url(link.url, self.profile)]
+        yield from self.schedule(self.new_articles(links)[0])
+        oldest = self.since or (datetime.now(timezone.utc) - timedelta(days=self.sitemap_max_age_days)).date().isoformat()
+        for url, lastmod in entries.sitemaps:
+            dated = sitemap_date(url, lastmod)  # monthly news sitemaps: only the recent ones
+            if dated is None or dated[:10] >= oldest:
+                yield self.request(url, RequestKind.FEED)
