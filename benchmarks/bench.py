@@ -45,8 +45,15 @@ SEED = ROOT / "tests" / "cases" / "laodong" / "seed-004-hoa-binh" / "page.html"
 SEED_ID = "1069877"
 SEED_TITLE = "Công đoàn Hòa Bình đưa ra nhiều mục tiêu hướng đến lợi ích người lao động"
 PER_LISTING = 20
-VOCABULARY = tuple(sorted({word for path in (ROOT / "tests" / "cases").glob("*/*/expected.json")
-                           for word in re.findall(r"\w+", json.loads(path.read_text("utf-8")).get("body") or "")}))
+VOCABULARY = tuple(
+    sorted(
+        {
+            word
+            for path in (ROOT / "tests" / "cases").glob("*/*/expected.json")
+            for word in re.findall(r"\w+", json.loads(path.read_text("utf-8")).get("body") or "")
+        }
+    )
+)
 
 
 # --- (a, b) the generated archive -------------------------------------------------------------
@@ -78,11 +85,16 @@ def article_page(i: int, rng: random.Random) -> bytes:
 
 def listing_page(page: int, pages: int) -> bytes:
     first = (page - 1) * PER_LISTING
-    items = "".join(f'<article class="article-small"><a class="link-title" href="{article_url(i)}"><h2>Bài {i}</h2>'
-                    f'</a><span class="time">19/07/2022 16:13</span></article>' for i in range(first, first + PER_LISTING))
+    items = "".join(
+        f'<article class="article-small"><a class="link-title" href="{article_url(i)}"><h2>Bài {i}</h2>'
+        f'</a><span class="time">19/07/2022 16:13</span></article>'
+        for i in range(first, first + PER_LISTING)
+    )
     pager = f'<div class="pagination"><a href="{listing_url(page + 1)}">Trang sau</a></div>' if page < pages else ""
-    return (f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Công đoàn | Báo Lao Động</title></head>'
-            f'<body><main class="list-main-content">{items}{pager}</main></body></html>').encode("utf-8")
+    return (
+        f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Công đoàn | Báo Lao Động</title></head>'
+        f'<body><main class="list-main-content">{items}{pager}</main></body></html>'
+    ).encode()
 
 
 def build_archive(target: Path, articles: int, seed: int = 9) -> list[bytes]:
@@ -106,14 +118,28 @@ def build_archive(target: Path, articles: int, seed: int = 9) -> list[bytes]:
 
 
 def measure(*command: str) -> dict:
-    output = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "measure.py"), *command],
-                            capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "measure.py"), *command], capture_output=True, text=True, check=True
+    ).stdout
     return json.loads(output)
 
 
 def replay_crawl(warc: Path, db_path: Path) -> dict:
-    return measure(str(BIN / "congdoan"), "crawl", "laodong", "--replay", str(warc), "--db", str(db_path),
-                   "-s", "ARCHIVE_MAX_PAGES=100000", "-s", "LOG_LEVEL=WARNING", "-s", "ARCHIVE_RECHECK_DAYS=0")
+    return measure(
+        str(BIN / "congdoan"),
+        "crawl",
+        "laodong",
+        "--replay",
+        str(warc),
+        "--db",
+        str(db_path),
+        "-s",
+        "ARCHIVE_MAX_PAGES=100000",
+        "-s",
+        "LOG_LEVEL=WARNING",
+        "-s",
+        "ARCHIVE_RECHECK_DAYS=0",
+    )
 
 
 def bare_trafilatura(pages: list[bytes]) -> float:
@@ -130,9 +156,9 @@ def core_pipeline(pages: list[bytes], db_path: Path) -> float:
     """CPU seconds for the archive pipeline alone on every page, in this process: what the
     crawl does with a response (ArchivePipeline.process_item: extraction, checks, duplicate
     linking, storage), without Scrapy's engine around it."""
+    from crawler.records import Page
     from crawler.store.database import open_db
     from crawler.store.pipeline import ArchivePipeline
-    from crawler.records import Page
 
     class Stats:
         def inc_value(self, *args: object) -> None:
@@ -140,8 +166,17 @@ def core_pipeline(pages: list[bytes], db_path: Path) -> float:
 
     pipeline = ArchivePipeline(str(db_path), Stats(), (), None)  # type: ignore[arg-type]
     pipeline.db = open_db(db_path)
-    items = [Page(article_url(i), "laodong", 200, body, "2026-11-20T00:00:00+00:00",
-                  {"Content-Type": "text/html; charset=utf-8"}) for i, body in enumerate(pages)]
+    items = [
+        Page(
+            article_url(i),
+            "laodong",
+            200,
+            body,
+            "2026-11-20T00:00:00+00:00",
+            {"Content-Type": "text/html; charset=utf-8"},
+        )
+        for i, body in enumerate(pages)
+    ]
     started = time.process_time()
     for item in items:
         pipeline.process_item(item)
@@ -177,14 +212,13 @@ def crawl_bench(workdir: Path, articles: int) -> CrawlResult:
     result.second = replay_crawl(warc, db_path)
     with sqlite3.connect(db_path) as connection:
         result.second_requests = connection.execute(
-            "select requests, listing_requests, article_requests from crawls order by started_at desc limit 1").fetchone()
+            "select requests, listing_requests, article_requests from crawls order by started_at desc limit 1"
+        ).fetchone()
     result.reextract = measure(str(BIN / "congdoan"), "reextract", "--db", str(db_path))
     return result
 
 
 # --- (c) search ------------------------------------------------------------------------------
-
-
 
 
 def search_latency(db_path: Path, repeat: int) -> dict[str, tuple[float, float, int]]:
@@ -202,9 +236,12 @@ def search_latency(db_path: Path, repeat: int) -> dict[str, tuple[float, float, 
     # Beyond the target: a rare word (every match ranked by bm25), a later page, filters.
     cases["search page html, «so 4242» (a handful of matches), by relevance"] = "/archive/tim_kiem?q=so+4242"
     cases["search page html, «cong doan», page 5"] = "/archive/tim_kiem?q=cong+doan&page=5"
-    cases["search page html, «cong doan», site laodong, by date"] = "/archive/tim_kiem?q=cong+doan&site=laodong&order=date"
-    cases["search page html, «cong doan», Cao Bằng, 2020"] = (
-        "/archive/tim_kiem?" + urlencode({"q": "cong doan", "province": "Cao Bằng", "since": "01/01/2020", "until": "31/12/2020"}))
+    cases["search page html, «cong doan», site laodong, by date"] = (
+        "/archive/tim_kiem?q=cong+doan&site=laodong&order=date"
+    )
+    cases["search page html, «cong doan», Cao Bằng, 2020"] = "/archive/tim_kiem?" + urlencode(
+        {"q": "cong doan", "province": "Cao Bằng", "since": "01/01/2020", "until": "31/12/2020"}
+    )
     cases["search page html, no words (newest articles)"] = "/archive/tim_kiem"
     cases["Atom feed of «cong doan»"] = "/archive/theo_doi.atom?q=cong+doan"
     cases["articles table, newest first, with its five facets"] = "/archive/articles"
@@ -234,12 +271,21 @@ def search_latency(db_path: Path, repeat: int) -> dict[str, tuple[float, float, 
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    memory = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), "?")
-    return (f"{os.cpu_count()} cores ({cpu}), {int(memory) // 1024 // 1024} GiB, Python {platform.python_version()}, "
-            f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        (line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "?"
+    )
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {int(memory) // 1024 // 1024} GiB, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}"
+    )
 
 
 SEARCH_TARGET_MS = 50.0
@@ -250,68 +296,97 @@ RSS_TARGET_MB = 400
 def targets(crawls: list[CrawlResult], searches: dict[int, dict[str, tuple[float, float, int]]]) -> str:
     """The issue's targets against this run's figures: met, or missed and by how much."""
     rows = []
-    for label, spent in (("the pipeline alone", lambda c: c.core_cpu),
-                         ("the whole replay crawl (Scrapy included)", lambda c: c.crawl["cpu"])):
+    for label, spent in (
+        ("the pipeline alone", lambda c: c.core_cpu),
+        ("the whole replay crawl (Scrapy included)", lambda c: c.crawl["cpu"]),
+    ):
         ratios = [spent(c) / c.bare_cpu for c in crawls]
         if ratios:
             worst = max(ratios)
             state = "met" if worst <= CPU_RATIO_TARGET else f"**missed** by {worst - CPU_RATIO_TARGET:.2f}×"
-            rows.append(f"| CPU per article ≤ {CPU_RATIO_TARGET}× bare trafilatura: {label} | "
-                        f"{' / '.join(f'{r:.2f}×' for r in ratios)} | {state} |")
+            rows.append(
+                f"| CPU per article ≤ {CPU_RATIO_TARGET}× bare trafilatura: {label} | "
+                f"{' / '.join(f'{r:.2f}×' for r in ratios)} | {state} |"
+            )
     largest = max(crawls, key=lambda c: c.articles, default=None)
     if largest:
         rss = largest.crawl["max_rss_mb"]
-        rows.append(f"| peak RSS ≤ {RSS_TARGET_MB} MB at {largest.articles:,} pages | {rss:.0f} MB | "
-                    f"{'met' if rss <= RSS_TARGET_MB else f'**missed** by {rss - RSS_TARGET_MB:.0f} MB'} |")
+        rows.append(
+            f"| peak RSS ≤ {RSS_TARGET_MB} MB at {largest.articles:,} pages | {rss:.0f} MB | "
+            f"{'met' if rss <= RSS_TARGET_MB else f'**missed** by {rss - RSS_TARGET_MB:.0f} MB'} |"
+        )
     if searches:
         size = max(searches)
-        target_cases = {name: timing for name, timing in searches[size].items()
-                        if name.startswith("search page") and "«c" in name and ", by " in name and "site" not in name}
+        target_cases = {
+            name: timing
+            for name, timing in searches[size].items()
+            if name.startswith("search page") and "«c" in name and ", by " in name and "site" not in name
+        }
         worst_name, (_, p95, failed) = max(target_cases.items(), key=lambda item: item[1][1])
         ok = p95 <= SEARCH_TARGET_MS and not failed
-        rows.append(f"| search page p95 ≤ {SEARCH_TARGET_MS:.0f} ms at {size:,} articles, a term in every row "
-                    f"(HTML and JSON, relevance and date, with and without diacritics: {len(target_cases)} cases) | "
-                    f"worst p95 {p95:.0f} ms ({worst_name}) | "
-                    f"{'met' if ok else f'**missed** by {p95 - SEARCH_TARGET_MS:.0f} ms'} |")
+        rows.append(
+            f"| search page p95 ≤ {SEARCH_TARGET_MS:.0f} ms at {size:,} articles, a term in every row "
+            f"(HTML and JSON, relevance and date, with and without diacritics: {len(target_cases)} cases) | "
+            f"worst p95 {p95:.0f} ms ({worst_name}) | "
+            f"{'met' if ok else f'**missed** by {p95 - SEARCH_TARGET_MS:.0f} ms'} |"
+        )
     for c in crawls:
-        requests, listings, articles = c.second_requests
-        rows.append(f"| second incremental run ({c.articles:,} pages): listings and robots.txt only | "
-                    f"{requests} requests, {articles} to articles | {'met' if articles == 0 else '**missed**'} |")
-    return ("\n## Targets (computed from the figures above)\n\n| target | measured | state |\n|---|---|---|\n"
-            + "\n".join(rows) + "\n")
+        requests, _listings, articles = c.second_requests
+        rows.append(
+            f"| second incremental run ({c.articles:,} pages): listings and robots.txt only | "
+            f"{requests} requests, {articles} to articles | {'met' if articles == 0 else '**missed**'} |"
+        )
+    return (
+        "\n## Targets (computed from the figures above)\n\n| target | measured | state |\n|---|---|---|\n"
+        + "\n".join(rows)
+        + "\n"
+    )
 
 
-def report(crawls: list[CrawlResult], searches: dict[int, dict[str, tuple[float, float, int]]],
-           build_s: dict[int, float]) -> str:
+def report(
+    crawls: list[CrawlResult], searches: dict[int, dict[str, tuple[float, float, int]]], build_s: dict[int, float]
+) -> str:
     out = io.StringIO()
     out.write("# Benchmarks\n\nWritten by `make bench` (benchmarks/bench.py). Machine: " + machine() + ".\n\n")
     out.write("## (a, b) Replay crawl through the whole pipeline, against bare trafilatura\n\n")
-    out.write("CPU per article: of the whole `congdoan crawl --replay` process (Scrapy, replay, capture, "
-              "pipeline, start-up included), of the pipeline alone on the same pages in one process, and of bare "
-              "`trafilatura.extract` on them.\n\n")
-    out.write("| pages | stored | wall s | articles/s | crawl CPU/article | pipeline CPU/article | bare trafilatura "
-              "CPU/article | crawl ÷ bare | pipeline ÷ bare | peak RSS MB | archive.db bytes/article |\n")
+    out.write(
+        "CPU per article: of the whole `congdoan crawl --replay` process (Scrapy, replay, capture, "
+        "pipeline, start-up included), of the pipeline alone on the same pages in one process, and of bare "
+        "`trafilatura.extract` on them.\n\n"
+    )
+    out.write(
+        "| pages | stored | wall s | articles/s | crawl CPU/article | pipeline CPU/article | bare trafilatura "
+        "CPU/article | crawl ÷ bare | pipeline ÷ bare | peak RSS MB | archive.db bytes/article |\n"
+    )
     out.write("|---|---|---|---|---|---|---|---|---|---|---|\n")
     for c in crawls:
         per, core, bare = (c.crawl["cpu"] / c.articles, c.core_cpu / c.articles, c.bare_cpu / c.articles)
-        out.write(f"| {c.articles:,} | {c.stored:,} | {c.crawl['wall']:.1f} | {c.articles / c.crawl['wall']:.1f} | "
-                  f"{per * 1000:.1f} ms | {core * 1000:.1f} ms | {bare * 1000:.1f} ms | {per / bare:.2f}× | "
-                  f"{core / bare:.2f}× | {c.crawl['max_rss_mb']:.0f} | {c.db_bytes // max(c.stored, 1):,} |\n")
-    out.write("\n## (d) The incremental second run\n\n| pages | requests | listing requests (+ robots.txt) | article requests | wall s |\n|---|---|---|---|---|\n")
+        out.write(
+            f"| {c.articles:,} | {c.stored:,} | {c.crawl['wall']:.1f} | {c.articles / c.crawl['wall']:.1f} | "
+            f"{per * 1000:.1f} ms | {core * 1000:.1f} ms | {bare * 1000:.1f} ms | {per / bare:.2f}× | "
+            f"{core / bare:.2f}× | {c.crawl['max_rss_mb']:.0f} | {c.db_bytes // max(c.stored, 1):,} |\n"
+        )
+    out.write(
+        "\n## (d) The incremental second run\n\n| pages | requests | listing requests (+ robots.txt) | article requests | wall s |\n|---|---|---|---|---|\n"
+    )
     for c in crawls:
         requests, listings, articles = c.second_requests
         out.write(f"| {c.articles:,} | {requests} | {listings} | {articles} | {c.second['wall']:.1f} |\n")
     out.write("\n## (e) `congdoan reextract`\n\n| pages | wall s | articles/s | CPU s/article |\n|---|---|---|---|\n")
     for c in crawls:
-        out.write(f"| {c.articles:,} | {c.reextract['wall']:.1f} | {c.stored / c.reextract['wall']:.1f} | "
-                  f"{c.reextract['cpu'] / max(c.stored, 1) * 1000:.1f} ms |\n")
+        out.write(
+            f"| {c.articles:,} | {c.reextract['wall']:.1f} | {c.stored / c.reextract['wall']:.1f} | "
+            f"{c.reextract['cpu'] / max(c.stored, 1) * 1000:.1f} ms |\n"
+        )
     out.write("\n## (c) Search latency (ms, p50 / p95; every article matches «công đoàn»)\n\n")
     sizes = sorted(searches)
     out.write("| request | " + " | ".join(f"{n:,} articles" for n in sizes) + " |\n|---|" + "---|" * len(sizes) + "\n")
     for name in next(iter(searches.values()), {}):
-        cells = " | ".join(f"{searches[n][name][0]:.0f} / {searches[n][name][1]:.0f}"
-                           + (f" ({searches[n][name][2]} of them over the 1 s SQL limit: failed)" if searches[n][name][2] else "")
-                           for n in sizes)
+        cells = " | ".join(
+            f"{searches[n][name][0]:.0f} / {searches[n][name][1]:.0f}"
+            + (f" ({searches[n][name][2]} of them over the 1 s SQL limit: failed)" if searches[n][name][2] else "")
+            for n in sizes
+        )
         out.write(f"| {name} | {cells} |\n")
     out.write("\nSynthetic archives built in " + ", ".join(f"{build_s[n]:.0f} s ({n:,})" for n in sizes) + ".\n")
     out.write(targets(crawls, searches))
@@ -344,8 +419,12 @@ def main() -> None:
             searches[rows] = search_latency(db_path, args.repeat)
             print(f"search {rows}: built in {build_s[rows]:.0f} s", flush=True)
     took = time.perf_counter() - run_started
-    args.out.write_text(report(crawls, searches, build_s).replace(
-        "\n\n## (a, b)", f" The run took {took / 60:.1f} minutes.\n\n## (a, b)", 1), encoding="utf-8")
+    args.out.write_text(
+        report(crawls, searches, build_s).replace(
+            "\n\n## (a, b)", f" The run took {took / 60:.1f} minutes.\n\n## (a, b)", 1
+        ),
+        encoding="utf-8",
+    )
     print(f"wrote {args.out}")
 
 

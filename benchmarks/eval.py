@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the project is the repository
 
-from crawler.sites.cms import GENERIC  # noqa: E402
-from crawler.extract.evaluate import CorpusScore, DocScore, score_corpus, score_document  # noqa: E402
 from crawler.extract.article import main_text  # noqa: E402
+from crawler.extract.evaluate import CorpusScore, DocScore, score_corpus, score_document  # noqa: E402
+from crawler.sites.cms import GENERIC  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -119,17 +119,26 @@ def site_path() -> dict[str, dict[str, float]]:
         gold = "\n\n".join(p for p in (expected["lead"], expected["body"]) if p)
         got = "\n\n".join(p for p in (article.lead, article.body) if p)
         timed = expected["published_at"] and "T" in expected["published_at"]
-        by_site.setdefault(folder.parent.name, []).append((
-            score_document(gold, got),
-            article.title == expected["title"],
-            article.published_at == expected["published_at"] if timed else None,
-            article.author == expected["author"] if expected["author"] else None,
-        ))
+        by_site.setdefault(folder.parent.name, []).append(
+            (
+                score_document(gold, got),
+                article.title == expected["title"],
+                article.published_at == expected["published_at"] if timed else None,
+                article.author == expected["author"] if expected["author"] else None,
+            )
+        )
     report = {}
     for site, rows in by_site.items():
         corpus = score_corpus(row[0] for row in rows)
-        report[site] = {"cases": len(rows), "f1": corpus.f1, "precision": corpus.precision, "recall": corpus.recall,
-                        "title": _share(rows, 1), "published_at": _share(rows, 2), "author": _share(rows, 3)}
+        report[site] = {
+            "cases": len(rows),
+            "f1": corpus.f1,
+            "precision": corpus.precision,
+            "recall": corpus.recall,
+            "title": _share(rows, 1),
+            "published_at": _share(rows, 2),
+            "author": _share(rows, 3),
+        }
     return report
 
 
@@ -137,21 +146,30 @@ NOTES = Path(__file__).with_name("extraction-notes.md")
 
 
 def markdown(results: dict[str, dict[str, tuple[CorpusScore, float]]], sites: dict[str, dict[str, float]]) -> str:
-    lines = ["# Extraction quality", "",
-             "Written by `make eval` (benchmarks/eval.py). Metric: 4-token shingles, F1 of the mean document",
-             "precision and recall (the ScrapingHub benchmark's evaluate.py). Median milliseconds per page on",
-             "this machine, all extractors run the same way (2 worker processes).", ""]
+    lines = [
+        "# Extraction quality",
+        "",
+        "Written by `make eval` (benchmarks/eval.py). Metric: 4-token shingles, F1 of the mean document",
+        "precision and recall (the ScrapingHub benchmark's evaluate.py). Median milliseconds per page on",
+        "this machine, all extractors run the same way (2 worker processes).",
+        "",
+    ]
     for dataset, rows in results.items():
         lines += [f"## {dataset}", "", "| extractor | F1 | precision | recall | ms/page |", "|---|---|---|---|---|"]
         for name, (score, ms) in rows.items():
             lines.append(f"| {name} | {score.f1:.3f} | {score.precision:.3f} | {score.recall:.3f} | {ms:.0f} |")
         lines.append("")
-    lines += ["## Site path (tests/cases)", "",
-              "| site | cases | F1 | precision | recall | title exact | published_at exact | author right |",
-              "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "## Site path (tests/cases)",
+        "",
+        "| site | cases | F1 | precision | recall | title exact | published_at exact | author right |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for site, row in sorted(sites.items()):
-        lines.append(f"| {site} | {row['cases']:.0f} | {row['f1']:.3f} | {row['precision']:.3f} | {row['recall']:.3f} | "
-                     f"{row['title']:.0%} | {row['published_at']:.0%} | {row['author']:.0%} |")
+        lines.append(
+            f"| {site} | {row['cases']:.0f} | {row['f1']:.3f} | {row['precision']:.3f} | {row['recall']:.3f} | "
+            f"{row['title']:.0%} | {row['published_at']:.0%} | {row['author']:.0%} |"
+        )
     if NOTES.exists():  # targets, what was tried: written by people, kept beside the numbers
         lines += ["", NOTES.read_text(encoding="utf-8").strip()]
     return "\n".join(lines) + "\n"
@@ -178,10 +196,14 @@ def main() -> None:
         for name in EXTRACTORS:
             score = evaluate(name, pages, args.workers)
             results[f"{dataset}, {len(pages)} pages"][name] = score
-            print(f"{dataset}: {name}: F1 {score[0].f1:.3f} P {score[0].precision:.3f} R {score[0].recall:.3f} {score[1]:.0f} ms")
+            print(
+                f"{dataset}: {name}: F1 {score[0].f1:.3f} P {score[0].precision:.3f} R {score[0].recall:.3f} {score[1]:.0f} ms"
+            )
     sites = site_path()
     for site, row in sorted(sites.items()):
-        print(f"site {site}: F1 {row['f1']:.3f}, title {row['title']:.0%}, date {row['published_at']:.0%}, author {row['author']:.0%}")
+        print(
+            f"site {site}: F1 {row['f1']:.3f}, title {row['title']:.0%}, date {row['published_at']:.0%}, author {row['author']:.0%}"
+        )
     args.out.write_text(markdown(results, sites), encoding="utf-8")
     print(f"wrote {args.out}")
 

@@ -15,8 +15,17 @@ def main() -> None:
     result = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(json.dumps({"returncode": result.returncode, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
-                      "max_rss_mb": usage.ru_maxrss / 1024, "stderr_tail": result.stderr[-2000:]}))
+    print(
+        json.dumps(
+            {
+                "returncode": result.returncode,
+                "wall": wall,
+                "cpu": usage.ru_utime + usage.ru_stime,
+                "max_rss_mb": usage.ru_maxrss / 1024,
+                "stderr_tail": result.stderr[-2000:],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

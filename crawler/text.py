@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 # Vietnam has kept UTC+7 without daylight saving since 1975, so a fixed offset is exact
 # for everything these sites publish and needs no tz database.
@@ -73,7 +73,7 @@ def normalize_tone_marks(text: str) -> str:
         start = _syllable_start(text, vowel)
         if start is None:
             continue
-        out += (text[done:start], _move_tone(text[start:vowel + 1], text[vowel + 1]))
+        out += (text[done:start], _move_tone(text[start : vowel + 1], text[vowel + 1]))
         done = match.end()
     return "".join(out) + text[done:] if out else text
 
@@ -158,9 +158,7 @@ def fold(text: str | None) -> str:
 # --- dates -----------------------------------------------------------------------------
 
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?!\d)")
-_WORDY = re.compile(
-    r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE
-)
+_WORDY = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
 _TIME = re.compile(r"(?<!\d)(\d{1,2})\s*[:hH]\s*(\d{2})(?:\s*:\s*(\d{2}))?(?!\d)")
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?"
@@ -175,7 +173,7 @@ def _offset(text: str | None) -> timezone:
     if not text:
         return VN_TZ  # a bare local time on these sites is Vietnam time
     if text == "Z":
-        return timezone.utc
+        return UTC
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
     return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
@@ -201,8 +199,12 @@ def parse_iso_datetime(text: str | None) -> tuple[datetime, bool] | None:
     year, month, day, hour, minute, second, offset = match.groups()
     try:
         moment = datetime(
-            int(year), int(month), int(day),
-            int(hour or 0), int(minute or 0), int(second or 0),
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
             tzinfo=_offset(offset),
         )
     except ValueError:
@@ -230,7 +232,7 @@ def parse_vn_datetime(text: str | None) -> tuple[datetime, bool] | None:
         return None
     day, month, year = (int(part) for part in date.groups())
     # The time is the clock reading nearest the date, on either side ("17:12, 04/12/2020").
-    rest = text[: date.start()] + " " * (date.end() - date.start()) + text[date.end():]
+    rest = text[: date.start()] + " " * (date.end() - date.start()) + text[date.end() :]
     clock = _TIME.search(rest)
     hour = minute = 0
     if clock and 0 <= int(clock.group(1)) < 24 and 0 <= int(clock.group(2)) < 60:

@@ -26,8 +26,9 @@ FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RET
 def main() -> None:
     with tempfile.TemporaryDirectory() as work, MirrorSite() as mirror:
         congdoan = Path(sys.executable).parent / "congdoan"
-        subprocess.run([str(congdoan), "crawl", "--db", f"{work}/archive.db", "--mirror", mirror.url, *FAST],
-                       check=True)
+        subprocess.run(
+            [str(congdoan), "crawl", "--db", f"{work}/archive.db", "--mirror", mirror.url, *FAST], check=True
+        )
         # One WARC per run already; gzip members concatenate should a run ever leave more.
         parts = sorted(Path(work, "warc").glob("*.warc.gz"))
         SAMPLE.write_bytes(b"".join(part.read_bytes() for part in parts))

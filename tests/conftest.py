@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,7 +50,7 @@ class Case:
 
     @property
     def kind(self) -> str:
-        """"article" (expected: an Article or a rejection) or "listing" (expected: links)."""
+        """ "article" (expected: an Article or a rejection) or "listing" (expected: links)."""
         return self.meta.get("kind", "article")
 
     @property
@@ -84,14 +85,19 @@ def datasette_for(db_path: Path):
     from datasette.app import Datasette
 
     folder = ROOT / "datasette"
-    return Datasette(immutables=[str(db_path)], metadata=yaml.safe_load((folder / "metadata.yml").read_text("utf-8")),
-                     plugins_dir=str(folder / "plugins"), template_dir=str(folder / "templates"),
-                     settings=json.loads((folder / "settings.json").read_text("utf-8")))
+    return Datasette(
+        immutables=[str(db_path)],
+        metadata=yaml.safe_load((folder / "metadata.yml").read_text("utf-8")),
+        plugins_dir=str(folder / "plugins"),
+        template_dir=str(folder / "templates"),
+        settings=json.loads((folder / "settings.json").read_text("utf-8")),
+    )
 
 
 def datasette_get(db_path: Path, *paths: str, follow_redirects: bool = False) -> list:
     """GET each path, in order, from one Datasette over `db_path` configured as `congdoan
     serve` configures it."""
+
     async def fetch() -> list:
         datasette = datasette_for(db_path)
         return [await datasette.client.get(path, follow_redirects=follow_redirects) for path in paths]
@@ -107,25 +113,33 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(db_path: Path, timeout: float = 60) -> Iterator[str]:
-    """The real `congdoan serve --db DB_PATH` on a free loopback port, for the block; yields its base URL."""
+def serving(db_path: Path, timeout: float = 60, log: Path | None = None) -> Iterator[str]:
+    """The real `congdoan serve --db DB_PATH` on a free loopback port, for the block; yields its
+    base URL. Its output goes to `log` (a temporary file by default)."""
     port = free_port()
-    process = subprocess.Popen([str(Path(sys.executable).parent / "congdoan"), "serve", "--db", str(db_path),
-                                "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None:
-                    raise RuntimeError(f"congdoan serve exited: {process.stdout.read() if process.stdout else ''}")
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"congdoan serve did not start in {timeout:.0f} s") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    # A file, not a pipe: an undrained pipe fills (64 KB) and blocks the server.
+    with log.open("w+", encoding="utf-8") if log else tempfile.TemporaryFile("w+", encoding="utf-8") as output:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "congdoan"), "serve", "--db", str(db_path), "--port", str(port)],
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if process.poll() is not None:
+                        output.seek(0)
+                        raise RuntimeError(f"congdoan serve exited: {output.read()}") from None
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"congdoan serve did not start in {timeout:.0f} s") from None
+                    time.sleep(0.1)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)

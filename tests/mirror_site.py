@@ -44,7 +44,7 @@ class MirrorSite:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 real = "https://" + self.path.lstrip("/")
                 if real in site.faults:
                     site.hits.append(Hit(real, self.headers.get("Cookie", ""), self.headers.get("User-Agent", ""), 0))

@@ -14,10 +14,10 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
-from crawler.store.versions import ARTICLE_FIELDS
 from crawler.capture.warc import decoded_payload, read_record
+from crawler.store.versions import ARTICLE_FIELDS
 from tests.conftest import FAST, TESTS, congdoan
-from tests.test_crawl import A, ARTICLES, rows
+from tests.test_crawl import ARTICLES, A, rows
 
 SITE = ["crawl", "laodong"]
 # Re-check every archived article, however old and however recently fetched.
@@ -43,8 +43,15 @@ def records(path: Path) -> list:
                 assert http.statusline.startswith("/")
                 assert http.get_header("Host") == record.rec_headers.get_header("WARC-Target-URI").split("/")[2]
             payload = record.content_stream().read() if record.rec_type == "response" else b""
-            found.append((record.rec_type, record.rec_headers.get_header("WARC-Target-URI"), len(payload),
-                          record.rec_headers.get_header("WARC-Payload-Digest"), iterator.get_record_offset()))
+            found.append(
+                (
+                    record.rec_type,
+                    record.rec_headers.get_header("WARC-Target-URI"),
+                    len(payload),
+                    record.rec_headers.get_header("WARC-Payload-Digest"),
+                    iterator.get_record_offset(),
+                )
+            )
     return found
 
 
@@ -69,8 +76,9 @@ def test_every_exchange_is_a_warc_record_that_reads_back_and_checks(mirror_site,
     assert sorted(r[1] for r in requests) == sorted(r[1] for r in responses)
     assert "https://laodong.vn/robots.txt" in {r[1] for r in responses}
     # The real tool agrees.
-    check = subprocess.run([str(Path(sys.executable).parent / "warcio"), "check", "-v", str(warc)],
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        [str(Path(sys.executable).parent / "warcio"), "check", "-v", str(warc)], capture_output=True, text=True
+    )
     assert check.returncode == 0, check.stdout[-2000:]
 
     # The captures table points at each record; its sha256 is the payload's.
@@ -85,16 +93,23 @@ def test_every_exchange_is_a_warc_record_that_reads_back_and_checks(mirror_site,
             assert hashlib.sha256(capture.payload).hexdigest() == sha256
     # Every article links to the capture it was read from: a 200 for its own URL, HTML inside.
     # (A's capture is the revisit; its payload is in the record the revisit refers to.)
-    linked = rows(db_path, "select a.url, c.url, c.status, coalesce(o.warc_file, c.warc_file), "
-                           "coalesce(o.warc_offset, c.warc_offset) from articles a "
-                           "join captures c on c.id = a.capture_id left join captures o on o.id = c.refers_to")
+    linked = rows(
+        db_path,
+        "select a.url, c.url, c.status, coalesce(o.warc_file, c.warc_file), "
+        "coalesce(o.warc_offset, c.warc_offset) from articles a "
+        "join captures c on c.id = a.capture_id left join captures o on o.id = c.refers_to",
+    )
     assert {row[0] for row in linked} == ARTICLES
     for url, captured_url, status, warc_file, offset in linked:
         assert (captured_url, status) == (url, 200)
         assert b"</html>" in decoded_payload(read_record(tmp_path / warc_file, offset)).lower()
-    assert rows(db_path, "select count(*) from articles where extractor_version like 'congdoan-%'") == [(len(ARTICLES),)]
+    assert rows(db_path, "select count(*) from articles where extractor_version like 'congdoan-%'") == [
+        (len(ARTICLES),)
+    ]
     # The profile the spider read each article with is kept for re-extraction.
-    assert rows(db_path, "select distinct c.profile from articles a join captures c on c.id = a.capture_id") == [("laodong",)]
+    assert rows(db_path, "select distinct c.profile from articles a join captures c on c.id = a.capture_id") == [
+        ("laodong",)
+    ]
 
 
 def test_an_unchanged_refetch_is_a_revisit_without_its_payload(mirror_site, tmp_path):
@@ -111,12 +126,18 @@ def test_an_unchanged_refetch_is_a_revisit_without_its_payload(mirror_site, tmp_
     assert not [r for r in records(second) if r[0] == "response" and (r[1], r[3]) in first_digests]
     assert second.stat().st_size < first.stat().st_size / 2
     # Each revisit row refers to the original capture, whose record still holds the payload.
-    pairs = rows(db_path, "select c.url, c.sha256, o.url, o.sha256, o.record_type from captures c "
-                          "join captures o on o.id = c.refers_to where c.record_type = 'revisit'")
+    pairs = rows(
+        db_path,
+        "select c.url, c.sha256, o.url, o.sha256, o.record_type from captures c "
+        "join captures o on o.id = c.refers_to where c.record_type = 'revisit'",
+    )
     assert len(pairs) == len(revisits) + 1  # and the in-run revisit of A in the first file
     # 304s are not edits: the rows stay as they were, seen again.
-    assert rows(db_path, "select count(*) from articles a where last_seen_at = (select max(fetched_at) from captures c "
-                         "where c.url = a.url and c.status = 304)") == [(len(ARTICLES),)]
+    assert rows(
+        db_path,
+        "select count(*) from articles a where last_seen_at = (select max(fetched_at) from captures c "
+        "where c.url = a.url and c.status = 304)",
+    ) == [(len(ARTICLES),)]
     assert rows(db_path, "select count(*) from article_versions") == [(0,)]
     assert all(url == o_url and sha == o_sha and kind == "response" for url, sha, o_url, o_sha, kind in pairs)
     assert rows(db_path, "select count(*) from article_versions") == [(0,)]
@@ -143,14 +164,18 @@ def test_a_replay_of_the_capture_gives_the_same_rows_one_for_one(mirror_site, tm
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(mirror_site.hits) == hits  # nothing was fetched
     assert content(replayed) == content(live)
-    assert rows(replayed, "select url, reason from rejections order by url") == \
-        rows(live, "select url, reason from rejections order by url")
+    assert rows(replayed, "select url, reason from rejections order by url") == rows(
+        live, "select url, reason from rejections order by url"
+    )
     # The replayed rows keep the time of the capture, and link to the record they came from.
-    assert rows(replayed, "select url, first_seen_at from articles order by url") == \
-        rows(live, "select a.url, c.fetched_at from articles a join captures c on c.id = a.capture_id order by a.url")
+    assert rows(replayed, "select url, first_seen_at from articles order by url") == rows(
+        live, "select a.url, c.fetched_at from articles a join captures c on c.id = a.capture_id order by a.url"
+    )
     assert not (replayed.parent / "warc").exists()
-    assert rows(replayed, "select count(*) from articles a join captures c on c.id = a.capture_id "
-                          f"where c.warc_file like '%{warc.name}'") == [(len(ARTICLES),)]
+    assert rows(
+        replayed,
+        f"select count(*) from articles a join captures c on c.id = a.capture_id where c.warc_file like '%{warc.name}'",
+    ) == [(len(ARTICLES),)]
 
     # A URL missing from the archive behaves like a 404.
     partial = tmp_path / "partial.warc.gz"
@@ -174,7 +199,9 @@ def test_reextract_rebuilds_rows_from_captures_and_is_idempotent(mirror_site, tm
     assert content(db_path) == before
 
     with sqlite3.connect(db_path) as connection:  # a row as an older extractor left it
-        connection.execute("update articles set body = 'cũ', author = null, extractor_version = 'old' where url = ?", [A])
+        connection.execute(
+            "update articles set body = 'cũ', author = null, extractor_version = 'old' where url = ?", [A]
+        )
     fixed = congdoan("reextract", "--db", str(db_path), "--site", "laodong")
     assert re.search(r"\b1 changed\b", fixed.stdout), fixed.stdout + fixed.stderr[-2000:]
     assert content(db_path) == before
@@ -183,7 +210,9 @@ def test_reextract_rebuilds_rows_from_captures_and_is_idempotent(mirror_site, tm
     assert re.search(r"\b0 changed\b", again.stdout)
     attempts = rows(db_path, "select url, attempts from rejections order by url")
     congdoan("reextract", "--db", str(db_path))
-    assert rows(db_path, "select url, attempts from rejections order by url") == attempts  # re-reading is no new attempt
+    assert (
+        rows(db_path, "select url, attempts from rejections order by url") == attempts
+    )  # re-reading is no new attempt
     assert rows(db_path, "select count(*) from article_versions") == [(0,)]
 
 
@@ -194,22 +223,29 @@ def test_an_edited_article_keeps_its_previous_version_with_a_diff(mirror_site, t
     assert "Hòa Bình" in original
     edited = tmp_path / "edited.html"
     assert "cùng các lãnh đạo thuộc công đoàn cơ sở trực thuộc." in original
-    edited.write_text(original.replace("Công đoàn Hòa Bình đưa ra", "Công đoàn tỉnh Hòa Bình đề ra")
-                      .replace("cùng các lãnh đạo thuộc công đoàn cơ sở trực thuộc.",
-                               "cùng các lãnh đạo thuộc công đoàn cơ sở trực thuộc. (Cập nhật lúc 17h.)"),
-                      encoding="utf-8")
+    edited.write_text(
+        original.replace("Công đoàn Hòa Bình đưa ra", "Công đoàn tỉnh Hòa Bình đề ra").replace(
+            "cùng các lãnh đạo thuộc công đoàn cơ sở trực thuộc.",
+            "cùng các lãnh đạo thuộc công đoàn cơ sở trực thuộc. (Cập nhật lúc 17h.)",
+        ),
+        encoding="utf-8",
+    )
     mirror_site.routes[A] = {"file": str(edited)}
 
     second = crawl(mirror_site, db_path, *RECHECK_ALL)
     assert "1 updated" in second.stdout.strip().splitlines()[-1]
     ((title, diff, seen_at, superseded_at, old_capture, new_capture),) = rows(
-        db_path, "select v.title, v.diff, v.seen_at, v.superseded_at, v.capture_id, a.capture_id "
-                 "from article_versions v join articles a on a.url = v.url")
+        db_path,
+        "select v.title, v.diff, v.seen_at, v.superseded_at, v.capture_id, a.capture_id "
+        "from article_versions v join articles a on a.url = v.url",
+    )
     assert "Công đoàn Hòa Bình đưa ra" in title
     assert "-Công đoàn Hòa Bình đưa ra" in diff and "+Công đoàn tỉnh Hòa Bình đề ra" in diff
     assert "(Cập nhật lúc 17h.)" in diff
     assert seen_at < superseded_at and old_capture != new_capture
-    assert rows(db_path, f"select title like 'Công đoàn tỉnh Hòa Bình đề ra%' from articles where url = '{A}'") == [(1,)]
+    assert rows(db_path, f"select title like 'Công đoàn tỉnh Hòa Bình đề ra%' from articles where url = '{A}'") == [
+        (1,)
+    ]
 
 
 def test_the_warcs_package_as_a_wacz_that_replays(mirror_site, tmp_path):
@@ -234,7 +270,9 @@ def test_the_warcs_package_as_a_wacz_that_replays(mirror_site, tmp_path):
     assert index == sorted(index) and any(line.startswith("vn,laodong)/robots.txt ") for line in index)
     for line in index:  # each index entry points at its record
         entry = json.loads(line.split(" ", 2)[2])
-        record = next(iter(ArchiveIterator(__import__("io").BytesIO(warc[entry["offset"]:entry["offset"] + entry["length"]]))))
+        record = next(
+            iter(ArchiveIterator(__import__("io").BytesIO(warc[entry["offset"] : entry["offset"] + entry["length"]])))
+        )
         assert record.rec_headers.get_header("WARC-Target-URI") == entry["url"]
     assert pages[0]["format"] == "json-pages-1.0" and {p["url"] for p in pages[1:]} == ARTICLES
 

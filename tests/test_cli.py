@@ -22,8 +22,10 @@ ARTICLE_CASES = [c for c in all_cases("article") if not c.rejected]
 
 @pytest.mark.parametrize("case", ARTICLE_CASES, ids=lambda c: c.name)
 def test_extract_prints_the_expected_json(case):
-    result = CliRunner().invoke(main, ["extract", str(case.folder / "page.html"), "--url", case.meta["url"],
-                                       "--fetched-at", case.meta["fetched_at"]])
+    result = CliRunner().invoke(
+        main,
+        ["extract", str(case.folder / "page.html"), "--url", case.meta["url"], "--fetched-at", case.meta["fetched_at"]],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == case.expected
 
@@ -38,8 +40,9 @@ def test_extract_of_a_rejected_page_exits_1_with_the_reason_on_stderr():
 
 def test_extract_rejects_a_bad_fetched_at():
     case = ARTICLE_CASES[0]
-    result = CliRunner().invoke(main, ["extract", str(case.folder / "page.html"), "--url", case.meta["url"],
-                                       "--fetched-at", "yesterday"])
+    result = CliRunner().invoke(
+        main, ["extract", str(case.folder / "page.html"), "--url", case.meta["url"], "--fetched-at", "yesterday"]
+    )
     assert result.exit_code == 1 and "ISO 8601" in result.output
 
 
@@ -47,7 +50,14 @@ def test_sites_lists_spiders_with_their_entry_urls():
     result = CliRunner().invoke(main, ["sites"])
     assert result.exit_code == 0
     assert "laodong\n" in result.output
-    for path in ("/cong-doan", "/cong-doan-toan-quoc", "/ldld-ha-tinh", "/ldld-cao-bang", "/ldld-dak-lak", "/ldld-hoa-binh"):
+    for path in (
+        "/cong-doan",
+        "/cong-doan-toan-quoc",
+        "/ldld-ha-tinh",
+        "/ldld-cao-bang",
+        "/ldld-dak-lak",
+        "/ldld-hoa-binh",
+    ):
         assert f"  https://laodong.vn{path}\n" in result.output
 
 
@@ -68,7 +78,9 @@ def test_search_command(tmp_path):
 
 
 def test_scrapy_finds_the_project_from_the_repository_root():
-    result = subprocess.run([str(Path(sys.executable).parent / "scrapy"), "list"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "scrapy"), "list"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["baohatinh", "caobang", "daklak", "hoabinh", "laodong"]
 
@@ -79,8 +91,9 @@ def test_serve_runs_datasette_with_working_unaccented_search(tmp_path):
         save_article(db, extract(case.html, case.meta["url"], case.meta["fetched_at"]), "t")
     db.close()
     with serving(tmp_path / "archive.db") as base:
-        with urllib.request.urlopen(f"{base}/archive/articles.json?_search=cong+doan+hoa+binh&_shape=objects",
-                                    timeout=30) as response:
+        with urllib.request.urlopen(
+            f"{base}/archive/articles.json?_search=cong+doan+hoa+binh&_shape=objects", timeout=30
+        ) as response:
             data = json.load(response)
         titles = [row["title"] for row in data["rows"]]
         assert "Công đoàn Hòa Bình đưa ra nhiều mục tiêu hướng đến lợi ích người lao động" in titles

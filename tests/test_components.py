@@ -9,11 +9,11 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-from crawler.fetch.middlewares import D1NChallengeMiddleware
-from crawler.store.pipeline import ArchivePipeline
-from crawler.records import Page, Rejection
-from crawler.ops.report import summarize
 from crawler.fetch.errback import describe_failure
+from crawler.fetch.middlewares import D1NChallengeMiddleware
+from crawler.ops.report import summarize
+from crawler.records import Page, Rejection
+from crawler.store.pipeline import ArchivePipeline
 from spiders.laodong import LaoDong
 from tests.conftest import CASES
 
@@ -106,17 +106,25 @@ def test_describe_failure(error: str, category: str):
 
 
 def test_summary_lines():
-    line, ok = summarize("laodong", {"downloader/request_count": 7, "archive/errors/dns": 6,
-                                     "archive/last_error": "DNS lookup failed for laodong.vn"})
+    line, ok = summarize(
+        "laodong",
+        {
+            "downloader/request_count": 7,
+            "archive/errors/dns": 6,
+            "archive/last_error": "DNS lookup failed for laodong.vn",
+        },
+    )
     assert not ok and line.startswith("laodong: FAILED: DNS lookup failed for laodong.vn")
-    line, ok = summarize("laodong", {"downloader/response_status_count/200": 3, "archive/articles/new": 2,
-                                     "archive/rejected/no-date": 1})
+    line, ok = summarize(
+        "laodong", {"downloader/response_status_count/200": 3, "archive/articles/new": 2, "archive/rejected/no-date": 1}
+    )
     assert ok and "2 new" in line and "1 rejected" in line
 
 
 def test_a_crawl_that_finds_no_article_link_at_all_has_failed():
-    line, ok = summarize("laodong", {"downloader/response_status_count/200": 7, "archive/requests/entry": 6,
-                                     "archive/d1n/unsolved": 6})
+    line, ok = summarize(
+        "laodong", {"downloader/response_status_count/200": 7, "archive/requests/entry": 6, "archive/d1n/unsolved": 6}
+    )
     assert not ok and "6 cookie challenges unsolved" in line
     line, ok = summarize("laodong", {"downloader/response_status_count/200": 7, "archive/requests/entry": 6})
     assert not ok and "no article link" in line
@@ -144,10 +152,15 @@ def test_related_box_thumbnails_are_not_article_images():
     from crawler.extract.article import extract
 
     case_dir = CASES / "laodong" / "seed-004-hoa-binh"
-    html = (case_dir / "page.html").read_text(encoding="utf-8").replace(
-        '<li><a href="https://laodong.vn/cong-doan/hoa-binh-tong-ket-phong-trao-thi-dua-1045120.ldo">',
-        '<li><img src="https://media-cdn-v2.laodong.vn/storage/newsportal/2022/6/1/1045120/thumb.jpg">'
-        '<a href="https://laodong.vn/cong-doan/hoa-binh-tong-ket-phong-trao-thi-dua-1045120.ldo">')
+    html = (
+        (case_dir / "page.html")
+        .read_text(encoding="utf-8")
+        .replace(
+            '<li><a href="https://laodong.vn/cong-doan/hoa-binh-tong-ket-phong-trao-thi-dua-1045120.ldo">',
+            '<li><img src="https://media-cdn-v2.laodong.vn/storage/newsportal/2022/6/1/1045120/thumb.jpg">'
+            '<a href="https://laodong.vn/cong-doan/hoa-binh-tong-ket-phong-trao-thi-dua-1045120.ldo">',
+        )
+    )
     assert "thumb.jpg" in html
     import json
 

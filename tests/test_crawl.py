@@ -20,8 +20,17 @@ H_OLD_SLUG = "https://laodong.vn/cong-doan/cong-doan-hoa-binh-muc-tieu-loi-ich-n
 I_TO_ENGLISH = "https://laodong.vn/ldld-hoa-binh/hoa-binh-civil-servants-union-1069880.ldo"
 I_ENGLISH = "https://news.laodong.vn/trade-union/hoa-binh-civil-servants-union-1069880.ldo"
 ARTICLES = {A, B, C, D}
-ENTRY = {f"https://laodong.vn{p}" for p in
-         ("/cong-doan", "/cong-doan-toan-quoc", "/ldld-ha-tinh", "/ldld-cao-bang", "/ldld-dak-lak", "/ldld-hoa-binh")}
+ENTRY = {
+    f"https://laodong.vn{p}"
+    for p in (
+        "/cong-doan",
+        "/cong-doan-toan-quoc",
+        "/ldld-ha-tinh",
+        "/ldld-cao-bang",
+        "/ldld-dak-lak",
+        "/ldld-hoa-binh",
+    )
+}
 
 
 def rows(db_path, sql: str) -> list[tuple]:
@@ -42,11 +51,18 @@ def test_first_crawl_archives_the_union_articles_under_their_real_urls(mirror_si
     assert "1 cookie challenges answered" in result.stdout
 
     assert {url for (url,) in rows(db_path, "select url from articles")} == ARTICLES
-    assert rows(db_path, "select count(*) from articles where site != 'laodong' or url not like 'https://laodong.vn/%'") == [(0,)]
+    assert rows(
+        db_path, "select count(*) from articles where site != 'laodong' or url not like 'https://laodong.vn/%'"
+    ) == [(0,)]
     assert dict(rows(db_path, "select url, reason from rejections")) == {
-        F_GONE: "http-404", E_NO_DATE: "no-date", G_ROBOTS: "robots-disallowed",
-        H_OLD_SLUG: "redirected", I_TO_ENGLISH: "redirected", I_ENGLISH: "off-site"}
-    (published, author), = rows(db_path, f"select published_at, author from articles where url = '{A}'")
+        F_GONE: "http-404",
+        E_NO_DATE: "no-date",
+        G_ROBOTS: "robots-disallowed",
+        H_OLD_SLUG: "redirected",
+        I_TO_ENGLISH: "redirected",
+        I_ENGLISH: "off-site",
+    }
+    ((published, author),) = rows(db_path, f"select published_at, author from articles where url = '{A}'")
     assert (published, author) == ("2022-07-19T16:13:00+07:00", "Trần Trọng")
 
     # The D1N interstitial was answered once with its cookie, and never stored as an article.
@@ -71,8 +87,9 @@ def test_second_crawl_fetches_listings_only_and_duplicates_nothing(mirror_site, 
     assert again.returncode == 0, again.stderr[-3000:]
     assert "0 new, 0 updated" in again.stdout
     requested = [hit.url for hit in mirror_site.hits]
-    assert set(requested) == ENTRY | {"https://laodong.vn/robots.txt", "https://laodong.vn/rss/cong-doan.rss"}, \
+    assert set(requested) == ENTRY | {"https://laodong.vn/robots.txt", "https://laodong.vn/rss/cong-doan.rss"}, (
         "only entry listings and the feed: nothing new, no paging"
+    )
     assert len(requested) < first_count
     assert rows(db_path, "select count(*) from articles") == [(4,)]
 
@@ -124,11 +141,18 @@ def test_bad_arguments_are_clear_errors(tmp_path, bad):
 def test_a_challenged_robots_txt_is_answered_and_still_obeyed(tmp_path):
     from tests.mirror_site import MirrorSite
 
-    robots = {"file": "site/laodong.vn/robots.txt", "type": "text/plain", "challenge": "cases/laodong/d1n-challenge/page.html"}
+    robots = {
+        "file": "site/laodong.vn/robots.txt",
+        "type": "text/plain",
+        "challenge": "cases/laodong/d1n-challenge/page.html",
+    }
     with MirrorSite(overrides={"https://laodong.vn/robots.txt": robots}) as site:
         result = crawl(site, tmp_path / "archive.db")
     assert result.returncode == 0, result.stderr[-3000:]
-    assert [hit.cookie for hit in site.requested("https://laodong.vn/robots.txt")] == ["", "D1N=7f3c2a9e41b86d05c1e2f3a4b5c6d7e8"]
+    assert [hit.cookie for hit in site.requested("https://laodong.vn/robots.txt")] == [
+        "",
+        "D1N=7f3c2a9e41b86d05c1e2f3a4b5c6d7e8",
+    ]
     assert G_ROBOTS not in {hit.url for hit in site.hits}
     # The cookie jar keeps D1N: the article that challenges is fetched with it at once.
     assert [hit.cookie for hit in site.requested(D)] == ["D1N=7f3c2a9e41b86d05c1e2f3a4b5c6d7e8"]

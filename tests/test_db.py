@@ -20,11 +20,26 @@ from crawler.store.database import open_db, snapshot
 from crawler.store.migrations import migrations
 
 
-def article(url: str = "https://laodong.vn/cong-doan/a-1.ldo", title: str = "Công đoàn Hòa Bình họp",
-            body: str = "Năm nay công đoàn cơ sở tổ chức hội nghị người lao động.") -> Article:
-    return Article(url=url, site="laodong", title=title, lead="Hòa Bình - Ngày 19.7", body=body,
-                   published_at="2022-07-19T16:13:00+07:00", updated_at=None, author="Trần Trọng", source=None,
-                   section="Công đoàn", tags=["Hòa Bình"], images=[Image("https://x/y.jpg", "Ảnh")], language="vi")
+def article(
+    url: str = "https://laodong.vn/cong-doan/a-1.ldo",
+    title: str = "Công đoàn Hòa Bình họp",
+    body: str = "Năm nay công đoàn cơ sở tổ chức hội nghị người lao động.",
+) -> Article:
+    return Article(
+        url=url,
+        site="laodong",
+        title=title,
+        lead="Hòa Bình - Ngày 19.7",
+        body=body,
+        published_at="2022-07-19T16:13:00+07:00",
+        updated_at=None,
+        author="Trần Trọng",
+        source=None,
+        section="Công đoàn",
+        tags=["Hòa Bình"],
+        images=[Image("https://x/y.jpg", "Ảnh")],
+        language="vi",
+    )
 
 
 @pytest.fixture
@@ -39,13 +54,26 @@ def test_migrations_are_recorded_and_idempotent(tmp_path):
     open_db(path).close()
     again = open_db(path)
     names = [row["name"] for row in again.query("select name from _sqlite_migrations")]
-    assert names == ["m001_articles", "m002_rejections", "m003_articles_fts", "m004_articles_source",
-                     "m005_articles_extraction_method", "m006_captures", "m007_article_links",
-                     "m008_article_versions", "m009_article_marks", "m010_facets_and_glossary",
-                     "m011_captures_profile", "m012_link_existing_duplicates", "m013_crawls",
-                     "m014_frontier", "m015_provinces_from_headlines",
-                     "m016_attachments", "m017_rowids_in_publication_order",
-                     "m018_facet_indexes"]
+    assert names == [
+        "m001_articles",
+        "m002_rejections",
+        "m003_articles_fts",
+        "m004_articles_source",
+        "m005_articles_extraction_method",
+        "m006_captures",
+        "m007_article_links",
+        "m008_article_versions",
+        "m009_article_marks",
+        "m010_facets_and_glossary",
+        "m011_captures_profile",
+        "m012_link_existing_duplicates",
+        "m013_crawls",
+        "m014_frontier",
+        "m015_provinces_from_headlines",
+        "m016_attachments",
+        "m017_rowids_in_publication_order",
+        "m018_facet_indexes",
+    ]
     assert {"articles", "rejections", "articles_fts"} <= set(again.table_names())
 
 
@@ -56,8 +84,11 @@ def test_rowids_follow_publication_time_and_the_search_index_follows_them(tmp_pa
     migrations.apply(legacy, stop_before="m017_rowids_in_publication_order")
     dates = ["2024-05-01T09:00:00+07:00", "2022-07-19T16:13:00+07:00", "2024-05-01T09:00:00+07:00", "2023-01-02"]
     for n, published_at in enumerate(dates):
-        save_article(legacy, dataclasses.replace(article(f"https://laodong.vn/a-{n}.ldo"), published_at=published_at),
-                     "2026-11-20T00:00:00+00:00")
+        save_article(
+            legacy,
+            dataclasses.replace(article(f"https://laodong.vn/a-{n}.ldo"), published_at=published_at),
+            "2026-11-20T00:00:00+00:00",
+        )
         legacy.execute("update articles set rowid = ? where url = ?", [n + 1, f"https://laodong.vn/a-{n}.ldo"])
     legacy.conn.commit()
     legacy.close()
@@ -68,17 +99,30 @@ def test_rowids_follow_publication_time_and_the_search_index_follows_them(tmp_pa
 
     by_date = newest_first("select url from articles order by published_at desc, url desc")
     assert newest_first("select url from articles order by rowid desc") == by_date
-    assert newest_first("select a.url from articles_fts join articles a on a.rowid = articles_fts.rowid "
-                        "where articles_fts match 'cong' order by articles_fts.rowid desc") == by_date
+    assert (
+        newest_first(
+            "select a.url from articles_fts join articles a on a.rowid = articles_fts.rowid "
+            "where articles_fts match 'cong' order by articles_fts.rowid desc"
+        )
+        == by_date
+    )
     # New and re-dated articles take their place in the order; seeing one again re-indexes nothing.
-    save_article(db, dataclasses.replace(article("https://laodong.vn/a-9.ldo"), published_at="2023-06-01T00:00:00+07:00"),
-                 "2026-11-21T00:00:00+00:00")
+    save_article(
+        db,
+        dataclasses.replace(article("https://laodong.vn/a-9.ldo"), published_at="2023-06-01T00:00:00+07:00"),
+        "2026-11-21T00:00:00+00:00",
+    )
     redated = dataclasses.replace(article("https://laodong.vn/a-1.ldo"), published_at="2025-01-01T08:00:00+07:00")
     assert save_article(db, redated, "2026-11-21T00:00:00+00:00") == "updated"
     by_date = newest_first("select url from articles order by published_at desc, url desc")
     assert by_date[0] == "https://laodong.vn/a-1.ldo"
-    assert newest_first("select a.url from articles_fts join articles a on a.rowid = articles_fts.rowid "
-                        "where articles_fts match 'cong' order by articles_fts.rowid desc") == by_date
+    assert (
+        newest_first(
+            "select a.url from articles_fts join articles a on a.rowid = articles_fts.rowid "
+            "where articles_fts match 'cong' order by articles_fts.rowid desc"
+        )
+        == by_date
+    )
     assert db.execute("insert into articles_fts(articles_fts) values ('integrity-check')") is not None
     db.close()
     # The published copy (VACUUM INTO) keeps the rowids, so its search index still lines up.
@@ -126,19 +170,47 @@ def test_rejections_are_kept_then_cleared_when_the_page_becomes_an_article(db):
     assert db["rejections"].count == 0
 
 
-@pytest.mark.parametrize("query", ["công đoàn", "cong doan", "Công Đoàn", "CONG DOAN", "hoa binh", "Hòa Bình", "nguoi lao dong",
-                                   "Hoà Bình", unicodedata.normalize("NFD", "Hòa Bình")])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "công đoàn",
+        "cong doan",
+        "Công Đoàn",
+        "CONG DOAN",
+        "hoa binh",
+        "Hòa Bình",
+        "nguoi lao dong",
+        "Hoà Bình",
+        unicodedata.normalize("NFD", "Hòa Bình"),
+    ],
+)
 def test_search_with_and_without_diacritics(db, query):
     save_article(db, article(), "2026-11-20T00:00:00+00:00")
     assert [hit["url"] for hit in search(db, query)] == ["https://laodong.vn/cong-doan/a-1.ldo"]
 
 
 def test_an_accented_query_stays_exact(db):
-    save_article(db, article("https://laodong.vn/cong-doan/nam-2.ldo", "Nam Định họp", "Công nhân ở Nam Định nghỉ lễ dài ngày theo kế hoạch."), "t")
-    save_article(db, article("https://laodong.vn/cong-doan/nam-3.ldo", "Tổng kết", "Tổng kết năm công tác công đoàn với nhiều kết quả."), "t")
+    save_article(
+        db,
+        article(
+            "https://laodong.vn/cong-doan/nam-2.ldo",
+            "Nam Định họp",
+            "Công nhân ở Nam Định nghỉ lễ dài ngày theo kế hoạch.",
+        ),
+        "t",
+    )
+    save_article(
+        db,
+        article(
+            "https://laodong.vn/cong-doan/nam-3.ldo", "Tổng kết", "Tổng kết năm công tác công đoàn với nhiều kết quả."
+        ),
+        "t",
+    )
     assert [h["url"] for h in search(db, "năm")] == ["https://laodong.vn/cong-doan/nam-3.ldo"]
     assert {h["url"] for h in search(db, "nam")} == {
-        "https://laodong.vn/cong-doan/nam-2.ldo", "https://laodong.vn/cong-doan/nam-3.ldo"}
+        "https://laodong.vn/cong-doan/nam-2.ldo",
+        "https://laodong.vn/cong-doan/nam-3.ldo",
+    }
 
 
 def test_search_ignores_fts_syntax(db):
@@ -161,7 +233,9 @@ def test_lasting_rejections_are_known_but_retryable_ones_are_not(db):
         url = f"https://laodong.vn/cong-doan/{reason}-1.ldo"
         save_rejection(db, Rejection(url, "laodong", reason, "", "t"))
     assert set(known_urls(db)) == {
-        "https://laodong.vn/cong-doan/http-404-1.ldo", "https://laodong.vn/cong-doan/no-date-1.ldo"}
+        "https://laodong.vn/cong-doan/http-404-1.ldo",
+        "https://laodong.vn/cong-doan/no-date-1.ldo",
+    }
 
 
 def test_the_store_writes_the_province_it_is_given(db):
@@ -169,7 +243,9 @@ def test_the_store_writes_the_province_it_is_given(db):
     save_article(db, dataclasses.replace(article("https://laodong.vn/cong-doan/a-1.ldo"), province="Cao Bằng"), "t")
     save_article(db, article("https://laodong.vn/cong-doan/a-2.ldo"), "t")
     assert db.execute("select url, province from articles order by url").fetchall() == [
-        ("https://laodong.vn/cong-doan/a-1.ldo", "Cao Bằng"), ("https://laodong.vn/cong-doan/a-2.ldo", None)]
+        ("https://laodong.vn/cong-doan/a-1.ldo", "Cao Bằng"),
+        ("https://laodong.vn/cong-doan/a-2.ldo", None),
+    ]
 
 
 def test_the_original_is_the_one_the_archive_always_ordered_first():
@@ -178,13 +254,19 @@ def test_the_original_is_the_one_the_archive_always_ordered_first():
     connection = sqlite3.connect(":memory:")
     connection.execute("create table a (url text, published_at text, first_seen_at text)")
     for _ in range(300):
-        group = [(url, rng.choice([None, "2023-12-31", "2024-05-01", "2024-05-01T09:00:00+07:00"]),
-                  rng.choice([None, "2026-01-01T00:00:00+00:00", "2026-01-02T00:00:00+00:00"]))
-                 for url in rng.sample([f"https://laodong.vn/a-{n}.ldo" for n in range(9)], rng.randint(1, 5))]
+        group = [
+            (
+                url,
+                rng.choice([None, "2023-12-31", "2024-05-01", "2024-05-01T09:00:00+07:00"]),
+                rng.choice([None, "2026-01-01T00:00:00+00:00", "2026-01-02T00:00:00+00:00"]),
+            )
+            for url in rng.sample([f"https://laodong.vn/a-{n}.ldo" for n in range(9)], rng.randint(1, 5))
+        ]
         connection.execute("delete from a")
         connection.executemany("insert into a values (?, ?, ?)", group)
         (first,) = connection.execute(
-            "select url from a order by coalesce(published_at, '9999'), first_seen_at, url limit 1").fetchone()
+            "select url from a order by coalesce(published_at, '9999'), first_seen_at, url limit 1"
+        ).fetchone()
         assert copies.original_of(group) == first
 
 
@@ -196,26 +278,39 @@ def test_an_archive_from_before_m010_opens_and_migrates_as_it_always_did(tmp_pat
     story = " ".join(f"công đoàn cơ sở số {n} tổ chức hội nghị người lao động" for n in range(12))
     other = " ".join(f"tỉnh đoàn phát động chiến dịch mùa hè xanh lần {n}" for n in range(12))
     rows = [  # url, site, title, body, published_at
-        ("https://laodong.vn/cong-doan/a-2.ldo", "laodong", "Công đoàn Cao Bằng họp", story, "2024-05-02T09:00:00+07:00"),
+        (
+            "https://laodong.vn/cong-doan/a-2.ldo",
+            "laodong",
+            "Công đoàn Cao Bằng họp",
+            story,
+            "2024-05-02T09:00:00+07:00",
+        ),
         ("https://laodong.vn/ldld-dak-lak/a-3.ldo", "laodong", "Hội nghị", other, "2023-01-01"),
         ("https://baohatinh.vn/a-post1.html", "baohatinh", "Họp", story, "2024-05-01T09:00:00+07:00"),
         ("https://baophutho.vn/a-4.htm", "hoabinh", "Tin", "một hai ba bốn năm sáu bảy", None),
     ]
     for n, (url, site, title, body, published_at) in enumerate(rows, start=1):
-        legacy.execute("insert into articles (rowid, url, site, title, body, published_at, content_hash, first_seen_at) "
-                       "values (?, ?, ?, ?, ?, ?, ?, ?)", [n, url, site, title, body, published_at, f"h{n}", "2026-01-01"])
+        legacy.execute(
+            "insert into articles (rowid, url, site, title, body, published_at, content_hash, first_seen_at) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [n, url, site, title, body, published_at, f"h{n}", "2026-01-01"],
+        )
     legacy.conn.commit()
     legacy.close()
     db = open_db(path)
     assert len(db.execute("select name from _sqlite_migrations").fetchall()) == 18
     # m010, m015: the province sites/ decides, from the site, the section or the headline.
     assert dict(db.execute("select url, province from articles").fetchall()) == {
-        "https://laodong.vn/cong-doan/a-2.ldo": "Cao Bằng", "https://laodong.vn/ldld-dak-lak/a-3.ldo": "Đắk Lắk",
-        "https://baohatinh.vn/a-post1.html": "Hà Tĩnh", "https://baophutho.vn/a-4.htm": "Phú Thọ"}
+        "https://laodong.vn/cong-doan/a-2.ldo": "Cao Bằng",
+        "https://laodong.vn/ldld-dak-lak/a-3.ldo": "Đắk Lắk",
+        "https://baohatinh.vn/a-post1.html": "Hà Tĩnh",
+        "https://baophutho.vn/a-4.htm": "Phú Thọ",
+    }
     # m012: every article marked, the copy linked to the earlier original.
     assert {row[0] for row in db.execute("select url from article_marks")} == {row[0] for row in rows}
     assert db.execute("select url, duplicate_of from articles where duplicate_of is not null").fetchall() == [
-        ("https://laodong.vn/cong-doan/a-2.ldo", "https://baohatinh.vn/a-post1.html")]
+        ("https://laodong.vn/cong-doan/a-2.ldo", "https://baohatinh.vn/a-post1.html")
+    ]
     # m017: rowids in publication order (undated first), and the search index on them.
     by_date = [row[0] for row in db.execute("select url from articles order by published_at, url")]
     assert [row[0] for row in db.execute("select url from articles order by rowid")] == by_date

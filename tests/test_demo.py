@@ -32,4 +32,6 @@ def test_reextract_of_a_replayed_archive_reads_the_sample_and_changes_nothing(tm
     assert congdoan("crawl", "hoabinh", "caobang", "--replay", str(SAMPLE), "--db", str(db_path)).returncode == 0
     result = congdoan("reextract", "--db", str(db_path))
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]
-    assert re.search(r"\b0 changed,", result.stdout) and re.search(r"\b0 captures missing", result.stdout), result.stdout
+    assert re.search(r"\b0 changed,", result.stdout) and re.search(r"\b0 captures missing", result.stdout), (
+        result.stdout
+    )

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sites.discover import canonical_url, is_article_url, listing_links, site_for_url
 from crawler.fetch.mirror import from_mirror, to_mirror
+from crawler.sites.discover import canonical_url, is_article_url, listing_links, site_for_url
 from crawler.sites.pagination import next_page_url
 
 SITE = Path(__file__).parent / "site" / "laodong.vn"
@@ -37,7 +37,10 @@ def test_is_article_url(url: str, expected: bool):
     ("url", "canonical"),
     [
         ("http://www.laodong.vn/cong-doan/a-1.ldo", "https://laodong.vn/cong-doan/a-1.ldo"),
-        ("https://laodong.vn/cong-doan/a-1.ldo?utm_source=fb&utm_medium=x&fbclid=Iw#comments", "https://laodong.vn/cong-doan/a-1.ldo"),
+        (
+            "https://laodong.vn/cong-doan/a-1.ldo?utm_source=fb&utm_medium=x&fbclid=Iw#comments",
+            "https://laodong.vn/cong-doan/a-1.ldo",
+        ),
         ("https://LAODONG.VN/cong-doan?page=2&utm_campaign=x", "https://laodong.vn/cong-doan?page=2"),
         ("https://media.laodong.vn/cong-doan/a-1.ldo", "https://laodong.vn/cong-doan/a-1.ldo"),
         ("https://example.org:8080/a?b=1#c", "https://example.org:8080/a?b=1"),
@@ -58,7 +61,10 @@ def test_site_for_url():
 def test_listing_links_are_canonical_dated_and_in_order():
     links = listing_links((SITE / "ldld-dak-lak.html").read_text(encoding="utf-8"), "https://laodong.vn/ldld-dak-lak")
     urls = [link.url for link in links]
-    assert urls[0] == "https://laodong.vn/ldld-dak-lak/cong-doan-vien-chuc-tinh-dak-lak-tong-ket-cong-tac-nam-2020-859412.ldo"
+    assert (
+        urls[0]
+        == "https://laodong.vn/ldld-dak-lak/cong-doan-vien-chuc-tinh-dak-lak-tong-ket-cong-tac-nam-2020-859412.ldo"
+    )
     assert links[0].published_at == "2020-12-04T17:12:00+07:00"
     assert not any("news.laodong.vn" in url or "utm_" in url for url in urls)
     assert len(urls) == len(set(urls))
@@ -66,7 +72,9 @@ def test_listing_links_are_canonical_dated_and_in_order():
 
 def test_listing_links_ignore_base_href_for_links():
     html = '<base href="https://media.laodong.vn"><article><a href="/cong-doan/a-1069877.ldo">x</a></article>'
-    assert [l.url for l in listing_links(html, "https://laodong.vn/cong-doan")] == ["https://laodong.vn/cong-doan/a-1069877.ldo"]
+    assert [link.url for link in listing_links(html, "https://laodong.vn/cong-doan")] == [
+        "https://laodong.vn/cong-doan/a-1069877.ldo"
+    ]
 
 
 def test_next_page_url():

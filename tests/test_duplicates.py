@@ -21,17 +21,40 @@ OTHER = json.loads((CASES / "laodong" / "old-layout-dak-lak" / "expected.json").
 
 
 def article(url: str, site: str, body: str, published_at: str, title: str = STORY["title"]) -> Article:
-    return Article(url=url, site=site, title=title, lead=None, body=body, published_at=published_at,
-                   updated_at=None, author=None, source=None, section=None, tags=[], images=[], language="vi")
+    return Article(
+        url=url,
+        site=site,
+        title=title,
+        lead=None,
+        body=body,
+        published_at=published_at,
+        updated_at=None,
+        author=None,
+        source=None,
+        section=None,
+        tags=[],
+        images=[],
+        language="vi",
+    )
 
 
 ORIGINAL = article("https://laodong.vn/cong-doan/x-1069877.ldo", "laodong", STORY["body"], "2022-07-19T16:13:00+07:00")
 # The syndicated copy: a new headline, a credit line added, the last paragraph cut.
-COPY_BODY = "\n\n".join(STORY["body"].split("\n\n")[:-1] + ["Nguồn: Báo Lao Động"])
-COPY = article("https://baohoabinh.com.vn/12/170001/Cong-doan.htm", "hoabinh", COPY_BODY,
-               "2022-07-20T08:00:00+07:00", title="LĐLĐ tỉnh: nhiều mục tiêu vì người lao động")
-UNRELATED = article("https://laodong.vn/ldld-cao-bang/y-931877.ldo", "laodong", OTHER["body"], "2021-07-01T09:00:00+07:00",
-                    title=OTHER["title"])
+COPY_BODY = "\n\n".join([*STORY["body"].split("\n\n")[:-1], "Nguồn: Báo Lao Động"])
+COPY = article(
+    "https://baohoabinh.com.vn/12/170001/Cong-doan.htm",
+    "hoabinh",
+    COPY_BODY,
+    "2022-07-20T08:00:00+07:00",
+    title="LĐLĐ tỉnh: nhiều mục tiêu vì người lao động",
+)
+UNRELATED = article(
+    "https://laodong.vn/ldld-cao-bang/y-931877.ldo",
+    "laodong",
+    OTHER["body"],
+    "2021-07-01T09:00:00+07:00",
+    title=OTHER["title"],
+)
 
 
 @pytest.fixture
@@ -64,11 +87,19 @@ def test_the_earliest_version_becomes_the_original_whatever_the_crawl_order(db):
     assert duplicate_of(db)[COPY.url] is None  # alone, so far
     save_article(db, ORIGINAL, "2026-11-21T00:00:00+00:00")
     # An exact copy published earlier still: everyone now points at it, no chains.
-    earliest = dataclasses.replace(ORIGINAL, url="https://baohatinh.vn/cong-doan/x-post1.html", site="baohatinh",
-                                   published_at="2022-07-19T10:00:00+07:00")
+    earliest = dataclasses.replace(
+        ORIGINAL,
+        url="https://baohatinh.vn/cong-doan/x-post1.html",
+        site="baohatinh",
+        published_at="2022-07-19T10:00:00+07:00",
+    )
     save_article(db, earliest, "2026-11-22T00:00:00+00:00")
-    assert duplicate_of(db) == {earliest.url: None, ORIGINAL.url: earliest.url, COPY.url: earliest.url,
-                                UNRELATED.url: None}
+    assert duplicate_of(db) == {
+        earliest.url: None,
+        ORIGINAL.url: earliest.url,
+        COPY.url: earliest.url,
+        UNRELATED.url: None,
+    }
 
 
 def test_search_shows_a_story_once(db):
@@ -96,7 +127,9 @@ def test_datasette_shows_copies_once_in_search_and_versions_from_the_article(tmp
         f"/archive/articles.json?_search={quote('Nguyen Mang Cuong')}&_shape=objects&_col=title",
         f"/archive/articles.json?_search={quote('Nguyen Mang Cuong')}&duplicate_of__notnull=1&_shape=objects",
         f"/archive/articles/{quote(ORIGINAL.url, safe='')}",
-        f"/archive/article_versions.json?url={quote(ORIGINAL.url)}&_shape=objects", follow_redirects=True)
+        f"/archive/article_versions.json?url={quote(ORIGINAL.url)}&_shape=objects",
+        follow_redirects=True,
+    )
     assert [r["url"] for r in search.json()["rows"]] == [ORIGINAL.url]
     assert [r["url"] for r in copies.json()["rows"]] == [COPY.url]
     assert row.status_code == 200 and "article_versions" in row.text  # "Links from other tables"
@@ -105,10 +138,20 @@ def test_datasette_shows_copies_once_in_search_and_versions_from_the_article(tmp
 
 
 def test_a_roundup_quoting_two_stories_merges_neither(db):
-    second = article("https://laodong.vn/ldld-dak-lak/z-1.ldo", "laodong", OTHER["body"], "2021-07-02T09:00:00+07:00",
-                     title=OTHER["title"])
-    roundup = article("https://baohatinh.vn/diem-tin-post9.html", "baohatinh",
-                      STORY["body"] + "\n\n" + OTHER["body"], "2022-08-01T08:00:00+07:00", title="Điểm tin công đoàn")
+    second = article(
+        "https://laodong.vn/ldld-dak-lak/z-1.ldo",
+        "laodong",
+        OTHER["body"],
+        "2021-07-02T09:00:00+07:00",
+        title=OTHER["title"],
+    )
+    roundup = article(
+        "https://baohatinh.vn/diem-tin-post9.html",
+        "baohatinh",
+        STORY["body"] + "\n\n" + OTHER["body"],
+        "2022-08-01T08:00:00+07:00",
+        title="Điểm tin công đoàn",
+    )
     for item in (ORIGINAL, second, roundup):
         save_article(db, item, "2026-11-20T00:00:00+00:00")
     assert set(duplicate_of(db).values()) == {None}

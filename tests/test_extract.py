@@ -56,8 +56,16 @@ def test_rejected_with_reason(case: Case):
 def test_seed_boilerplate_never_reaches_the_body():
     case = next(c for c in CASES if c.name == "laodong/seed-004-hoa-binh")
     article = run(case)
-    for furniture in ("Tin mới nhất", "Gợi ý dành cho bạn", "CƠ QUAN CỦA TỔNG LIÊN ĐOÀN", "MỚI NHẤT",
-                      "Tin liên quan", "Toàn cảnh hội nghị. Ảnh", "chỉ đạo tại hội nghị.", "LDO"):
+    for furniture in (
+        "Tin mới nhất",
+        "Gợi ý dành cho bạn",
+        "CƠ QUAN CỦA TỔNG LIÊN ĐOÀN",
+        "MỚI NHẤT",
+        "Tin liên quan",
+        "Toàn cảnh hội nghị. Ảnh",
+        "chỉ đạo tại hội nghị.",
+        "LDO",
+    ):
         assert furniture.lower() not in article["body"].lower()
     assert article["title"] not in article["body"] and article["lead"] not in article["body"]
     # Keep the source's own spelling: the seed has both "Mạng" and "Mạnh".
@@ -96,8 +104,12 @@ def test_a_page_outside_the_five_sites_takes_the_generic_path():
 
 def test_a_selector_miss_falls_back_loudly(caplog):
     case = next(c for c in CASES if c.name == "laodong/seed-004-hoa-binh")
-    redesigned = case.html.replace(b'class="art-body"', b'class="noi-dung"').replace(b'class="chappeau"', b'class="sapo-moi"')
-    redesigned = redesigned.replace(b'itemprop="articleBody"', b'data-x="1"').replace(b'class="article-detail"', b'class="bai-viet"')
+    redesigned = case.html.replace(b'class="art-body"', b'class="noi-dung"').replace(
+        b'class="chappeau"', b'class="sapo-moi"'
+    )
+    redesigned = redesigned.replace(b'itemprop="articleBody"', b'data-x="1"').replace(
+        b'class="article-detail"', b'class="bai-viet"'
+    )
     with caplog.at_level("WARNING", logger="crawler.extract.article"):
         article = extract(redesigned, case.meta["url"], case.meta["fetched_at"])
     assert "body" in caplog.text and "trafilatura" in caplog.text
@@ -127,13 +139,22 @@ def test_bytes_are_decoded_by_the_http_charset():
 def test_other_stories_never_lend_their_date_lead_or_author():
     case = next(c for c in CASES if c.name == "laodong/seed-004-hoa-binh")
     html = case.html.decode("utf-8")
-    html = html.replace('<span class="time"><time class="f-datetime" datetime="2022-07-19T16:13:00+07:00">19/07/2022 16:13</time></span>', "")
-    html = html.replace('<span class="authors"><a href="https://laodong.vn/tac-gia/tran-trong">Trần Trọng</a> LDO</span> |', "")
-    teaser = ('<article><a class="link-title" href="https://laodong.vn/cong-doan/x-1069901.ldo">Tin khác</a>'
-              '<div class="chappeau">Tóm tắt tin khác.</div><span class="time">20/07/2022 07:00</span>'
-              '<span class="authors">Hà Anh</span></article>')
-    html = html.replace('<main class="main-content">', f'<main class="main-content"><section class="box-hot">{teaser}</section>')
-    html = html.replace('<ul>\n      <li>', f'<ul>\n      <li>{teaser}</li><li>')  # inside the in-body related box
+    html = html.replace(
+        '<span class="time"><time class="f-datetime" datetime="2022-07-19T16:13:00+07:00">19/07/2022 16:13</time></span>',
+        "",
+    )
+    html = html.replace(
+        '<span class="authors"><a href="https://laodong.vn/tac-gia/tran-trong">Trần Trọng</a> LDO</span> |', ""
+    )
+    teaser = (
+        '<article><a class="link-title" href="https://laodong.vn/cong-doan/x-1069901.ldo">Tin khác</a>'
+        '<div class="chappeau">Tóm tắt tin khác.</div><span class="time">20/07/2022 07:00</span>'
+        '<span class="authors">Hà Anh</span></article>'
+    )
+    html = html.replace(
+        '<main class="main-content">', f'<main class="main-content"><section class="box-hot">{teaser}</section>'
+    )
+    html = html.replace("<ul>\n      <li>", f"<ul>\n      <li>{teaser}</li><li>")  # inside the in-body related box
     article = extract(html, case.meta["url"], case.meta["fetched_at"])
     assert article.published_at == "2022-07-19T16:13:00+07:00"  # JSON-LD, not a teaser's time
     assert article.author == "Trần Trọng"
@@ -143,6 +164,8 @@ def test_other_stories_never_lend_their_date_lead_or_author():
 
 def test_an_unrecognised_in_body_related_box_is_dropped_without_cutting_the_body():
     case = next(c for c in CASES if c.name == "laodong/seed-004-hoa-binh")
-    html = case.html.decode("utf-8").replace('<div class="tin-lien-quan"><p class="title">', '<div class="box-tlq"><p class="tieu-de">')
+    html = case.html.decode("utf-8").replace(
+        '<div class="tin-lien-quan"><p class="title">', '<div class="box-tlq"><p class="tieu-de">'
+    )
     article = extract(html, case.meta["url"], case.meta["fetched_at"])
     assert article.body == case.expected["body"]

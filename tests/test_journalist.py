@@ -21,7 +21,9 @@ from tests.conftest import ROOT, TESTS, congdoan, datasette_get
 
 SAMPLE = ROOT / "demo" / "sample.warc.gz"
 XSS_URL = "https://tin-congdoan.example/cong-doan/kiem-tra-an-toan-123.html"
-HOA_BINH = "https://laodong.vn/cong-doan/cong-doan-hoa-binh-dua-ra-nhieu-muc-tieu-huong-den-loi-ich-nguoi-lao-dong-1069877.ldo"
+HOA_BINH = (
+    "https://laodong.vn/cong-doan/cong-doan-hoa-binh-dua-ra-nhieu-muc-tieu-huong-den-loi-ich-nguoi-lao-dong-1069877.ldo"
+)
 
 
 def build_archive(folder: Path) -> Path:
@@ -48,8 +50,17 @@ def search(archive: Path, **params: str) -> list[dict]:
     """Every result of a search, page after page (20 to a page)."""
     rows: list[dict] = []
     for page in range(1, 100):
-        query = {"q": "", "mode": "", "site": "", "province": "", "since": "", "until": "", "order": "",
-                 "page": str(page), **params}
+        query = {
+            "q": "",
+            "mode": "",
+            "site": "",
+            "province": "",
+            "since": "",
+            "until": "",
+            "order": "",
+            "page": str(page),
+            **params,
+        }
         (response,) = datasette_get(archive, f"/archive/tim_kiem.json?{urlencode(query)}&_shape=objects")
         assert response.status_code == 200, response.text
         rows += response.json()["rows"]
@@ -64,10 +75,18 @@ def test_search_ranks_folds_and_highlights(archive):
     for row in plain:  # cut around the match: both words are in the snippet
         words = {fold(word) for word in re.findall(r"\w+", row["snippet"])}
         assert {"cong", "doan"} <= words, row["snippet"]
-    page, csv = datasette_get(archive, "/archive/tim_kiem?" + urlencode({"q": "cong doan hoa binh"}),
-                    "/archive/tim_kiem.csv?" + urlencode({"q": "cong doan hoa binh", "mode": "", "site": "",
-                                                          "province": "", "since": "", "until": "", "order": ""}))
-    assert re.search(r"<mark>[Cc]ông</mark> <mark>đoàn</mark>", page.text) and "<mark>Hòa</mark> <mark>Bình</mark>" in page.text
+    page, csv = datasette_get(
+        archive,
+        "/archive/tim_kiem?" + urlencode({"q": "cong doan hoa binh"}),
+        "/archive/tim_kiem.csv?"
+        + urlencode(
+            {"q": "cong doan hoa binh", "mode": "", "site": "", "province": "", "since": "", "until": "", "order": ""}
+        ),
+    )
+    assert (
+        re.search(r"<mark>[Cc]ông</mark> <mark>đoàn</mark>", page.text)
+        and "<mark>Hòa</mark> <mark>Bình</mark>" in page.text
+    )
     assert "<mark>" not in csv.text and "\ue000" not in csv.text  # exports stay clean text
     # Best match first: the article about Hòa Bình's union ranks above the others.
     assert search(archive, q="cong doan hoa binh muc tieu")[0]["url"] == HOA_BINH
@@ -106,11 +125,13 @@ def test_search_filters_by_site_province_and_dates(archive):
 
 def test_a_saved_search_is_an_atom_feed(archive):
     feed, empty, page = datasette_get(
-        archive, "/archive/theo_doi.atom?" + urlencode({"q": "LĐLĐ", "province": "Cao Bằng", "mode": "", "site": "",
-                                                        "since": "", "until": ""}),
-        "/archive/theo_doi.atom?" + urlencode({"q": "khongcotu", "mode": "", "site": "", "province": "",
-                                               "since": "", "until": ""}),
-        "/archive/tim_kiem?" + urlencode({"q": "LĐLĐ", "province": "Cao Bằng"}))
+        archive,
+        "/archive/theo_doi.atom?"
+        + urlencode({"q": "LĐLĐ", "province": "Cao Bằng", "mode": "", "site": "", "since": "", "until": ""}),
+        "/archive/theo_doi.atom?"
+        + urlencode({"q": "khongcotu", "mode": "", "site": "", "province": "", "since": "", "until": ""}),
+        "/archive/tim_kiem?" + urlencode({"q": "LĐLĐ", "province": "Cao Bằng"}),
+    )
     assert feed.headers["content-type"].startswith("application/atom+xml")
     root = ET.fromstring(feed.content)
     ns = {"a": "http://www.w3.org/2005/Atom"}
@@ -141,9 +162,12 @@ def test_the_raw_capture_is_plain_text_in_a_sandbox(archive):
 
 
 def test_source_markup_is_escaped_on_every_page(archive):
-    pages = datasette_get(archive, f"/archive/articles/{tilde_encode(XSS_URL)}",
-                "/archive/articles?" + urlencode({"_search": "kiem tra an toan"}),
-                "/archive/tim_kiem?" + urlencode({"q": "kiem tra an toan"}))
+    pages = datasette_get(
+        archive,
+        f"/archive/articles/{tilde_encode(XSS_URL)}",
+        "/archive/articles?" + urlencode({"_search": "kiem tra an toan"}),
+        "/archive/tim_kiem?" + urlencode({"q": "kiem tra an toan"}),
+    )
     for page in pages:
         tree = lxml.html.fromstring(page.text)
         # No element from the source: no script with the payload, no event handler, no javascript: link.
@@ -156,7 +180,8 @@ def test_source_markup_is_escaped_on_every_page(archive):
 
 def test_facets_sorting_chart_and_download(archive):
     listing, chart, download, database = datasette_get(
-        archive, "/archive/articles.json?_shape=objects&_col=published_at", "/thong-ke", "/archive.db", "/archive")
+        archive, "/archive/articles.json?_shape=objects&_col=published_at", "/thong-ke", "/archive.db", "/archive"
+    )
     data = listing.json()
     assert {"site", "province", "section", "published_month", "author"} <= set(data["facet_results"])
     dates = [row["published_at"] for row in data["rows"]]
@@ -169,8 +194,9 @@ def test_facets_sorting_chart_and_download(archive):
 def test_publish_snapshots_while_a_crawl_holds_a_write(tmp_path):
     live = tmp_path / "archive.db"
     db = open_db(live)
-    save_article(db, extract((TESTS / "fixtures" / "xss-article.html").read_bytes(), XSS_URL, None),
-                 "2026-11-20T00:00:00+00:00")
+    save_article(
+        db, extract((TESTS / "fixtures" / "xss-article.html").read_bytes(), XSS_URL, None), "2026-11-20T00:00:00+00:00"
+    )
     db.close()
     writer = sqlite3.connect(live, isolation_level=None)
     writer.execute("begin immediate")

@@ -7,8 +7,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from crawler.ops.cli import main
 from crawler.extract.article import extract
+from crawler.ops.cli import main
 from crawler.records import Rejected
 from tests.conftest import Case, all_cases
 

@@ -28,8 +28,10 @@ def crawl(site: MirrorSite, db_path: Path, *extra: str) -> subprocess.CompletedP
 
 
 def archived(db_path: Path) -> tuple[list, list]:
-    return (rows(db_path, "select url, title, body, published_at, author from articles order by url"),
-            rows(db_path, "select url, reason from rejections order by url"))
+    return (
+        rows(db_path, "select url, title, body, published_at, author from articles order by url"),
+        rows(db_path, "select url, reason from rejections order by url"),
+    )
 
 
 def test_a_second_run_makes_only_listing_requests(mirror_site, tmp_path):
@@ -40,8 +42,9 @@ def test_a_second_run_makes_only_listing_requests(mirror_site, tmp_path):
     assert second.returncode == 0, second.stdout + second.stderr[-2000:]
     requested = [hit.url for hit in mirror_site.hits[first_hits:]]
     assert requested and all(LISTINGS.match(url) for url in requested), requested
-    (first_row, second_row) = rows(db_path, "select listing_requests, article_requests, requests, new from crawls "
-                                            "order by started_at")
+    (first_row, second_row) = rows(
+        db_path, "select listing_requests, article_requests, requests, new from crawls order by started_at"
+    )
     assert second_row[1] == 0 and second_row[3] == 0  # no article request, nothing new
     assert second_row[2] == len(requested) == second_row[0] + 1  # listings and feeds, plus robots.txt
     assert first_row[1] > 0
@@ -61,8 +64,10 @@ def test_the_crawls_table_records_each_run(mirror_site, tmp_path):
     db_path = tmp_path / "archive.db"
     assert crawl(mirror_site, db_path).returncode == 0
     ((site, started, finished, reason, by_status, new, rejected, errors, verdict, alerts),) = rows(
-        db_path, "select site, started_at, finished_at, finish_reason, responses_by_status, new, rejected, errors, "
-                 "verdict, alerts from crawls")
+        db_path,
+        "select site, started_at, finished_at, finish_reason, responses_by_status, new, rejected, errors, "
+        "verdict, alerts from crawls",
+    )
     assert (site, reason, new, verdict, json.loads(alerts)) == ("laodong", "finished", 4, "ok", [])
     assert started < finished and json.loads(by_status)["200"] >= 10 and json.loads(by_status)["404"] >= 1
     assert rejected == 6 and errors == 0  # the dead links are rejections, not crawl errors
@@ -84,10 +89,26 @@ def test_a_killed_crawl_resumes_to_the_same_rows(tmp_path, kill_after):
         assert crawl(reference_site, tmp_path / "reference.db").returncode == 0
     db_path = tmp_path / "archive.db"
     with MirrorSite() as site:
-        slow = ("-s", "DOWNLOAD_DELAY=0.15", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-                "-s", "RETRY_TIMES=0")
-        command = [str(Path(sys.executable).parent / "congdoan"), "crawl", "laodong", "--db", str(db_path),
-                   "--mirror", site.url, *slow]
+        slow = (
+            "-s",
+            "DOWNLOAD_DELAY=0.15",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=False",
+            "-s",
+            "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+            "-s",
+            "RETRY_TIMES=0",
+        )
+        command = [
+            str(Path(sys.executable).parent / "congdoan"),
+            "crawl",
+            "laodong",
+            "--db",
+            str(db_path),
+            "--mirror",
+            site.url,
+            *slow,
+        ]
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while len(site.hits) < kill_after and process.poll() is None and time.monotonic() < deadline:
@@ -118,7 +139,9 @@ def test_a_site_whose_markup_changed_fails_its_monitor(tmp_path):
     with MirrorSite(overrides=redesigned) as site:
         result = crawl(site, db_path)
     assert result.returncode == 1
-    assert re.search(r"laodong: MONITOR FAILED: .*Markup/.*the markup has probably changed", result.stdout), result.stdout
+    assert re.search(r"laodong: MONITOR FAILED: .*Markup/.*the markup has probably changed", result.stdout), (
+        result.stdout
+    )
     ((verdict, alerts),) = rows(db_path, "select verdict, alerts from crawls")
     assert verdict == "failed" and "the markup has probably changed" in alerts
     assert "Traceback" not in result.stdout + result.stderr
@@ -136,7 +159,9 @@ def test_status_summarizes_the_last_runs(mirror_site, tmp_path):
     assert unreachable.returncode == 1
     failing = congdoan("status", "--db", str(db_path))
     assert failing.returncode == 1
-    assert "laodong    FAILED" in failing.stdout and "Site reachable" in failing.stdout and "[runs: .F]" in failing.stdout
+    assert (
+        "laodong    FAILED" in failing.stdout and "Site reachable" in failing.stdout and "[runs: .F]" in failing.stdout
+    )
 
 
 def test_429_and_503_are_retried_after_the_wait_the_server_asks_for(tmp_path):
@@ -144,12 +169,28 @@ def test_429_and_503_are_retried_after_the_wait_the_server_asks_for(tmp_path):
     listing = "https://laodong.vn/cong-doan"
     routes = json.loads((TESTS / "site" / "laodong.vn" / "routes.json").read_text(encoding="utf-8"))
     article = B  # fetched once in a run (A is fetched twice: an old slug redirects to it)
-    slow_down = {listing: {**routes[listing], "fail_first": 1, "fail_status": 429, "retry_after": 2},
-                 article: {**routes[article], "fail_first": 2, "fail_status": 503}}
+    slow_down = {
+        listing: {**routes[listing], "fail_first": 1, "fail_status": 429, "retry_after": 2},
+        article: {**routes[article], "fail_first": 2, "fail_status": 503},
+    }
     with MirrorSite(overrides=slow_down) as site:
         started = time.monotonic()
-        result = congdoan("crawl", "laodong", "--db", str(db_path), "--mirror", site.url, "-s", "DOWNLOAD_DELAY=0",
-                          "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=2", "-s", "ARCHIVE_RETRY_BACKOFF=0.5")
+        result = congdoan(
+            "crawl",
+            "laodong",
+            "--db",
+            str(db_path),
+            "--mirror",
+            site.url,
+            "-s",
+            "DOWNLOAD_DELAY=0",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=False",
+            "-s",
+            "RETRY_TIMES=2",
+            "-s",
+            "ARCHIVE_RETRY_BACKOFF=0.5",
+        )
         elapsed = time.monotonic() - started
         statuses = {url: [hit.status for hit in site.requested(url)] for url in (listing, article)}
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]
@@ -168,6 +209,10 @@ def test_politeness_settings():
     assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") <= 2 and settings.getfloat("DOWNLOAD_DELAY") >= 1
     assert settings.getint("DOWNLOAD_TIMEOUT") > 0 and {429, 503} <= set(map(int, settings.getlist("RETRY_HTTP_CODES")))
     assert "congdoan-archive" in settings.get("USER_AGENT") and "+http" in settings.get("USER_AGENT")
-    legacy = subprocess.run([sys.executable, "-c", "import crawler.fetch.settings as s; print(s.DOWNLOADER_CLIENT_TLS_CIPHERS)"],
-                            capture_output=True, text=True, env={**os.environ, "CONGDOAN_LEGACY_TLS": "1"})
+    legacy = subprocess.run(
+        [sys.executable, "-c", "import crawler.fetch.settings as s; print(s.DOWNLOADER_CLIENT_TLS_CIPHERS)"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CONGDOAN_LEGACY_TLS": "1"},
+    )
     assert legacy.stdout.strip() == "DEFAULT:@SECLEVEL=0"

@@ -14,7 +14,6 @@ from crawler.store.database import open_db
 from tests.conftest import all_cases, datasette_get
 
 
-
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("publish") / "archive.db"
@@ -32,8 +31,18 @@ def get_json(archive: Path, path: str) -> dict:
     return response.json()
 
 
-@pytest.mark.parametrize("query", ["cong doan", "công đoàn", "CONG DOAN", "Công Đoàn", "cong doan hoa binh",
-                                   "Công đoàn Hoà Bình", unicodedata.normalize("NFD", "Công đoàn Hòa Bình")])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "cong doan",
+        "công đoàn",
+        "CONG DOAN",
+        "Công Đoàn",
+        "cong doan hoa binh",
+        "Công đoàn Hoà Bình",
+        unicodedata.normalize("NFD", "Công đoàn Hòa Bình"),
+    ],
+)
 def test_search_finds_union_articles_with_or_without_diacritics(archive, query):
     data = get_json(archive, f"/archive/articles.json?_search={quote(query)}&_shape=objects&_col=title")
     titles = [row["title"] for row in data["rows"]]
@@ -58,5 +67,3 @@ def test_internal_tables_are_hidden_and_the_canned_query_runs(archive):
     assert visible == {"articles", "article_versions", "attachments", "captures", "crawls", "glossary", "rejections"}
     counts = get_json(archive, "/archive/articles_per_site.json?_shape=objects")
     assert {row["site"] for row in counts["rows"]} == {"baohatinh", "caobang", "daklak", "hoabinh", "laodong", None}
-
-

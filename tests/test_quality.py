@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import ROOT, SITES
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from eval import site_path  # noqa: E402
+from eval import site_path
 
 REPORT = site_path()
 

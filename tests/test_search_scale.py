@@ -56,7 +56,9 @@ def page_html(archive: Path, **params: str) -> str:
 
 def test_best_match_is_headline_matches_newest_first_then_the_rest_across_pages(archive):
     shown = [row for row in newest_first(archive) if row[3] is None]  # the reprint shows as its original
-    expected = [row[0] for row in shown if names_both_words(row[1])] + [row[0] for row in shown if not names_both_words(row[1])]
+    expected = [row[0] for row in shown if names_both_words(row[1])] + [
+        row[0] for row in shown if not names_both_words(row[1])
+    ]
     pages = [search(archive, q="cong doan", page=str(n)) for n in (1, 2, 3)]
     assert [row["url"] for page in pages for row in page] == expected[:60]
     assert all(len(page) == 20 for page in pages)
@@ -64,7 +66,7 @@ def test_best_match_is_headline_matches_newest_first_then_the_rest_across_pages(
     boundary = sum(names_both_words(row[1]) for row in shown)
     page = boundary // 20 + 1
     rows = search(archive, q="cong doan", page=str(page))
-    assert [row["url"] for row in rows] == expected[(page - 1) * 20:page * 20]
+    assert [row["url"] for row in rows] == expected[(page - 1) * 20 : page * 20]
 
 
 def test_newest_first_and_accents_change_nothing_for_a_common_term(archive):
@@ -88,8 +90,9 @@ def test_the_count_is_bounded_and_says_so(archive):
 
 def test_a_date_range_is_applied_by_the_index(archive):
     rows = search(archive, q="cong doan", since="01/03/2020", until="31/03/2020", order="date")
-    expected = [row[0] for row in newest_first(archive)
-                if "2020-03-01" <= row[4][:10] <= "2020-03-31" and row[3] is None]
+    expected = [
+        row[0] for row in newest_first(archive) if "2020-03-01" <= row[4][:10] <= "2020-03-31" and row[3] is None
+    ]
     assert 0 < len(expected) < 5000
     assert [row["url"] for row in rows] == expected[:20]
     assert rows[0]["total"] == len(expected) and rows[0]["more"] == 0  # few enough: ranked and counted exactly
@@ -105,16 +108,36 @@ def test_facets_count_the_newest_results_and_link_to_the_filter(archive):
     html = page_html(archive, q="cong doan")
     assert "trong 1.000 kết quả mới nhất" in html
     counts = re.findall(r'href="\?[^"]*site=(\w+)[^"]*">[^<]+</a> \((\d+)\)', html.replace("&amp;", "&"))
-    window = [row for row in newest_first(archive)][:1000]
+    window = list(newest_first(archive))[:1000]
     assert {site: int(n) for site, n in counts} == {
-        site: sum(row[2] == site for row in window) for site in {row[2] for row in window}}
+        site: sum(row[2] == site for row in window) for site in {row[2] for row in window}
+    }
 
 
 def test_synthetic_rows_are_stored_as_the_pipeline_stores_them(archive):
     with sqlite3.connect(archive) as connection:
         connection.row_factory = sqlite3.Row
         row = dict(connection.execute("select * from articles where url like '%synthetic-7.ldo'").fetchone())
-    article = locate(Article(**{name: row[name] for name in ("url", "site", "title", "lead", "body", "published_at",
-                                                             "updated_at", "author", "source", "section", "language")},
-                             tags=[], images=[]))
+    article = locate(
+        Article(
+            **{
+                name: row[name]
+                for name in (
+                    "url",
+                    "site",
+                    "title",
+                    "lead",
+                    "body",
+                    "published_at",
+                    "updated_at",
+                    "author",
+                    "source",
+                    "section",
+                    "language",
+                )
+            },
+            tags=[],
+            images=[],
+        )
+    )
     assert {name: row[name] for name in article_row(article)} == article_row(article)

@@ -16,15 +16,27 @@ SEEDS = TESTS / "seeds"
 # seed file -> (fixture case, 1-based line numbers that are article text, boilerplate lines)
 # Line roles follow the keep/drop tables of the site notes (shared/sites.md §7).
 SEED_CASES = {
-    "000_27c87e7a21f18b74.txt": ("baohatinh/seed-000-cong-doan-vien-chuc", [5, 7, 13, 15, 21, 27, 29, 35, 37],
-                                 [9, 11, 55, 57, 59]),
-    "001_8bf1c4242f03a4fe.txt": ("daklak/seed-001-cong-doan-vien-chuc-tong-ket-2020", [7, 9, 14, 19, 24],
-                                 [1, 11, 12, 26, 37, 40, 41]),
+    "000_27c87e7a21f18b74.txt": (
+        "baohatinh/seed-000-cong-doan-vien-chuc",
+        [5, 7, 13, 15, 21, 27, 29, 35, 37],
+        [9, 11, 55, 57, 59],
+    ),
+    "001_8bf1c4242f03a4fe.txt": (
+        "daklak/seed-001-cong-doan-vien-chuc-tong-ket-2020",
+        [7, 9, 14, 19, 24],
+        [1, 11, 12, 26, 37, 40, 41],
+    ),
     "002_2ee7caa0754762cc.txt": ("hoabinh/seed-002-cdvc-tong-ket-2023", [2, 3, 5, 6], [4, 7]),
-    "003_cba95b29117df467.txt": ("caobang/seed-003-so-ket-6-thang", [7, 9, 13, 16, 18],
-                                 [5, 6, 11, 14, 20, 22, 24, 26, 28, 30, 32, 45, 52, 59]),
-    "004_bbe6c314ef4aea08.txt": ("laodong/seed-004-hoa-binh", [11, 13, 15, 19, 21, 23, 25, 29, 31, 33],
-                                 [1, 2, 3, 17, 27, 35, 37]),
+    "003_cba95b29117df467.txt": (
+        "caobang/seed-003-so-ket-6-thang",
+        [7, 9, 13, 16, 18],
+        [5, 6, 11, 14, 20, 22, 24, 26, 28, 30, 32, 45, 52, 59],
+    ),
+    "004_bbe6c314ef4aea08.txt": (
+        "laodong/seed-004-hoa-binh",
+        [11, 13, 15, 19, 21, 23, 25, 29, 31, 33],
+        [1, 2, 3, 17, 27, 35, 37],
+    ),
 }
 
 

@@ -64,7 +64,9 @@ def test_site_crawls_end_to_end_and_incrementally(site: str, tmp_path: Path):
 @pytest.mark.parametrize("case", all_cases("listing"), ids=lambda c: c.name)
 def test_crawl_from_a_start_url(case, tmp_path: Path):
     """--start-url crawls from any listing page of the site, through the replica."""
-    with MirrorSite(overrides={case.meta["url"]: {"file": str((case.folder / "page.html").relative_to(TESTS))}}) as mirror:
+    with MirrorSite(
+        overrides={case.meta["url"]: {"file": str((case.folder / "page.html").relative_to(TESTS))}}
+    ) as mirror:
         crawl(case.site, mirror, tmp_path / "archive.db", "--start-url", case.meta["url"], "--max-articles", "3")
         requested = [hit.url for hit in mirror.hits]
     assert requested[0].endswith("/robots.txt") and case.meta["url"] in requested
@@ -92,8 +94,9 @@ def test_hoabinh_follows_its_paper_into_bao_phu_tho(tmp_path: Path):
     moved = {
         "https://baohoabinh.com.vn/274/": {"status": 301, "redirect": "https://baophutho.vn/cong-doan/"},
         "https://baophutho.vn/cong-doan/": {"file": "site/baophutho.vn/listing-cong-doan.html"},
-        "https://baophutho.vn/ldld-tinh-phu-tho-to-chuc-hoi-nghi-can-bo-cong-doan-235900.htm":
-            {"file": "cases/hoabinh/redirect-baophutho-kham-suc-khoe/page.html"},
+        "https://baophutho.vn/ldld-tinh-phu-tho-to-chuc-hoi-nghi-can-bo-cong-doan-235900.htm": {
+            "file": "cases/hoabinh/redirect-baophutho-kham-suc-khoe/page.html"
+        },
     }
     with MirrorSite(overrides=moved) as mirror:
         crawl("hoabinh", mirror, tmp_path / "archive.db")

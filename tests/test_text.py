@@ -31,11 +31,23 @@ def test_fold(text: str, folded: str):
 @pytest.mark.parametrize(
     ("new_style", "old_style"),
     [
-        ("hoà", "hòa"), ("Hoà Bình", "Hòa Bình"), ("khoẻ", "khỏe"), ("thuỷ", "thủy"), ("Uỷ ban", "Ủy ban"),
-        ("văn hoá", "văn hóa"), ("HOÀ", "HÒA"), ("lan toả", "lan tỏa"), ("hoạ sĩ", "họa sĩ"),
+        ("hoà", "hòa"),
+        ("Hoà Bình", "Hòa Bình"),
+        ("khoẻ", "khỏe"),
+        ("thuỷ", "thủy"),
+        ("Uỷ ban", "Ủy ban"),
+        ("văn hoá", "văn hóa"),
+        ("HOÀ", "HÒA"),
+        ("lan toả", "lan tỏa"),
+        ("hoạ sĩ", "họa sĩ"),
         # unchanged: closed syllables, "qu", and words already in the majority style
-        ("hoàn thành", "hoàn thành"), ("quý", "quý"), ("Quỳnh", "Quỳnh"), ("huyền", "huyền"),
-        ("thủy", "thủy"), ("của", "của"), ("khoảng", "khoảng"),
+        ("hoàn thành", "hoàn thành"),
+        ("quý", "quý"),
+        ("Quỳnh", "Quỳnh"),
+        ("huyền", "huyền"),
+        ("thủy", "thủy"),
+        ("của", "của"),
+        ("khoảng", "khoảng"),
     ],
 )
 def test_tone_marks(new_style: str, old_style: str):

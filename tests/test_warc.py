@@ -18,13 +18,16 @@ def test_gzip_members_are_all_decoded():
     assert decode("gzip", gzip.compress(HTML[:10]) + gzip.compress(HTML[10:])) == HTML
 
 
-@pytest.mark.parametrize("encoding, payload, problem", [
-    ("gzip", gzip.compress(HTML)[:-12], "truncated"),
-    ("gzip", gzip.compress(b"\0" * (80 * 1024 * 1024)), "more than"),
-    ("br", brotli.compress(b"\0" * (80 * 1024 * 1024)), "more than"),
-    ("gzip", b"not gzip at all", "corrupt"),
-    ("zstd-unknown", HTML, "unknown"),
-])
+@pytest.mark.parametrize(
+    ("encoding", "payload", "problem"),
+    [
+        ("gzip", gzip.compress(HTML)[:-12], "truncated"),
+        ("gzip", gzip.compress(b"\0" * (80 * 1024 * 1024)), "more than"),
+        ("br", brotli.compress(b"\0" * (80 * 1024 * 1024)), "more than"),
+        ("gzip", b"not gzip at all", "corrupt"),
+        ("zstd-unknown", HTML, "unknown"),
+    ],
+)
 def test_bad_payloads_raise_and_are_stored_as_sent(encoding, payload, problem):
     with pytest.raises(DecodeError, match=problem):
         decode(encoding, payload)
@@ -41,8 +44,15 @@ def test_stacked_encodings_decode_in_reverse_order():
 def test_round_trip_keeps_vietnamese_header_values(tmp_path):
     location = "https://baohatinh.vn/tin-tức/công-đoàn-post1.html"
     warc = WarcFile(tmp_path / "run.warc.gz", "test")
-    exchange = Exchange("https://baohatinh.vn/a", "GET", [("User-Agent", "t")], 301,
-                        [("Location", location), ("Content-Type", "text/html")], b"", "2026-11-22T02:15:00+00:00")
+    exchange = Exchange(
+        "https://baohatinh.vn/a",
+        "GET",
+        [("User-Agent", "t")],
+        301,
+        [("Location", location), ("Content-Type", "text/html")],
+        b"",
+        "2026-11-22T02:15:00+00:00",
+    )
     where = warc.write(exchange)
     warc.close()
     # Stored as the ASCII URI a browser would follow, not percent-encoded whole.

@@ -44,5 +44,6 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         payload = recorded.payload()
         headers = Headers(recorded.headers)
         response_class = responsetypes.from_args(headers=headers, url=request.url, body=payload)
-        return response_class(url=request.url, status=recorded.status, headers=headers, body=payload,
-                              request=request, flags=["replay"])
+        return response_class(
+            url=request.url, status=recorded.status, headers=headers, body=payload, request=request, flags=["replay"]
+        )

@@ -14,7 +14,7 @@ import json
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -86,10 +86,20 @@ def write_wacz(target: Path, warcs: Iterable[Path], pages: Iterable[Page], title
     resources.append(("indexes/index.cdx", ("\n".join(sorted(index)) + "\n").encode()))
     resources.append(("pages/pages.jsonl", ("\n".join(page_lines) + "\n").encode("utf-8")))
     package = {
-        "profile": "data-package", "wacz_version": WACZ_VERSION, "title": title, "software": software,
-        "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "resources": [{"name": Path(name).name, "path": name, "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
-                       "bytes": len(data)} for name, data in resources],
+        "profile": "data-package",
+        "wacz_version": WACZ_VERSION,
+        "title": title,
+        "software": software,
+        "created": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "resources": [
+            {
+                "name": Path(name).name,
+                "path": name,
+                "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+                "bytes": len(data),
+            }
+            for name, data in resources
+        ],
     }
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")

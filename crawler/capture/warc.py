@@ -22,8 +22,8 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from http.client import responses as REASONS
+from datetime import UTC, datetime
+from http.client import responses as REASONS  # noqa: N812 (a constant table, named as one)
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
@@ -111,7 +111,7 @@ def warc_date(iso: str) -> str:
     >>> warc_date("2026-11-22T09:15:00.123456+07:00")
     '2026-11-22T02:15:00Z'
     """
-    moment = datetime.fromisoformat(iso).astimezone(timezone.utc)
+    moment = datetime.fromisoformat(iso).astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -120,7 +120,7 @@ def iso_from_warc_date(value: str) -> str:
     >>> iso_from_warc_date("2026-11-22T02:15:00Z")
     '2026-11-22T02:15:00+00:00'
     """
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc).isoformat()
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC).isoformat()
 
 
 def _request_target(url: str) -> str:
@@ -141,7 +141,7 @@ class WarcFile:
     def _open(self) -> WARCWriter:
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._out = open(self.path, "ab")
+            self._out = open(self.path, "ab")  # noqa: SIM115 (kept open across records; close() shuts it)
             self._writer = WARCWriter(self._out, gzip=True, warc_version="1.1")
             if self._out.tell() == 0:
                 info = {"software": self.software, "format": "WARC File Format 1.1"}
@@ -155,8 +155,11 @@ class WarcFile:
         assert self._out is not None
         date = warc_date(exchange.fetched_at)
         digest = warc_digest(sha256_hex(exchange.payload))
-        headers = [(k, _ascii_uri(v) if k.lower() in _URI_HEADERS else v)
-                   for k, v in exchange.response_headers if k.lower() not in _HOP_BY_HOP]
+        headers = [
+            (k, _ascii_uri(v) if k.lower() in _URI_HEADERS else v)
+            for k, v in exchange.response_headers
+            if k.lower() not in _HOP_BY_HOP
+        ]
         if revisit_of is None:
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
             headers.append(("Content-Length", str(len(exchange.payload))))
@@ -165,21 +168,38 @@ class WarcFile:
         warc_headers = {"WARC-Date": date, "WARC-Payload-Digest": digest}
         if revisit_of is None:
             response = writer.create_warc_record(
-                exchange.url, "response", payload=io.BytesIO(exchange.payload),
-                length=len(exchange.payload), http_headers=http_headers, warc_headers_dict=warc_headers)
+                exchange.url,
+                "response",
+                payload=io.BytesIO(exchange.payload),
+                length=len(exchange.payload),
+                http_headers=http_headers,
+                warc_headers_dict=warc_headers,
+            )
         else:
             response = writer.create_revisit_record(
-                exchange.url, digest, revisit_of[0], warc_date(revisit_of[1]),
-                http_headers=http_headers, warc_headers_dict={"WARC-Date": date})
+                exchange.url,
+                digest,
+                revisit_of[0],
+                warc_date(revisit_of[1]),
+                http_headers=http_headers,
+                warc_headers_dict={"WARC-Date": date},
+            )
         request_headers = exchange.request_headers
         if not any(k.lower() == "host" for k, _ in request_headers):
             request_headers = [("Host", urlsplit(exchange.url).netloc), *request_headers]
         # warcio writes "<protocol> <statusline>": for a request, "GET /path HTTP/1.1".
-        request_line = StatusAndHeaders(f"{_request_target(exchange.url)} HTTP/1.1", request_headers,
-                                        protocol=exchange.method)
+        request_line = StatusAndHeaders(
+            f"{_request_target(exchange.url)} HTTP/1.1", request_headers, protocol=exchange.method
+        )
         request = writer.create_warc_record(
-            exchange.url, "request", http_headers=request_line,
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID")})
+            exchange.url,
+            "request",
+            http_headers=request_line,
+            warc_headers_dict={
+                "WARC-Date": date,
+                "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
+            },
+        )
         offset = self._out.tell()
         writer.write_record(response)
         length = self._out.tell() - offset
@@ -301,8 +321,9 @@ def as_stored(headers: Headers, payload: bytes, limit: int = MAX_DECODED) -> tup
         decoded = decode(encoding, payload, limit)
     except DecodeError:
         return headers, payload  # evidence first
-    renamed = [("X-Archive-Orig-" + k if k.lower() in ("content-encoding", "content-length") else k, v)
-               for k, v in headers]
+    renamed = [
+        ("X-Archive-Orig-" + k if k.lower() in ("content-encoding", "content-length") else k, v) for k, v in headers
+    ]
     return renamed, decoded
 
 
@@ -370,10 +391,14 @@ def index_archives(paths: Iterable[Path]) -> dict[str, Recorded]:
                 url = headers.get_header("WARC-Target-URI")
                 digest = headers.get_header("WARC-Payload-Digest") or ""
                 record.raw_stream.read()  # to the end, so the offset is known
-                recorded = Recorded(url, int(http.get_statuscode() or 0) if http else 0,
-                                    list(http.headers) if http else [],
-                                    iso_from_warc_date(headers.get_header("WARC-Date")), source,
-                                    iterator.get_record_offset())
+                recorded = Recorded(
+                    url,
+                    int(http.get_statuscode() or 0) if http else 0,
+                    list(http.headers) if http else [],
+                    iso_from_warc_date(headers.get_header("WARC-Date")),
+                    source,
+                    iterator.get_record_offset(),
+                )
                 if record.rec_type == "response":
                     originals[(url, digest)] = (source, recorded.offset)
                     _keep_latest(latest, recorded)

@@ -34,8 +34,9 @@ def _as_datetime(value: str | datetime | None) -> datetime | None:
     return parsed[0]
 
 
-def _draft(html: str | bytes, url: str, fetched_at: str | datetime | None,
-           content_type: str | None, profile: CmsProfile | None) -> tuple[Article, Document]:
+def _draft(
+    html: str | bytes, url: str, fetched_at: str | datetime | None, content_type: str | None, profile: CmsProfile | None
+) -> tuple[Article, Document]:
     raw = html if isinstance(html, bytes) else html.encode("utf-8", "surrogatepass")
     if d1n_cookie(raw):
         raise Rejected("interstitial", "Lao Động D1N cookie challenge, not the article")
@@ -69,9 +70,14 @@ def _draft(html: str | bytes, url: str, fetched_at: str | datetime | None,
     return draft, page
 
 
-def extract(html: str | bytes, url: str, fetched_at: str | datetime | None = None,
-            content_type: str | None = None, profile: CmsProfile | None = None,
-            topic_terms: tuple[str, ...] | None = None) -> Article:
+def extract(
+    html: str | bytes,
+    url: str,
+    fetched_at: str | datetime | None = None,
+    content_type: str | None = None,
+    profile: CmsProfile | None = None,
+    topic_terms: tuple[str, ...] | None = None,
+) -> Article:
     """Extract the article at `url` from its HTML; raise Rejected if it is not one.
 
     `fetched_at` only caps the dates that may be accepted (trafilatura's max_date);
@@ -93,7 +99,9 @@ def locate(article: Article, site: str | None = None) -> Article:
     ('Hòa Bình', 'Cao Bằng', 'caobang')
     """
     site = site or article.site
-    return dataclasses.replace(article, site=site, province=province_for(site, article.url, article.title, article.lead))
+    return dataclasses.replace(
+        article, site=site, province=province_for(site, article.url, article.title, article.lead)
+    )
 
 
 def main_text(html: str | bytes, url: str, profile: CmsProfile | None = None) -> str:

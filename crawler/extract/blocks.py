@@ -11,8 +11,37 @@ from crawler.records import Image
 from crawler.text import clean_length_floor, clean_text, has_text
 
 BLOCK_TAGS = frozenset(
-    "p div section article header footer h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote "
-    "pre table thead tbody tfoot tr figure figcaption center main".split()
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "figure",
+        "figcaption",
+        "center",
+        "main",
+    ]
 )
 CELL_TAGS = frozenset({"td", "th"})
 IMAGE_SOURCES = ("data-src", "data-original", "data-lazy-src", "src")
@@ -41,7 +70,11 @@ def paragraphs(root: lxml_html.HtmlElement) -> list[str]:
         block = tag in BLOCK_TAGS
         if block:
             flush()
-        if tag in CELL_TAGS and isinstance(node.getprevious(), lxml_html.HtmlElement) and node.getprevious().tag in CELL_TAGS:
+        if (
+            tag in CELL_TAGS
+            and isinstance(node.getprevious(), lxml_html.HtmlElement)
+            and node.getprevious().tag in CELL_TAGS
+        ):
             current.append(" | ")  # keep table columns apart: "Kỳ Anh | 4 | 200 triệu đồng"
         current.append(node.text or "")
         for child in node:
@@ -85,7 +118,9 @@ def _reads_as_caption(element: lxml_html.HtmlElement) -> bool:
     text = _text(element)
     if not text or len(text) > 300 or element.find(".//img") is not None:
         return False
-    return _italic_text(element) == text or bool(_CENTERED.search(element.get("style") or "") or element.get("align") == "center")
+    return _italic_text(element) == text or bool(
+        _CENTERED.search(element.get("style") or "") or element.get("align") == "center"
+    )
 
 
 def caption_paragraph(img: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
@@ -100,7 +135,9 @@ def caption_paragraph(img: lxml_html.HtmlElement) -> lxml_html.HtmlElement | Non
     if has_text(holder.text_content()):
         return None
     following = holder.getnext()
-    return following if following is not None and following.tag in ("p", "div") and _reads_as_caption(following) else None
+    return (
+        following if following is not None and following.tag in ("p", "div") and _reads_as_caption(following) else None
+    )
 
 
 def _caption(img: lxml_html.HtmlElement) -> str | None:

@@ -136,5 +136,10 @@ def is_byline(line: str) -> bool:
     """A short line that reads as a name or an office, not a sentence ("Nguyễn Xuân",
     "Văn phòng Công đoàn Viên chức"): the byline some sites print as the last body line."""
     words = line.split()
-    return (0 < len(words) <= 8 and len(line) <= 60 and not _SENTENCE_END.search(line)
-            and not line[0].isdigit() and line[0].isupper())
+    return (
+        0 < len(words) <= 8
+        and len(line) <= 60
+        and not _SENTENCE_END.search(line)
+        and not line[0].isdigit()
+        and line[0].isupper()
+    )

@@ -69,8 +69,14 @@ def _printed_near_headline(page: Document) -> datetime | None:
 
 def _printed_on_page(moment: datetime, text: str) -> bool:
     d, m, y = moment.day, moment.month, moment.year
-    spellings = {f"{y}-{m:02d}-{d:02d}", f"{d:02d}/{m:02d}/{y}", f"{d}/{m}/{y}", f"{d:02d}-{m:02d}-{y}",
-                 f"{d:02d}.{m:02d}.{y}", f"ngày {d} tháng {m} năm {y}"}
+    spellings = {
+        f"{y}-{m:02d}-{d:02d}",
+        f"{d:02d}/{m:02d}/{y}",
+        f"{d}/{m}/{y}",
+        f"{d:02d}-{m:02d}-{y}",
+        f"{d:02d}.{m:02d}.{y}",
+        f"ngày {d} tháng {m} năm {y}",
+    }
     return any(spelling in text for spelling in spellings)
 
 

@@ -108,8 +108,14 @@ class Document:
         date_params = {"original_date": True, "extensive_search": False}
         if self.limit:
             date_params["max_date"] = self.limit.strftime("%Y-%m-%d")
-        return trafilatura.bare_extraction(self.text, url=self.url, favor_precision=True, with_metadata=True,
-                                           date_extraction_params=date_params, **self.trafilatura_options)
+        return trafilatura.bare_extraction(
+            self.text,
+            url=self.url,
+            favor_precision=True,
+            with_metadata=True,
+            date_extraction_params=date_params,
+            **self.trafilatura_options,
+        )
 
     @property
     def trafilatura_options(self) -> dict[str, Any]:
@@ -118,7 +124,9 @@ class Document:
 
     def fallback(self, field: str, source: str) -> None:
         if self.profile is not GENERIC:
-            logger.warning("extract: %s for %s came from %s, not the %s profile", field, self.url, source, self.profile.name)
+            logger.warning(
+                "extract: %s for %s came from %s, not the %s profile", field, self.url, source, self.profile.name
+            )
 
     def wrapper_id(self) -> str | None:
         """The article id the page's own wrapper declares (Lao Động's articleid=)."""

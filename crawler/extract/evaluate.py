@@ -27,7 +27,7 @@ def shingles(text: str, size: int = 4) -> Counter[tuple[str, ...]]:
     tokens = _TOKEN.findall(unicodedata.normalize("NFC", text or ""))
     if len(tokens) < size:
         return Counter([tuple(tokens)]) if tokens else Counter()
-    return Counter(tuple(tokens[i:i + size]) for i in range(len(tokens) - size + 1))
+    return Counter(tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
 
 
 @dataclass(frozen=True)

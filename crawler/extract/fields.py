@@ -41,13 +41,15 @@ def title(page: Document) -> str:
 
 
 def _without_site_name(page: Document, title: str) -> str:
-    """"Headline | Báo Đắk Lắk" → "Headline": only a suffix that names the outlet goes."""
+    """ "Headline | Báo Đắk Lắk" → "Headline": only a suffix that names the outlet goes."""
     match = _TITLE_SUFFIX.search(title)
     if match is None:
         return title
     suffix = fold(match.group(1))
     site_name = fold(metadata.meta(page.selector, "og:site_name") or "")
-    if (site_name and site_name in suffix) or re.search(r"\bbao\b|\.vn\b|cong thong tin|trang thong tin|tap chi", suffix):
+    if (site_name and site_name in suffix) or re.search(
+        r"\bbao\b|\.vn\b|cong thong tin|trang thong tin|tap chi", suffix
+    ):
         return title[: match.start()].strip()
     return title
 

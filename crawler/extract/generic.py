@@ -103,6 +103,8 @@ def _choose(html: str, url: str, precise_text: str, options: dict[str, Any]) -> 
         return readable, "readability"
     default = trafilatura.bare_extraction(html, url=url, **options)
     default_text = getattr(default, "text", None) or ""
-    if _size(precise_text) < RESCUE_RATIO * _size(default_text) or _agreed_addition(precise_text, default_text, readable):
+    if _size(precise_text) < RESCUE_RATIO * _size(default_text) or _agreed_addition(
+        precise_text, default_text, readable
+    ):
         return default_text, "trafilatura"
     return precise_text, "trafilatura-precision"

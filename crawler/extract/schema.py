@@ -25,5 +25,7 @@ def _validator() -> Draft202012Validator:
 
 def schema_errors(article: Article) -> list[str]:
     """`field: problem` for each way the article breaks the schema; empty when it is valid."""
-    return [f"{'/'.join(str(p) for p in error.absolute_path) or '(article)'}: {error.message}"
-            for error in _validator().iter_errors(asdict(article))]
+    return [
+        f"{'/'.join(str(p) for p in error.absolute_path) or '(article)'}: {error.message}"
+        for error in _validator().iter_errors(asdict(article))
+    ]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from crawler.sites.cms import GENERIC, CmsProfile
 from crawler.records import Article, Rejected
+from crawler.sites.cms import GENERIC, CmsProfile
 from crawler.sites.topic import UNION_TERMS, union_terms_in
 
 MIN_BODY_CHARS = 200  # shorter "bodies" are teasers, galleries or error pages
@@ -22,8 +22,9 @@ NO_DATE = "no-date"
 OFF_TOPIC = "off-topic"
 
 
-def validate(draft: Article, profile: CmsProfile, wrapper_id: str | None = None,
-             topic_terms: tuple[str, ...] | None = None) -> Article:
+def validate(
+    draft: Article, profile: CmsProfile, wrapper_id: str | None = None, topic_terms: tuple[str, ...] | None = None
+) -> Article:
     """Accept a draft only if it is a dated article with a title and a real body, and, from
     a general newspaper (or whenever `topic_terms` are given), union news."""
     path = re.sub(r"^[a-z]+://[^/]+", "", draft.url).split("?")[0]

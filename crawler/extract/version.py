@@ -13,8 +13,17 @@ from importlib.metadata import version
 from pathlib import Path
 
 # Everything extraction reads, as paths under crawler/: this package and the site knowledge it uses.
-_EXTRACTION_SOURCES = ("extract/*.py", "sites/cms.py", "sites/css.py", "sites/topic.py", "sites/discover.py", "sites/provinces.py",
-                       "sites/challenge.py", "text.py", "records.py")
+_EXTRACTION_SOURCES = (
+    "extract/*.py",
+    "sites/cms.py",
+    "sites/css.py",
+    "sites/topic.py",
+    "sites/discover.py",
+    "sites/provinces.py",
+    "sites/challenge.py",
+    "text.py",
+    "records.py",
+)
 
 
 @cache

@@ -7,7 +7,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 from urllib.parse import urlsplit
 
@@ -35,7 +35,7 @@ def due_for_recheck(settings: BaseSettings, db_path: str | None, site: str) -> l
     ARCHIVE_RECHECK_AFTER_HOURS (12): fetched again, so edits become new versions."""
     days = settings.getint("ARCHIVE_RECHECK_DAYS", 3)
     hours = settings.getfloat("ARCHIVE_RECHECK_AFTER_HOURS", 12)
-    moment = datetime.now(timezone.utc)
+    moment = datetime.now(UTC)
     since = (moment - timedelta(days=days)).date().isoformat()
     seen_before = (moment - timedelta(hours=hours)).replace(microsecond=0).isoformat()
     return recheck_due(db_path, site, since, seen_before) if days > 0 else []
@@ -75,20 +75,33 @@ class Articles:
             return
         if response.meta.get("redirect_urls") and LOGIN_PAGE.search(response.url):
             # The site wants a login for this page: nothing to archive, and no reason to retry.
-            yield Rejection(discover.canonical_url(self.done(response)), self.name, "login-required",
-                            f"redirects to the login page {response.url}", now(), self.done(response))
+            yield Rejection(
+                discover.canonical_url(self.done(response)),
+                self.name,
+                "login-required",
+                f"redirects to the login page {response.url}",
+                now(),
+                self.done(response),
+            )
             return
         # A redirected link is remembered under the URL the listing gave, so the next run
         # does not take it for a new article and page on.
         for source in response.meta.get("redirect_urls", []):
             if discover.canonical_url(source) != discover.canonical_url(response.url):
-                yield Rejection(discover.canonical_url(source), self.name, "redirected",
-                                f"redirects to {response.url}", now())
+                yield Rejection(
+                    discover.canonical_url(source), self.name, "redirected", f"redirects to {response.url}", now()
+                )
         host = urlsplit(response.url).hostname or ""
         if not self.own_host(response.url) and host not in self.redirect_hosts:
             # Redirected off the site, e.g. to a translated subdomain: not this archive's page.
-            yield Rejection(discover.canonical_url(response.url), self.name, "off-site",
-                            f"{response.url} is not on {self.profile.host}", now(), self.done(response))
+            yield Rejection(
+                discover.canonical_url(response.url),
+                self.name,
+                "off-site",
+                f"{response.url} is not on {self.profile.host}",
+                now(),
+                self.done(response),
+            )
             return
         yield self.page(response)
 
@@ -113,11 +126,22 @@ class Articles:
         self.crawler.stats.inc_value("archive/attachments/fetched")
         raw_referer = response.request.headers.get("Referer") if response.request else None
         referer = raw_referer.decode("latin-1") if raw_referer else None
-        logger.info("attachment %s (%s, %d bytes) linked from %s", response.url, content_type, len(response.body),
-                    referer or "?")
+        logger.info(
+            "attachment %s (%s, %d bytes) linked from %s",
+            response.url,
+            content_type,
+            len(response.body),
+            referer or "?",
+        )
         return Attachment(
-            url=discover.canonical_url(response.url), site=self.name,
-            found_on=referer, status="fetched", content_type=content_type,
-            size=len(response.body), sha256=hashlib.sha256(response.body).hexdigest(),
-            fetched_at=response.meta.get("fetched_at") or now(), capture_id=response.meta.get("capture_id"),
-            frontier_url=self.done(response))
+            url=discover.canonical_url(response.url),
+            site=self.name,
+            found_on=referer,
+            status="fetched",
+            content_type=content_type,
+            size=len(response.body),
+            sha256=hashlib.sha256(response.body).hexdigest(),
+            fetched_at=response.meta.get("fetched_at") or now(),
+            capture_id=response.meta.get("capture_id"),
+            frontier_url=self.done(response),
+        )

@@ -4,7 +4,7 @@ Pure: the Scrapy middleware in crawler/fetch/middlewares.py applies it.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 
@@ -13,7 +13,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 
     >>> retry_after_seconds("120"), retry_after_seconds("soon"), retry_after_seconds(None)
     (120.0, None, None)
-    >>> retry_after_seconds("Sun, 22 Nov 2026 09:01:00 GMT", datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc))
+    >>> retry_after_seconds("Sun, 22 Nov 2026 09:01:00 GMT", datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
     60.0
     """
     if not value or not value.strip():
@@ -26,8 +26,8 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     except (TypeError, ValueError):
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max((moment - (now or datetime.now(timezone.utc))).total_seconds(), 0.0)
+        moment = moment.replace(tzinfo=UTC)
+    return max((moment - (now or datetime.now(UTC))).total_seconds(), 0.0)
 
 
 def backoff_seconds(attempt: int, retry_after: float | None, base: float, cap: float) -> float:

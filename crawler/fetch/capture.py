@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy import Request, signals
@@ -19,16 +19,16 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 
+from crawler.capture.warc import Exchange, Recorded, WarcFile, as_stored, sha256_hex, warc_dir_for
 from crawler.store.captures import earlier_capture, save_capture
 from crawler.store.database import open_db
-from crawler.capture.warc import Exchange, Recorded, WarcFile, as_stored, sha256_hex, warc_dir_for
 
 logger = logging.getLogger(__name__)
 
 
 def run_id() -> str:
     """A name for one crawl invocation: its start time (UTC) and process id."""
-    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{os.getpid()}"
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}"
 
 
 def _stored_name(path: Path, db_path: str) -> str:
@@ -102,8 +102,12 @@ class CaptureMiddleware:
         if not settings.getbool("ARCHIVE_CAPTURE", True):
             raise NotConfigured
         db_path = settings.get("ARCHIVE_DB")
-        middleware = cls(crawler, db_path, warc_dir_for(settings.get("ARCHIVE_WARC_DIR"), db_path),
-                         settings.get("ARCHIVE_RUN_ID") or run_id())
+        middleware = cls(
+            crawler,
+            db_path,
+            warc_dir_for(settings.get("ARCHIVE_WARC_DIR"), db_path),
+            settings.get("ARCHIVE_RUN_ID") or run_id(),
+        )
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
@@ -124,21 +128,40 @@ class CaptureMiddleware:
         replayed: Recorded | None = request.meta.get("replayed_from")
         headers, payload = as_stored(_header_list(response.headers), response.body, self.max_decoded)
         row = {
-            "run_id": self.run, "site": self.site, "url": request.url, "method": request.method,
-            "status": response.status, "sha256": sha256_hex(payload),
+            "run_id": self.run,
+            "site": self.site,
+            "url": request.url,
+            "method": request.method,
+            "status": response.status,
+            "sha256": sha256_hex(payload),
             "content_type": header(response, "Content-Type"),
             "etag": header(response, "ETag"),
             "last_modified": header(response, "Last-Modified"),
         }
         if replayed is not None:  # the record we replayed is the capture; nothing new to write
-            row.update(fetched_at=replayed.fetched_at, record_type="response",
-                       warc_file=_stored_name(Path(replayed.source), self.db_path),
-                       warc_offset=replayed.offset, warc_length=None)
+            row.update(
+                fetched_at=replayed.fetched_at,
+                record_type="response",
+                warc_file=_stored_name(Path(replayed.source), self.db_path),
+                warc_offset=replayed.offset,
+                warc_length=None,
+            )
             kind = "replay"
         else:
-            row["fetched_at"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()  # as WARC-Date
-            kind = self._write(request, Exchange(request.url, request.method, _header_list(request.headers),
-                                                 response.status, headers, payload, row["fetched_at"]), row)
+            row["fetched_at"] = datetime.now(UTC).replace(microsecond=0).isoformat()  # as WARC-Date
+            kind = self._write(
+                request,
+                Exchange(
+                    request.url,
+                    request.method,
+                    _header_list(request.headers),
+                    response.status,
+                    headers,
+                    payload,
+                    row["fetched_at"],
+                ),
+                row,
+            )
         request.meta["capture_id"] = save_capture(self.db, row)
         request.meta["fetched_at"] = row["fetched_at"]
         self.crawler.stats.inc_value(f"archive/captures/{kind}")
@@ -150,9 +173,13 @@ class CaptureMiddleware:
         if earlier is not None and not self._exists(earlier[1]):
             earlier = None
         location = self.warc.write(exchange, revisit_of=(request.url, earlier[2]) if earlier else None)
-        row.update(record_type="revisit" if earlier else "response", refers_to=earlier[0] if earlier else None,
-                   warc_file=_stored_name(self.warc.path, self.db_path), warc_offset=location.offset,
-                   warc_length=location.length)
+        row.update(
+            record_type="revisit" if earlier else "response",
+            refers_to=earlier[0] if earlier else None,
+            warc_file=_stored_name(self.warc.path, self.db_path),
+            warc_offset=location.offset,
+            warc_length=location.length,
+        )
         return row["record_type"]
 
     def _exists(self, warc_file: str) -> bool:

@@ -64,8 +64,14 @@ class FailureHandling:
             return
         category, message = describe_failure(failure)
         if category == "too-large" and is_article:
-            yield Rejection(discover.canonical_url(failure.request.url), self.name, "too-large", message, now(),
-                            self.origin(failure.request))
+            yield Rejection(
+                discover.canonical_url(failure.request.url),
+                self.name,
+                "too-large",
+                message,
+                now(),
+                self.origin(failure.request),
+            )
         if failure.check(HttpError) and not is_article:
             self.forget(failure.request.url)  # a dead listing: nothing to resume
         if kind == RequestKind.FEED.name and failure.check(HttpError):
@@ -95,8 +101,14 @@ class FailureHandling:
         if not (is_article and settled):
             return
         if origin != target:  # the link is remembered under the URL the listing gave
-            yield Rejection(discover.canonical_url(origin), self.name, "redirected",
-                            f"redirects to {target}, which was not fetched: {reason}", now(), origin)
+            yield Rejection(
+                discover.canonical_url(origin),
+                self.name,
+                "redirected",
+                f"redirects to {target}, which was not fetched: {reason}",
+                now(),
+                origin,
+            )
             if slug != "redirect-loop":
                 yield Rejection(discover.canonical_url(target), self.name, slug, reason, now())
         else:

@@ -6,11 +6,20 @@ from __future__ import annotations
 
 FAILURE_CATEGORIES: dict[str, frozenset[str]] = {
     "dns": frozenset({"CannotResolveHostError", "DNSLookupError"}),
-    "connection": frozenset({
-        "DownloadConnectionRefusedError", "ConnectionRefusedError", "ConnectError", "NoRouteError",
-        "ConnectionLost", "ConnectionDone", "DownloadFailedError", "ResponseFailed", "ResponseDataLossError",
-        "PotentialDataLoss",
-    }),
+    "connection": frozenset(
+        {
+            "DownloadConnectionRefusedError",
+            "ConnectionRefusedError",
+            "ConnectError",
+            "NoRouteError",
+            "ConnectionLost",
+            "ConnectionDone",
+            "DownloadFailedError",
+            "ResponseFailed",
+            "ResponseDataLossError",
+            "PotentialDataLoss",
+        }
+    ),
     "timeout": frozenset({"DownloadTimeoutError", "TimeoutError", "TCPTimedOutError", "ResponseNeverReceived"}),
     # Over DOWNLOAD_MAXSIZE: Scrapy cancels the download.
     "too-large": frozenset({"DownloadCancelledError", "CancelledError"}),

@@ -3,6 +3,8 @@ A site spider (spiders/) subclasses its family's base with a name and its paths.
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from crawler.fetch.spider import NewsSpider
 from crawler.sites.cms import BAOHATINH, CAOBANG, DAKLAK, HOABINH, LAODONG
 
@@ -26,7 +28,7 @@ class NukeVietSpider(NewsSpider):
     categories discovered from the entry pages, module RSS, sitemap.xml."""
 
     profile = CAOBANG
-    custom_settings = {"DOWNLOAD_TIMEOUT": 120}  # provincial .gov.vn servers are slow
+    custom_settings: ClassVar[dict[str, Any]] = {"DOWNLOAD_TIMEOUT": 120}  # provincial .gov.vn servers are slow
 
 
 class BaoDakLakSpider(NewsSpider):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 import scrapy
@@ -41,7 +41,7 @@ class Feeds:
             logger.info("no feed or sitemap entries at %s", response.url)
         links = [link for link in entries.links if discover.is_article_url(link.url, self.profile)]
         yield from self.schedule(self.new_articles(links)[0])
-        oldest = self.since or (datetime.now(timezone.utc) - timedelta(days=self.sitemap_max_age_days)).date().isoformat()
+        oldest = self.since or (datetime.now(UTC) - timedelta(days=self.sitemap_max_age_days)).date().isoformat()
         for url, lastmod in entries.sitemaps:
             dated = sitemap_date(url, lastmod)  # monthly news sitemaps: only the recent ones
             if dated is None or dated[:10] >= oldest:

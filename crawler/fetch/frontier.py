@@ -4,7 +4,7 @@ table), so a crawl killed at any point resumes them on its next run."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import scrapy
 import sqlite_utils
@@ -17,7 +17,7 @@ from crawler.store.crawls import forget_pending, pending, remember_pending
 
 def now() -> str:
     """When, in UTC to the second: the stamp of pending requests and of records made without a capture."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 class Frontier:

@@ -49,8 +49,9 @@ class ListingWalk:
     def follows(self, link: discover.ListingLink) -> bool:
         return discover.follows(link, self.follow_pattern, self.strict_sections)
 
-    def new_articles(self, links: list[discover.ListingLink], seen: set[str] | None = None,
-                     walk_started: str | None = None) -> tuple[list[str], bool]:
+    def new_articles(
+        self, links: list[discover.ListingLink], seen: set[str] | None = None, walk_started: str | None = None
+    ) -> tuple[list[str], bool]:
         """(links to fetch now, whether the page offers anything new to its own section).
 
         Paging goes on while a page offers articles the archive lacks and earlier pages of
@@ -96,7 +97,9 @@ class ListingWalk:
         links = discover.listing_links(response.text, response.url, profile)
         if self.since and links and not any(link.published_at for link in links):
             self.crawler.stats.inc_value("archive/listings/undated")
-            logger.warning("%s prints no dates: --since cannot end its paging, only the no-new-link rule can", response.url)
+            logger.warning(
+                "%s prints no dates: --since cannot end its paging, only the no-new-link rule can", response.url
+            )
         chain = response.meta.get("archive_chain") or discover.canonical_url(response.url)
         walk_started = response.meta.get("walk_started")
         wanted, fresh = self.new_articles(links, self.chains.setdefault(chain, set()), walk_started)
@@ -114,7 +117,9 @@ class ListingWalk:
         if next_url and pages >= self.max_pages:
             # A section that never runs out of "new" links is a trap (or a backfill for --since).
             self.crawler.stats.inc_value("archive/listings/page-cap")
-            logger.warning("stopped paging %s after %d pages (ARCHIVE_MAX_PAGES): %s not followed", chain, pages, next_url)
+            logger.warning(
+                "stopped paging %s after %d pages (ARCHIVE_MAX_PAGES): %s not followed", chain, pages, next_url
+            )
             next_url = None
         if next_url and next_url not in self.listings:
             self.listings.add(next_url)

@@ -9,21 +9,21 @@ from typing import Any
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares import robotstxt as scrapy_robotstxt
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.utils.response import response_status_message
-from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.response import response_status_message
 from twisted.internet.defer import Deferred
 
 from crawler.fetch.backoff import backoff_seconds, retry_after_seconds
-from crawler.sites.challenge import d1n_cookie
 from crawler.fetch.guard import refusal
 from crawler.fetch.mirror import from_mirror, to_mirror
+from crawler.sites.challenge import d1n_cookie
 
 logger = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ def from_mirror(mirror: str, url: str, request_url: str) -> str:
     real = urlsplit(request_url)
     prefix = mirror.rstrip("/")
     if url.startswith(prefix + "/"):
-        url = url[len(prefix):]
+        url = url[len(prefix) :]
     if not url.startswith("/") or url.startswith("//"):
         return url
     first, _, rest = url[1:].partition("/")

@@ -53,8 +53,15 @@ class NewsSpider(Frontier, ListingWalk, Feeds, Articles, FailureHandling, scrapy
     # Child sitemaps older than this are not read, unless --since reaches further back.
     sitemap_max_age_days: ClassVar[int] = 62
 
-    def __init__(self, *args: Any, since: str | None = None, max_articles: int | str | None = None,
-                 start_url: str | Iterable[str] | None = None, host: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        since: str | None = None,
+        max_articles: int | str | None = None,
+        start_url: str | Iterable[str] | None = None,
+        host: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         if since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
             raise ValueError(f"since must be YYYY-MM-DD, got {since!r}")
@@ -108,17 +115,26 @@ class NewsSpider(Frontier, ListingWalk, Feeds, Articles, FailureHandling, scrapy
         for request in self.rechecks():
             yield request
 
-    def request(self, url: str, kind: RequestKind, chain: str | None = None,
-                walk_started: str | None = None) -> scrapy.Request:
+    def request(
+        self, url: str, kind: RequestKind, chain: str | None = None, walk_started: str | None = None
+    ) -> scrapy.Request:
         """`walk_started`: for a listing resumed from a killed run, when its section's walk
         began; links settled since then still count as new for paging (the killed run was
         fetching them), so resuming pages exactly as far as an uninterrupted run."""
         self.crawler.stats.inc_value(f"archive/requests/{kind.label}")
         self.remember(url, kind, chain, walk_started)
-        callback = {RequestKind.ARTICLE: self.parse_article, RequestKind.RECHECK: self.parse_article,
-                    RequestKind.FEED: self.parse_feed}.get(kind, self.parse_listing)
+        callback = {
+            RequestKind.ARTICLE: self.parse_article,
+            RequestKind.RECHECK: self.parse_article,
+            RequestKind.FEED: self.parse_feed,
+        }.get(kind, self.parse_listing)
         # Articles are deduplicated by `scheduled`; not filtering them lets an old link that
         # redirects to an article fetched elsewhere in this run still be recorded.
-        return scrapy.Request(url, callback=callback, errback=self.on_error, priority=kind.value,
-                              meta={"archive_kind": kind.name, "archive_chain": chain, "walk_started": walk_started},
-                              dont_filter=kind in (RequestKind.ARTICLE, RequestKind.RECHECK))
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            priority=kind.value,
+            meta={"archive_kind": kind.name, "archive_chain": chain, "walk_started": walk_started},
+            dont_filter=kind in (RequestKind.ARTICLE, RequestKind.RECHECK),
+        )

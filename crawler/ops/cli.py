@@ -17,8 +17,9 @@ EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the archive; try again later
 DATASETTE_DIR = PROJECT_ROOT / "datasette"
 
 
-def _settings(db: str, mirror: str | None, overrides: tuple[str, ...], replay: tuple[str, ...] = (),
-              warc_dir: str | None = None):  # -> scrapy Settings
+def _settings(
+    db: str, mirror: str | None, overrides: tuple[str, ...], replay: tuple[str, ...] = (), warc_dir: str | None = None
+):  # -> scrapy Settings
     from scrapy.settings import Settings
 
     from crawler.fetch.capture import run_id
@@ -34,7 +35,11 @@ def _settings(db: str, mirror: str | None, overrides: tuple[str, ...], replay: t
         settings.set("ARCHIVE_REPLAY", list(replay), priority="cmdline")
         settings.set("DOWNLOAD_HANDLERS", {"http": handler, "https": handler}, priority="cmdline")
         # Nobody to be polite to: the archive answers at once.
-        for key, value in (("DOWNLOAD_DELAY", 0), ("AUTOTHROTTLE_ENABLED", False), ("CONCURRENT_REQUESTS_PER_DOMAIN", 16)):
+        for key, value in (
+            ("DOWNLOAD_DELAY", 0),
+            ("AUTOTHROTTLE_ENABLED", False),
+            ("CONCURRENT_REQUESTS_PER_DOMAIN", 16),
+        ):
             settings.set(key, value, priority="cmdline")
     if mirror:
         handler = "crawler.fetch.middlewares.MirrorDownloadHandler"
@@ -66,21 +71,45 @@ def main() -> None:
 @main.command()
 @click.argument("sites", nargs=-1)
 @click.option("--db", default="archive.db", show_default=True, help="SQLite archive to write.")
-@click.option("--since", metavar="YYYY-MM-DD", callback=_check_date, help="Stop paging once listings are older than this date.")
+@click.option(
+    "--since", metavar="YYYY-MM-DD", callback=_check_date, help="Stop paging once listings are older than this date."
+)
 @click.option("--max-articles", type=click.IntRange(min=1), help="Fetch at most N new articles per site.")
 @click.option("--mirror", metavar="URL", help="Fetch https://HOST/PATH from URL/HOST/PATH (replicas, tests).")
-@click.option("--start-url", "start_urls", multiple=True, metavar="URL",
-              help="Start from this listing or section URL instead of the site's defaults (repeatable; one site).")
-@click.option("--replay", multiple=True, metavar="ARCHIVE", type=click.Path(exists=True),
-              help="Crawl recorded captures (.warc.gz, .wacz or a folder of them) instead of the network; "
-                   "a URL not in them is a 404 (repeatable).")
+@click.option(
+    "--start-url",
+    "start_urls",
+    multiple=True,
+    metavar="URL",
+    help="Start from this listing or section URL instead of the site's defaults (repeatable; one site).",
+)
+@click.option(
+    "--replay",
+    multiple=True,
+    metavar="ARCHIVE",
+    type=click.Path(exists=True),
+    help="Crawl recorded captures (.warc.gz, .wacz or a folder of them) instead of the network; "
+    "a URL not in them is a 404 (repeatable).",
+)
 @click.option("--warc-dir", metavar="DIR", help="Where raw WARC captures go [default: warc/ beside --db].")
-@click.option("--legacy-tls", is_flag=True,
-              help="Allow TLS 1.0/1.1 and SHA-1 certificates, for old .gov.vn servers (OpenSSL security level 0).")
+@click.option(
+    "--legacy-tls",
+    is_flag=True,
+    help="Allow TLS 1.0/1.1 and SHA-1 certificates, for old .gov.vn servers (OpenSSL security level 0).",
+)
 @click.option("--set", "-s", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
-def crawl(sites: tuple[str, ...], db: str, since: str | None, max_articles: int | None, mirror: str | None,
-          start_urls: tuple[str, ...], replay: tuple[str, ...], warc_dir: str | None, legacy_tls: bool,
-          overrides: tuple[str, ...]) -> None:
+def crawl(
+    sites: tuple[str, ...],
+    db: str,
+    since: str | None,
+    max_articles: int | None,
+    mirror: str | None,
+    start_urls: tuple[str, ...],
+    replay: tuple[str, ...],
+    warc_dir: str | None,
+    legacy_tls: bool,
+    overrides: tuple[str, ...],
+) -> None:
     """Crawl SITES (default: all five) into the archive and print one summary line per site.
 
     Exits 1 if a site could not be reached or failed a monitor, 75 if another crawl
@@ -172,10 +201,10 @@ def wacz(target: str, db: str, warc_dir: str | None) -> None:
 
         congdoan wacz congdoan.wacz
     """
-    from crawler.store.captures import archived_pages
-    from crawler.store.database import open_db
     from crawler.capture.wacz import Page, write_wacz
     from crawler.capture.warc import warc_dir_for
+    from crawler.store.captures import archived_pages
+    from crawler.store.database import open_db
 
     folder = warc_dir_for(warc_dir, db)
     warcs = sorted(folder.glob("*.warc.gz"))
@@ -229,16 +258,19 @@ def links(listing, url: str) -> None:
 
         congdoan links section.html --url https://laodong.vn/cong-doan?page=2
     """
-    from crawler.sites.discover import follows, listing_links, site_for_url
     from crawler.extract.encoding import decode
+    from crawler.sites.discover import follows, listing_links, site_for_url
     from crawler.sites.pagination import next_page_url
 
     spider = _spider_classes().get(site_for_url(url) or "")
     if spider is None:
         raise click.ClickException(f"{url} is not on any of the sites: {', '.join(sorted(_spider_classes()))}")
     html = decode(listing.read())
-    found = [link.url for link in listing_links(html, url, spider.profile)
-             if follows(link, spider.follow_pattern, spider.strict_sections)]
+    found = [
+        link.url
+        for link in listing_links(html, url, spider.profile)
+        if follows(link, spider.follow_pattern, spider.strict_sections)
+    ]
     next_page = next_page_url(url, html, spider.profile) if found else None
     click.echo(json.dumps({"article_urls": found, "next_page": next_page}, ensure_ascii=False, indent=2))
 
@@ -265,9 +297,9 @@ def status(db: str, runs: int) -> None:
 
         congdoan status --db archive.db
     """
+    from crawler.ops.report import status_report
     from crawler.store.crawls import last_crawls
     from crawler.store.database import open_db
-    from crawler.ops.report import status_report
 
     archive = open_db(db)
     try:
@@ -335,10 +367,19 @@ def publish(target: str, db: str) -> None:
 
 
 @main.command()
-@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False),
-              help="The live archive: published to published/archive.db beside it, then served.")
-@click.option("--snapshot", "snapshot_file", type=click.Path(exists=True, dir_okay=False),
-              help="Serve this already published snapshot as it is, instead of publishing --db.")
+@click.option(
+    "--db",
+    default="archive.db",
+    show_default=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The live archive: published to published/archive.db beside it, then served.",
+)
+@click.option(
+    "--snapshot",
+    "snapshot_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Serve this already published snapshot as it is, instead of publishing --db.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
 def serve(db: str, snapshot_file: str | None, host: str, port: int) -> None:
@@ -363,8 +404,20 @@ def serve(db: str, snapshot_file: str | None, host: str, port: int) -> None:
         link = Path(tempfile.mkdtemp(prefix="congdoan-serve-")) / "archive.db"
         link.symlink_to(served)
         served = link
-    args = [sys.executable, "-m", "datasette", "serve", "-i", str(served), "--host", host, "--port", str(port),
-            "--metadata", str(DATASETTE_DIR / "metadata.yml")]
+    args = [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        "-i",
+        str(served),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--metadata",
+        str(DATASETTE_DIR / "metadata.yml"),
+    ]
     # Read-only (immutable) and bounded (datasette/settings.json): any SQL a visitor types
     # stops after a second; no facet suggestions, which read every article on each table page.
     for name, value in json.loads((DATASETTE_DIR / "settings.json").read_text(encoding="utf-8")).items():

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
 
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.core.actions import Action
 
+from crawler.ops.report import crawl_row, error_count, failure_cause
 from crawler.store.crawls import first_crawl, newest_sighting, record_crawl
 from crawler.store.database import open_db
-from crawler.ops.report import crawl_row, error_count, failure_cause
 
 logger = logging.getLogger(__name__)
 MARKUP_REJECTIONS = ("no-title", "no-body", "no-date", "not-an-article", "id-mismatch")
@@ -93,7 +93,9 @@ class MarkupMonitor(ArchiveMonitor):
     @monitors.name("The site profile still reads the articles")
     def test_profile_reads_pages(self):
         read_by_profile = self.stat("archive/extraction/profile")
-        fallbacks = self.stat("archive/coverage/articles") - read_by_profile - self.stat("archive/extraction/other-host")
+        fallbacks = (
+            self.stat("archive/coverage/articles") - read_by_profile - self.stat("archive/extraction/other-host")
+        )
         unreadable = sum(self.stat(f"archive/rejected/{reason}") for reason in MARKUP_REJECTIONS)
         pages = read_by_profile + fallbacks + unreadable
         if pages < 3:  # too few pages to judge
@@ -101,9 +103,11 @@ class MarkupMonitor(ArchiveMonitor):
         share = read_by_profile / pages
         minimum = self.setting("ARCHIVE_MIN_PROFILE_SHARE", 0.5)
         self.assertGreaterEqual(
-            share, minimum,
+            share,
+            minimum,
             msg=f"the site profile read only {read_by_profile} of {pages} article pages ({fallbacks} needed the "
-                f"generic fallback, {unreadable} were unreadable): the markup has probably changed")
+            f"generic fallback, {unreadable} were unreadable): the markup has probably changed",
+        )
 
 
 @monitors.name("Freshness")
@@ -119,12 +123,13 @@ class FreshnessMonitor(ArchiveMonitor):
             watched_since = first_crawl(db, self.data.spider.name)
         finally:
             db.close()
-        cutoff = datetime.now(timezone.utc) - timedelta(days=days)
+        cutoff = datetime.now(UTC) - timedelta(days=days)
         if watched_since is None or datetime.fromisoformat(watched_since) > cutoff:
             return  # fewer than N days of crawls: too early to call the site silent
-        self.assertTrue(newest is not None and datetime.fromisoformat(newest) >= cutoff,
-                        msg=f"no new article for {days:g} days (last: {newest or 'never'}): "
-                            "the classic sign of a changed site")
+        self.assertTrue(
+            newest is not None and datetime.fromisoformat(newest) >= cutoff,
+            msg=f"no new article for {days:g} days (last: {newest or 'never'}): the classic sign of a changed site",
+        )
 
 
 class RecordVerdict(Action):
@@ -149,6 +154,12 @@ class RecordVerdict(Action):
 
 
 class CloseMonitorSuite(MonitorSuite):
-    monitors = [ReachabilityMonitor, ValidationMonitor, FieldCoverageMonitor, ErrorRatioMonitor, MarkupMonitor,
-                FreshnessMonitor]
-    monitors_finished_actions = [RecordVerdict]
+    monitors: ClassVar[list[type]] = [
+        ReachabilityMonitor,
+        ValidationMonitor,
+        FieldCoverageMonitor,
+        ErrorRatioMonitor,
+        MarkupMonitor,
+        FreshnessMonitor,
+    ]
+    monitors_finished_actions: ClassVar[list[type]] = [RecordVerdict]

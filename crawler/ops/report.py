@@ -75,10 +75,13 @@ def crawl_row(run_id: str, site: str, stats: dict[str, Any]) -> dict[str, Any]:
     by_status = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("downloader/response_status_count/")}
     listing_kinds = ("entry", "next-page", "category", "feed")
     return {
-        "run_id": run_id, "site": site,
-        "started_at": _iso(stats.get("start_time")), "finished_at": _iso(stats.get("finish_time")),
+        "run_id": run_id,
+        "site": site,
+        "started_at": _iso(stats.get("start_time")),
+        "finished_at": _iso(stats.get("finish_time")),
         "finish_reason": stats.get("finish_reason"),
-        "requests": stats.get("downloader/request_count", 0), "responses": stats.get("downloader/response_count", 0),
+        "requests": stats.get("downloader/request_count", 0),
+        "responses": stats.get("downloader/response_count", 0),
         "responses_by_status": json.dumps(by_status, sort_keys=True),
         **{k: stats.get(f"archive/articles/{k}", 0) for k in ("new", "updated", "unchanged")},
         "rejected": _sum_prefix(stats, "archive/rejected/"),
@@ -92,8 +95,12 @@ def crawl_row(run_id: str, site: str, stats: dict[str, Any]) -> dict[str, Any]:
 def status_report(crawls: list[dict[str, Any]]) -> tuple[list[str], bool]:
     """(lines, healthy) for `congdoan status`: per site, its last run and the runs before.
     `crawls` are db.last_crawls rows, newest first within each site."""
-    lines = [f"{'site':10} {'health':7} {'last run (UTC)':17} {'new':>4} {'upd':>4} {'rej':>4} {'err':>4}  "
-             f"{'last new article (UTC)':22} alerts"]
+    lines = [
+        (
+            f"{'site':10} {'health':7} {'last run (UTC)':17} {'new':>4} {'upd':>4} {'rej':>4} {'err':>4}  "
+            f"{'last new article (UTC)':22} alerts"
+        )
+    ]
     healthy = True
     by_site: dict[str, list[dict[str, Any]]] = {}
     for row in crawls:
@@ -104,7 +111,9 @@ def status_report(crawls: list[dict[str, Any]]) -> tuple[list[str], bool]:
         healthy = healthy and health == "OK"
         alerts = "; ".join(json.loads(last["alerts"] or "[]")) or "-"
         history = "".join("." if run["verdict"] == "ok" else "F" for run in reversed(runs))
-        lines.append(f"{site:10} {health:7} {(last['started_at'] or '')[:16].replace('T', ' '):17} "
-                     f"{last['new']:>4} {last['updated']:>4} {last['rejected']:>4} {last['errors']:>4}  "
-                     f"{(last['last_new_article'] or 'never')[:16].replace('T', ' '):22} {alerts}  [runs: {history}]")
+        lines.append(
+            f"{site:10} {health:7} {(last['started_at'] or '')[:16].replace('T', ' '):17} "
+            f"{last['new']:>4} {last['updated']:>4} {last['rejected']:>4} {last['errors']:>4}  "
+            f"{(last['last_new_article'] or 'never')[:16].replace('T', ' '):22} {alerts}  [runs: {history}]"
+        )
     return lines, healthy

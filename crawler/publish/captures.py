@@ -25,7 +25,16 @@ def capture_text(location: dict[str, Any], warc_root: Path) -> str:
         record = read_record(warc_root / warc_file, offset)
         body = decoded_payload(record).decode("utf-8", "replace")
     except Exception as error:  # a moved or damaged WARC file: say so, the page must not fail
-        raise UnreadableCapture(f"capture {location['id']} of {url}: its WARC record ({shown}) cannot be read") from error
-    head = [f"WARC-Target-URI: {url}", f"WARC-Date: {fetched_at}", f"WARC-File: {shown} @ {offset}", "",
-            f"HTTP {status}", *(f"{k}: {v}" for k, v in record.headers), ""]
+        raise UnreadableCapture(
+            f"capture {location['id']} of {url}: its WARC record ({shown}) cannot be read"
+        ) from error
+    head = [
+        f"WARC-Target-URI: {url}",
+        f"WARC-Date: {fetched_at}",
+        f"WARC-File: {shown} @ {offset}",
+        "",
+        f"HTTP {status}",
+        *(f"{k}: {v}" for k, v in record.headers),
+        "",
+    ]
     return "\n".join(head) + "\n" + body

@@ -20,8 +20,13 @@ from crawler.publish.query import Phrase, parse
 from crawler.text import fold
 
 VIETNAM = timezone(timedelta(hours=7))
-SITE_NAMES = {"laodong": "Báo Lao Động", "baohatinh": "Báo Hà Tĩnh", "caobang": "LĐLĐ tỉnh Cao Bằng",
-              "daklak": "Báo Đắk Lắk", "hoabinh": "Báo Hòa Bình"}
+SITE_NAMES = {
+    "laodong": "Báo Lao Động",
+    "baohatinh": "Báo Hà Tĩnh",
+    "caobang": "LĐLĐ tỉnh Cao Bằng",
+    "daklak": "Báo Đắk Lắk",
+    "hoabinh": "Báo Hòa Bình",
+}
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -76,7 +81,7 @@ def _matches(tokens: list[re.Match[str]], query: str, mode: str) -> list[tuple[i
     for i in range(len(tokens)):
         for n, (words, accented) in phrases:
             seen = lowered if accented else folded
-            if tuple(seen[i:i + len(words)]) == words:
+            if tuple(seen[i : i + len(words)]) == words:
                 spans.append((i, i + len(words) - 1, n))
                 break
     return spans
@@ -179,22 +184,38 @@ def _json_list(value: str | None) -> list:
 
 
 def article_view(row: dict[str, Any], versions: list[dict[str, Any]]) -> ArticleView:
-    images = []
-    for image in _json_list(row.get("images")):
-        if isinstance(image, dict) and safe_url(image.get("url")):
-            images.append({"url": safe_url(image.get("url")), "caption": image.get("caption")})
+    images = [
+        {"url": safe_url(image.get("url")), "caption": image.get("caption")}
+        for image in _json_list(row.get("images"))
+        if isinstance(image, dict) and safe_url(image.get("url"))
+    ]
     return ArticleView(
-        url=safe_url(row["url"]) or "", title=row.get("title") or "", date=vn_datetime(row.get("published_at")),
-        author=row.get("author"), section=row.get("section"), province=row.get("province"), site=row.get("site") or "",
-        lead=row.get("lead"), paragraphs=[p for p in (row.get("body") or "").split("\n\n") if p.strip()],
-        images=images, tags=[str(t) for t in _json_list(row.get("tags"))], source=row.get("source"),
-        capture_id=row.get("capture_id"), duplicate_of=row.get("duplicate_of"),
-        archived=vn_datetime(row.get("first_seen_at")), versions=versions,
+        url=safe_url(row["url"]) or "",
+        title=row.get("title") or "",
+        date=vn_datetime(row.get("published_at")),
+        author=row.get("author"),
+        section=row.get("section"),
+        province=row.get("province"),
+        site=row.get("site") or "",
+        lead=row.get("lead"),
+        paragraphs=[p for p in (row.get("body") or "").split("\n\n") if p.strip()],
+        images=images,
+        tags=[str(t) for t in _json_list(row.get("tags"))],
+        source=row.get("source"),
+        capture_id=row.get("capture_id"),
+        duplicate_of=row.get("duplicate_of"),
+        archived=vn_datetime(row.get("first_seen_at")),
+        versions=versions,
     )
 
 
-SITE_COLOURS = {"baohatinh": "#1f77b4", "caobang": "#ff7f0e", "daklak": "#2ca02c", "hoabinh": "#d62728",
-                "laodong": "#9467bd"}
+SITE_COLOURS = {
+    "baohatinh": "#1f77b4",
+    "caobang": "#ff7f0e",
+    "daklak": "#2ca02c",
+    "hoabinh": "#d62728",
+    "laodong": "#9467bd",
+}
 
 
 def month_range(first: str, last: str) -> list[str]:
@@ -226,17 +247,21 @@ def monthly_chart_svg(counts: list[tuple[str, str, int]], link: str = "", width:
     sites = sorted({site for _, site, _ in counts})
     if not months:
         return '<p class="chart-empty">Chưa có bài nào · No articles yet</p>'
-    totals = {month: 0 for month in months}
+    totals = dict.fromkeys(months, 0)
     for month, _, n in counts:
         if month:
             totals[month] += n
     top = max(totals.values()) or 1
     plot_h, left, bottom = height - 60, 40, height - 40
     step = (width - left - 10) / len(months)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-             f'class="monthly-chart" aria-label="Số bài theo tháng và trang · Articles per month per site">',
-             f'<text x="{left}" y="14" font-size="12">tối đa {top} bài/tháng</text>']
-    stacked = {month: 0 for month in months}
+    parts = [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+            f'class="monthly-chart" aria-label="Số bài theo tháng và trang · Articles per month per site">'
+        ),
+        f'<text x="{left}" y="14" font-size="12">tối đa {top} bài/tháng</text>',
+    ]
+    stacked = dict.fromkeys(months, 0)
     for month, site, n in sorted(counts, key=lambda row: (row[0] or "", row[1])):
         if not month or n <= 0:
             continue
@@ -245,8 +270,10 @@ def monthly_chart_svg(counts: list[tuple[str, str, int]], link: str = "", width:
         y = bottom - stacked[month] / top * plot_h - bar
         stacked[month] += n
         colour = SITE_COLOURS.get(site, "#7f7f7f")
-        rect = (f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{max(step - 2, 1):.1f}" height="{bar:.1f}" '
-                f'fill="{colour}"><title>{escape(month)} · {escape(SITE_NAMES.get(site, site))}: {n}</title></rect>')
+        rect = (
+            f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{max(step - 2, 1):.1f}" height="{bar:.1f}" '
+            f'fill="{colour}"><title>{escape(month)} · {escape(SITE_NAMES.get(site, site))}: {n}</title></rect>'
+        )
         if link:
             href = escape(f"{link}?{urlencode({'site': site, 'published_month': month})}")
             rect = f'<a href="{href}">{rect}</a>'
@@ -254,12 +281,16 @@ def monthly_chart_svg(counts: list[tuple[str, str, int]], link: str = "", width:
     label_every = max(len(months) // 12, 1)
     for i, month in enumerate(months):
         if i % label_every == 0:
-            parts.append(f'<text x="{left + i * step + step / 2:.1f}" y="{bottom + 14}" font-size="10" '
-                         f'text-anchor="middle">{escape(month)}</text>')
+            parts.append(
+                f'<text x="{left + i * step + step / 2:.1f}" y="{bottom + 14}" font-size="10" '
+                f'text-anchor="middle">{escape(month)}</text>'
+            )
     for i, site in enumerate(sites):
-        parts.append(f'<rect x="{left + i * 150}" y="{height - 16}" width="10" height="10" '
-                     f'fill="{SITE_COLOURS.get(site, "#7f7f7f")}"/>'
-                     f'<text x="{left + i * 150 + 14}" y="{height - 7}" font-size="11">'
-                     f'{escape(SITE_NAMES.get(site, site))}</text>')
+        parts.append(
+            f'<rect x="{left + i * 150}" y="{height - 16}" width="10" height="10" '
+            f'fill="{SITE_COLOURS.get(site, "#7f7f7f")}"/>'
+            f'<text x="{left + i * 150 + 14}" y="{height - 7}" font-size="11">'
+            f"{escape(SITE_NAMES.get(site, site))}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)

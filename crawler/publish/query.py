@@ -30,8 +30,9 @@ FOLDED_COLUMNS = "{title_folded lead_folded body_folded}"
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ABBREVIATIONS = {fold(term.abbreviation): term for term in GLOSSARY}
-_EXPANSIONS = sorted(((tuple(_WORD.findall(fold(term.expansion))), term) for term in GLOSSARY),
-                     key=lambda item: -len(item[0]))  # longest phrase first
+_EXPANSIONS = sorted(
+    ((tuple(_WORD.findall(fold(term.expansion))), term) for term in GLOSSARY), key=lambda item: -len(item[0])
+)  # longest phrase first
 
 
 class Phrase(NamedTuple):
@@ -70,11 +71,11 @@ def parse(query: str, mode: str = "auto") -> list[Term]:
     i = 0
     while i < len(words):
         glossary = _ABBREVIATIONS.get(folded[i])
-        span = words[i:i + 1]
+        span = words[i : i + 1]
         if glossary is None:
             for phrase, term in _EXPANSIONS:
-                if tuple(folded[i:i + len(phrase)]) == phrase:
-                    glossary, span = term, words[i:i + len(phrase)]
+                if tuple(folded[i : i + len(phrase)]) == phrase:
+                    glossary, span = term, words[i : i + len(phrase)]
                     break
         if glossary is not None:
             exact = accented(span)

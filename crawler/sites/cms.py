@@ -41,6 +41,7 @@ class CmsProfile:
     @property
     def body_prune(self) -> tuple[str, ...]:
         return self.furniture + self.prune
+
     author_noise: str | None = None  # regex removed from author strings
     lead_prefix: str | None = None  # regex removed from the start of the lead
     body_by_density: bool = False  # class names unknown: the body is the element with the most <p>
@@ -59,17 +60,44 @@ class CmsProfile:
 
 # Photos and captions: kept out of the body text, collected as images. "chú thích" is a caption.
 MEDIA_SELECTORS: tuple[str, ...] = (
-    "figure", "figcaption", "table.picture", "[class*='caption']", "[class*='Caption']",
-    "[class*='image_desc']", "[class*='image-desc']", "[class*='img-desc']", "[class*='img_desc']",
-    "[class*='chu-thich']", "[class*='chuthich']", "[class*='tbl-image']",
+    "figure",
+    "figcaption",
+    "table.picture",
+    "[class*='caption']",
+    "[class*='Caption']",
+    "[class*='image_desc']",
+    "[class*='image-desc']",
+    "[class*='img-desc']",
+    "[class*='img_desc']",
+    "[class*='chu-thich']",
+    "[class*='chuthich']",
+    "[class*='tbl-image']",
 )
 
 # Furniture common to Vietnamese news CMSes: removed before any field is read.
 COMMON_FURNITURE: tuple[str, ...] = (
-    "script", "style", "noscript", "iframe", "form", "button", "nav", "aside",
-    ".ads", ".advertisement", ".banner", ".social", ".share", ".sharing",
-    ".comment", ".comments", "[class*='relate']", "[class*='lien-quan']", "[class*='readmore']",
-    "[class*='read-more']", "[class*='doc-them']", "[class*='xem-them']",
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "form",
+    "button",
+    "nav",
+    "aside",
+    ".ads",
+    ".advertisement",
+    ".banner",
+    ".social",
+    ".share",
+    ".sharing",
+    ".comment",
+    ".comments",
+    "[class*='relate']",
+    "[class*='lien-quan']",
+    "[class*='readmore']",
+    "[class*='read-more']",
+    "[class*='doc-them']",
+    "[class*='xem-them']",
 )
 
 LAODONG = CmsProfile(
@@ -82,34 +110,63 @@ LAODONG = CmsProfile(
     page_param="page",
     listing_item=("article", ".list-main-content .item", "li.item"),
     listing_link=(
-        "a.link-title::attr(href)", "h2 a::attr(href)", "h3 a::attr(href)",
-        "h4 a::attr(href)", "h6 a::attr(href)", "header a::attr(href)", "a::attr(href)",
+        "a.link-title::attr(href)",
+        "h2 a::attr(href)",
+        "h3 a::attr(href)",
+        "h4 a::attr(href)",
+        "h6 a::attr(href)",
+        "header a::attr(href)",
+        "a::attr(href)",
     ),
     listing_date=("time::attr(datetime)", ".time", "time", ".date"),
     # The wrapper carries articleid= (checked against the URL); the older layout put it on
     # an ng-controller div.
     article_container=(
-        "[itemprop='articleBody'][articleid]", "[articleid]", "article.article-detail",
-        "[itemprop='articleBody']", ".article-detail", ".detail-content",
+        "[itemprop='articleBody'][articleid]",
+        "[articleid]",
+        "article.article-detail",
+        "[itemprop='articleBody']",
+        ".article-detail",
+        ".detail-content",
     ),
     title=("h1.title", "h1"),
     lead=(".chappeau", ".sapo", "[itemprop='description']"),
     body=(".art-body", ".article-content", "[itemprop='articleBody'] .content", ".content-detail"),
     author=("span.authors", ".authors", ".author"),
     published=(
-        "time.f-datetime::attr(datetime)", "time.f-datetime", ".time time::attr(datetime)",
-        ".time time", ".art-authors .time", ".time",
+        "time.f-datetime::attr(datetime)",
+        "time.f-datetime",
+        ".time time::attr(datetime)",
+        ".time time",
+        ".art-authors .time",
+        ".time",
         # A byline that carries the date, as seed 004 prints it: "Trần Trọng LDO | 19/07/2022 16:13".
-        ".art-authors", ".author",
+        ".art-authors",
+        ".author",
     ),
     section=(".breadcrumb a::text", ".breadcrumbs a::text"),
     tags=(".keywords a::text", ".tags a::text", ".tag a::text"),
-    furniture=COMMON_FURNITURE + (
-        ".tin-lien-quan", ".box-tin-moi", ".tin-moi-nhat", ".goi-y", ".suggestion", ".latest-news",
+    furniture=(
+        *COMMON_FURNITURE,
+        ".tin-lien-quan",
+        ".box-tin-moi",
+        ".tin-moi-nhat",
+        ".goi-y",
+        ".suggestion",
+        ".latest-news",
     ),
-    prune=MEDIA_SELECTORS + (
-        "h1", ".chappeau", ".art-authors", ".authors", ".author", ".time",
-        ".breadcrumb", ".breadcrumbs", ".keywords", ".tags",
+    prune=(
+        *MEDIA_SELECTORS,
+        "h1",
+        ".chappeau",
+        ".art-authors",
+        ".authors",
+        ".author",
+        ".time",
+        ".breadcrumb",
+        ".breadcrumbs",
+        ".keywords",
+        ".tags",
     ),
     # "Trần Trọng LDO": LDO is the paper's tag, not part of the name.
     author_noise=r"(?:\s*[|\-–]\s*)?\bLDO\b\.?|^\s*(?:Bài|Nhóm PV|Theo)\s*:\s*",
@@ -132,15 +189,29 @@ BAOHATINH = CmsProfile(
     body=(".article__body", ".cms-body", ".zce-content-body", ".article-body", ".content-body"),
     author=(".article__author", ".author", ".article__meta .name"),
     published=(
-        ".article__meta time::attr(datetime)", ".article__meta time", ".article__time", ".article__meta .time",
-        ".time", "time::attr(datetime)", "time",
+        ".article__meta time::attr(datetime)",
+        ".article__meta time",
+        ".article__time",
+        ".article__meta .time",
+        ".time",
+        "time::attr(datetime)",
+        "time",
     ),
     section=(".breadcrumb a::text", ".breadcrumbs a::text"),
     tags=(".article__tag a::text", ".article__tags a::text", ".tags a::text", ".tag a::text"),
-    furniture=COMMON_FURNITURE + (".article__related", ".box-related", ".related-news", ".readmore", ".doc-them"),
-    prune=MEDIA_SELECTORS + (
-        "h1", ".article__title", ".article__sapo", ".cms-desc", ".article__author", ".article__meta",
-        ".article__tag", ".article__tags", ".breadcrumb", ".breadcrumbs",
+    furniture=(*COMMON_FURNITURE, ".article__related", ".box-related", ".related-news", ".readmore", ".doc-them"),
+    prune=(
+        *MEDIA_SELECTORS,
+        "h1",
+        ".article__title",
+        ".article__sapo",
+        ".cms-desc",
+        ".article__author",
+        ".article__meta",
+        ".article__tag",
+        ".article__tags",
+        ".breadcrumb",
+        ".breadcrumbs",
     ),
     lead_prefix=r"^\(\s*Baohatinh\.vn\s*\)\s*[-–—]?\s*",
     topic_filter=True,
@@ -166,23 +237,32 @@ CAOBANG = CmsProfile(
     # Only the printed "Tác giả bài viết:" line: the hidden microdata and <meta name=author>
     # carry the federation's own name.
     author=(
-        "p.h5:contains('Tác giả')", ".text-right:contains('Tác giả')", "p:contains('Tác giả bài viết:')",
+        "p.h5:contains('Tác giả')",
+        ".text-right:contains('Tác giả')",
+        "p:contains('Tác giả bài viết:')",
         "div:not(:has(div)):contains('Tác giả bài viết:')",
     ),
     author_from_metadata=False,
     source=(
-        "p.h5:contains('Nguồn tin')", ".text-right:contains('Nguồn tin')", "p:contains('Nguồn tin:')",
+        "p.h5:contains('Nguồn tin')",
+        ".text-right:contains('Nguồn tin')",
+        "p:contains('Nguồn tin:')",
         "div:not(:has(div)):contains('Nguồn tin:')",
     ),
     # The visible "Thứ ba - 29/06/2021 09:14" wins: article:published_time comes out of
     # PHP's 'Y-m-dTH:i:s' malformed ("2021-06-29+0709:14:00").
-    published=("span.h5", ".news_column .h5:not(p)", "[itemprop='datePublished']::attr(content)", "[itemprop='datePublished']"),
+    published=(
+        "span.h5",
+        ".news_column .h5:not(p)",
+        "[itemprop='datePublished']::attr(content)",
+        "[itemprop='datePublished']",
+    ),
     section=(".breadcrumbs a::text", ".breadcrumb a::text"),
     # NukeViet prints "Từ khóa" in a panel of its own after the article's panel.
     tags=(".news_column a[href*='/tag/']", ".keywords a"),
     tags_outside_article=True,
-    furniture=COMMON_FURNITURE + ("#stringrating", ".rating", ".detail-related", "ul.related", ".hidden", ".hide"),
-    prune=MEDIA_SELECTORS + ("h1", ".hometext", "span.h5", "p.h5", ".text-right"),
+    furniture=(*COMMON_FURNITURE, "#stringrating", ".rating", ".detail-related", "ul.related", ".hidden", ".hide"),
+    prune=(*MEDIA_SELECTORS, "h1", ".hometext", "span.h5", "p.h5", ".text-right"),
     language="vi",
 )
 
@@ -197,8 +277,12 @@ DAKLAK = CmsProfile(
     page_param="paged",
     listing_item=(".item", "article", ".story", "li"),
     listing_link=(
-        "a.title5::attr(href)", "a.title1::attr(href)", "a.title2::attr(href)", "h2 a::attr(href)",
-        "h3 a::attr(href)", "a::attr(href)",
+        "a.title5::attr(href)",
+        "a.title1::attr(href)",
+        "a.title2::attr(href)",
+        "h2 a::attr(href)",
+        "h3 a::attr(href)",
+        "a::attr(href)",
     ),
     listing_date=("time::attr(datetime)", ".date", "time", ".time"),
     article_container=(".detail-article", ".article-detail", "article"),
@@ -206,17 +290,37 @@ DAKLAK = CmsProfile(
     lead=(".sapo", ".detail-sapo", ".post-sapo", ".des", ".description", ".summary", ".lead"),
     body=(".detail-content", ".post-content", ".article-content", ".entry-content", ".content-detail", ".body-content"),
     published=(
-        "time::attr(datetime)", "time", ".detail-time", ".post-date", ".date", ".time", ".meta",
+        "time::attr(datetime)",
+        "time",
+        ".detail-time",
+        ".post-date",
+        ".date",
+        ".time",
+        ".meta",
         # Class names vary between the CMS's templates: date_detail, article__date, time-post...
-        "[class*='date']", "[class*='time']",
+        "[class*='date']",
+        "[class*='time']",
     ),
     author=(".author", ".detail-author", ".post-author"),
     section=(".breadcrumb a::text", ".breadcrumbs a::text"),
     tags=(".tags a::text", ".tag a::text", ".keywords a::text"),
-    furniture=COMMON_FURNITURE + ("[class*='comment']", ".other-news", ".box-news", ".teaser"),
-    prune=MEDIA_SELECTORS + (
-        "h1", ".sapo", ".detail-sapo", ".post-sapo", "time", ".detail-time", ".post-date", ".date", ".time",
-        ".meta", ".author", ".tags", ".breadcrumb", ".breadcrumbs",
+    furniture=(*COMMON_FURNITURE, "[class*='comment']", ".other-news", ".box-news", ".teaser"),
+    prune=(
+        *MEDIA_SELECTORS,
+        "h1",
+        ".sapo",
+        ".detail-sapo",
+        ".post-sapo",
+        "time",
+        ".detail-time",
+        ".post-date",
+        ".date",
+        ".time",
+        ".meta",
+        ".author",
+        ".tags",
+        ".breadcrumb",
+        ".breadcrumbs",
     ),
     body_by_density=True,
     byline_last_line=True,
@@ -235,25 +339,54 @@ HOABINH = CmsProfile(
     listing_date=("time::attr(datetime)", ".date", ".time", "time"),
     article_container=(".news-detail", ".detail", ".article-detail", "#detail", "article"),
     title=(
-        "h1", ".title-detail", ".detail-title", "[class*='title-detail']", "[class*='title_detail']",
-        "[class*='detail-title']", "[class*='detail_title']",
+        "h1",
+        ".title-detail",
+        ".detail-title",
+        "[class*='title-detail']",
+        "[class*='title_detail']",
+        "[class*='detail-title']",
+        "[class*='detail_title']",
     ),
     lead=(".sapo-detail", ".lead-detail", "[class*='sapo']", "[class*='lead']", ".summary", ".description"),
     body=(".content-detail", ".detail-content", ".news-content", "#content-detail", "[class*='content-detail']"),
     published=(
-        "time::attr(datetime)", "time", ".date-detail", ".time-detail", "[class*='date']", "[class*='time']",
+        "time::attr(datetime)",
+        "time",
+        ".date-detail",
+        ".time-detail",
+        "[class*='date']",
+        "[class*='time']",
         "[class*='ngay']",
     ),
     author=(".author-detail", "[class*='author']", ".tacgia", "[class*='tac-gia']"),
     section=(".breadcrumb a::text", ".breadcrumbs a::text"),
     tags=("[class*='tags'] a::text", "[class*='tag-'] a::text", "[class*='keyword'] a::text"),
-    furniture=COMMON_FURNITURE + (
-        "[class*='other-news']", ".tin-khac", "[class*='tin-cung']", "[class*='tinlienquan']", ".news-other",
-        "[class*='y-kien']", "[class*='view-count']", ".tools", ".tool-detail",
+    furniture=(
+        *COMMON_FURNITURE,
+        "[class*='other-news']",
+        ".tin-khac",
+        "[class*='tin-cung']",
+        "[class*='tinlienquan']",
+        ".news-other",
+        "[class*='y-kien']",
+        "[class*='view-count']",
+        ".tools",
+        ".tool-detail",
     ),
-    prune=MEDIA_SELECTORS + (
-        "h1", "[class*='title-detail']", "[class*='sapo']", "[class*='lead']", ".summary", "time",
-        "[class*='date']", "[class*='time']", "[class*='author']", ".tacgia", "[class*='tags']", ".breadcrumb",
+    prune=(
+        *MEDIA_SELECTORS,
+        "h1",
+        "[class*='title-detail']",
+        "[class*='sapo']",
+        "[class*='lead']",
+        ".summary",
+        "time",
+        "[class*='date']",
+        "[class*='time']",
+        "[class*='author']",
+        ".tacgia",
+        "[class*='tags']",
+        ".breadcrumb",
     ),
     lead_prefix=r"^\(\s*HBĐT\s*\)\s*[-–—]?\s*",
     body_by_density=True,
@@ -276,13 +409,19 @@ GENERIC = CmsProfile(
 # Vietnamese news pages print the sapo apart, and trafilatura tends to drop it: on the
 # generic path it is taken by these selectors, for Vietnamese pages only.
 VIETNAMESE_SAPO: tuple[str, ...] = (
-    "[class*='sapo']", ".chappeau", "p.description", ".article-description", "[class*='lead-detail']",
+    "[class*='sapo']",
+    ".chappeau",
+    "p.description",
+    ".article-description",
+    "[class*='lead-detail']",
 )
 
 # The listing rules for a host a spider was redirected to (Báo Hòa Bình into Báo Phú Thọ):
 # most Vietnamese news CMSes end article URLs in a numeric id.
 REDIRECTED_SITE = dataclasses.replace(
-    GENERIC, name="redirected", article_pattern=r"[-/](\d{4,})(?:\.html?|/)?$",
+    GENERIC,
+    name="redirected",
+    article_pattern=r"[-/](\d{4,})(?:\.html?|/)?$",
     deny_pattern=r"^/(tags?|topic|chu-de|video|tim-kiem|search|tac-gia)/",
 )
 

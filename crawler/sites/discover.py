@@ -40,11 +40,30 @@ class ListingLink:
 
 # Containers whose links are page furniture ("Tin mới nhất", "Đọc nhiều", menus), on any CMS.
 FURNITURE_TAGS = frozenset({"header", "nav", "footer", "aside"})
-FURNITURE_CLASSES = frozenset({
-    "sidebar", "side-bar", "col-side", "box-tin-moi", "tin-moi-nhat", "latest-news", "doc-nhieu",
-    "most-read", "most-view", "goi-y", "suggestion", "related", "tin-lien-quan", "box-related",
-    "menu", "main-menu", "breadcrumb", "breadcrumbs", "footer", "header",
-})
+FURNITURE_CLASSES = frozenset(
+    {
+        "sidebar",
+        "side-bar",
+        "col-side",
+        "box-tin-moi",
+        "tin-moi-nhat",
+        "latest-news",
+        "doc-nhieu",
+        "most-read",
+        "most-view",
+        "goi-y",
+        "suggestion",
+        "related",
+        "tin-lien-quan",
+        "box-related",
+        "menu",
+        "main-menu",
+        "breadcrumb",
+        "breadcrumbs",
+        "footer",
+        "header",
+    }
+)
 
 
 def host_of(url: str) -> str:
@@ -202,8 +221,13 @@ def category_links(html: str, page_url: str, profile: CmsProfile | None = None) 
     for url, _ in page_anchors(Selector(text=html), page_url):
         parts = urlsplit(url)
         denied = profile.deny_pattern and re.search(profile.deny_pattern, parts.path + "/")
-        if (parts.hostname == profile.host and re.search(profile.listing_pattern, parts.path)
-                and not denied and not is_article_url(url, profile) and url not in found):
+        if (
+            parts.hostname == profile.host
+            and re.search(profile.listing_pattern, parts.path)
+            and not denied
+            and not is_article_url(url, profile)
+            and url not in found
+        ):
             found.append(url)
     return found
 

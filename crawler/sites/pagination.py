@@ -25,8 +25,15 @@ from crawler.text import clean_text
 
 # The page's own "next" link, for CMSes whose pagination scheme is not known in advance.
 NEXT_LINK_QUERIES = (
-    "link[rel=next]", "a[rel=next]", "li.next a", ".pagination a.next", "a.next", "a.next-page",
-    "a[class*='next']", "[class*='next'] > a", ".pagination li.active + li a",
+    "link[rel=next]",
+    "a[rel=next]",
+    "li.next a",
+    ".pagination a.next",
+    "a.next",
+    "a.next-page",
+    "a[class*='next']",
+    "[class*='next'] > a",
+    ".pagination li.active + li a",
 )
 NEXT_LINK_TEXTS = frozenset({"trang sau", "sau", "tiếp", "tiếp theo", "trang tiếp", "next", "xem thêm"})
 _ARROWS = "»›>→ \u00a0"
@@ -49,8 +56,9 @@ def _next_link_candidates(selector: Selector) -> Iterator[str]:
     for anchor in selector.css("a[href]"):  # a "Xem thêm" load-more link that carries the page
         if _anchor_text(anchor).strip(_ARROWS) in ("xem thêm", "tải thêm") and _PAGED.search(anchor.attrib["href"]):
             yield anchor.attrib["href"]
-    current = selector.css(", ".join(f"{block} .active, {block} .current, {block} [aria-current]"
-                                      for block in PAGINATION.split(", ")))
+    current = selector.css(
+        ", ".join(f"{block} .active, {block} .current, {block} [aria-current]" for block in PAGINATION.split(", "))
+    )
     number = _anchor_text(current[0]) if current else ""
     if number.isdigit():  # <span class="current">3</span> … <a>4</a>
         yield from (a.attrib.get("href", "") for a in anchors if _anchor_text(a) == str(int(number) + 1))
@@ -76,7 +84,8 @@ def _offered(html: str, url: str, next_url: str) -> bool:
     if next_url in linked:
         return True
     return not selector.css(PAGINATION.replace("nav", "nav.pagination")) and not any(
-        _PAGED.search(link) for link in linked if host_of(link) == host_of(url))
+        _PAGED.search(link) for link in linked if host_of(link) == host_of(url)
+    )
 
 
 def _current_page(value: str | None) -> int:

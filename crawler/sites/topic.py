@@ -15,13 +15,38 @@ from crawler.records import Article
 from crawler.text import fold
 
 UNION_TERMS: tuple[str, ...] = (
-    "công đoàn", "CĐCS", "CĐ cơ sở", "CĐ ngành", "CĐVC", "LĐLĐ", "Liên đoàn Lao động", "Tổng Liên đoàn",
-    "đoàn viên", "ĐVCĐ", "người lao động", "NLĐ", "CNVCLĐ", "CNVC", "CBCCVC", "CCVCLĐ", "CBCCVCLĐ", "CNLĐ",
-    "công nhân lao động", "công nhân viên chức", "Mái ấm công đoàn", "Tháng Công nhân",
-    "thỏa ước lao động tập thể", "an toàn vệ sinh lao động", "ATVSLĐ", "nữ công", "Tết Sum vầy",
+    "công đoàn",
+    "CĐCS",
+    "CĐ cơ sở",
+    "CĐ ngành",
+    "CĐVC",
+    "LĐLĐ",
+    "Liên đoàn Lao động",
+    "Tổng Liên đoàn",
+    "đoàn viên",
+    "ĐVCĐ",
+    "người lao động",
+    "NLĐ",
+    "CNVCLĐ",
+    "CNVC",
+    "CBCCVC",
+    "CCVCLĐ",
+    "CBCCVCLĐ",
+    "CNLĐ",
+    "công nhân lao động",
+    "công nhân viên chức",
+    "Mái ấm công đoàn",
+    "Tháng Công nhân",
+    "thỏa ước lao động tập thể",
+    "an toàn vệ sinh lao động",
+    "ATVSLĐ",
+    "nữ công",
+    "Tết Sum vầy",
 )
 # Members of the Youth Union are "đoàn viên" too: those phrases do not make a story union news.
-YOUTH_UNION = re.compile(r"\b(doan vien (doan )?thanh nien|doan thanh nien|doan tncs|tinh doan|thanh doan|huyen doan)\b")
+YOUTH_UNION = re.compile(
+    r"\b(doan vien (doan )?thanh nien|doan thanh nien|doan tncs|tinh doan|thanh doan|huyen doan)\b"
+)
 
 
 def _pattern(terms: Iterable[str]) -> re.Pattern[str]:

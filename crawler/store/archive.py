@@ -32,8 +32,14 @@ class Stored:
     article: Article | None = None
 
 
-def save_article(db: sqlite_utils.Database, article: Article, fetched_at: str, capture_id: int | None = None,
-                 extractor_version: str | None = None, keep_version: bool = True) -> Outcome:
+def save_article(
+    db: sqlite_utils.Database,
+    article: Article,
+    fetched_at: str,
+    capture_id: int | None = None,
+    extractor_version: str | None = None,
+    keep_version: bool = True,
+) -> Outcome:
     """Upsert one article; say whether it was new, changed or the same as before.
 
     A change of title or text keeps the previous version in article_versions, with a diff
@@ -49,8 +55,16 @@ def save_article(db: sqlite_utils.Database, article: Article, fetched_at: str, c
         articles.clear_rejection(db, article.url)
         if old is None:
             rowid = articles.free_rowid(db, row["published_at"])
-            articles.insert_article(db, {"rowid": rowid, **row, "first_seen_at": fetched_at, "last_seen_at": fetched_at,
-                                         "fetched_at": fetched_at})
+            articles.insert_article(
+                db,
+                {
+                    "rowid": rowid,
+                    **row,
+                    "first_seen_at": fetched_at,
+                    "last_seen_at": fetched_at,
+                    "fetched_at": fetched_at,
+                },
+            )
             copies.link_copies(db, article.url, row["body"], row["content_hash"])
             return "new"
         if versions.unchanged(old, row):
@@ -66,8 +80,13 @@ def save_article(db: sqlite_utils.Database, article: Article, fetched_at: str, c
         return "updated"
 
 
-def store_page(db: sqlite_utils.Database, page: Page, topic_terms: tuple[str, ...] | None = None,
-               keep_version: bool = True, count_attempt: bool = True) -> Stored:
+def store_page(
+    db: sqlite_utils.Database,
+    page: Page,
+    topic_terms: tuple[str, ...] | None = None,
+    keep_version: bool = True,
+    count_attempt: bool = True,
+) -> Stored:
     """Extract, validate and store one page. With `topic_terms` (a general newspaper's
     spider), a story that names none of them is rejected as off-topic. `keep_version`:
     see save_article."""
@@ -85,7 +104,9 @@ def store_page(db: sqlite_utils.Database, page: Page, topic_terms: tuple[str, ..
 
 def _reject(db: sqlite_utils.Database, page: Page, rejected: Rejected, count_attempt: bool = True) -> Stored:
     articles.save_rejection(
-        db, Rejection(canonical_url(page.url), page.site, rejected.reason, rejected.detail, page.fetched_at),
-        page.capture_id, count_attempt,
+        db,
+        Rejection(canonical_url(page.url), page.site, rejected.reason, rejected.detail, page.fetched_at),
+        page.capture_id,
+        count_attempt,
     )
     return Stored("rejected", rejected.reason)

@@ -42,23 +42,28 @@ def stored_article(db: sqlite_utils.Database, url: str) -> dict[str, Any] | None
 # Plain SQL, inside the caller's transaction (sqlite-utils' insert would commit early).
 def insert_article(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     names = list(row)
-    db.execute(f"insert into articles ({', '.join(names)}) values ({', '.join('?' * len(names))})",
-               [row[n] for n in names])
+    db.execute(
+        f"insert into articles ({', '.join(names)}) values ({', '.join('?' * len(names))})", [row[n] for n in names]
+    )
 
 
 def update_article(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     names = [n for n in row if n != "url"]
-    db.execute(f"update articles set {', '.join(f'{n} = ?' for n in names)} where url = ?",
-               [row[n] for n in names] + [row["url"]])
+    db.execute(
+        f"update articles set {', '.join(f'{n} = ?' for n in names)} where url = ?",
+        [row[n] for n in names] + [row["url"]],
+    )
 
 
-def note_sighting(db: sqlite_utils.Database, url: str, fetched_at: str, capture_id: int | None,
-                  extractor_version: str | None) -> None:
+def note_sighting(
+    db: sqlite_utils.Database, url: str, fetched_at: str, capture_id: int | None, extractor_version: str | None
+) -> None:
     """An unchanged article was read again: when, from which capture, by which extractor."""
     db.execute(
         "update articles set last_seen_at = ?, capture_id = coalesce(?, capture_id), "
         "extractor_version = coalesce(?, extractor_version) where url = ?",
-        [fetched_at, capture_id, extractor_version, url])
+        [fetched_at, capture_id, extractor_version, url],
+    )
 
 
 def touch_article(db: sqlite_utils.Database, url: str, fetched_at: str) -> None:
@@ -70,8 +75,10 @@ def free_rowid(db: sqlite_utils.Database, published_at: str | None) -> int:
     """The rowid searchkey.next_rowid gives an article published at `published_at`, from the
     rowids the table holds."""
     first, last = minute_rowids(published_at)
-    top, highest = db.execute("select (select max(rowid) from articles where rowid between ? and ?), "
-                              "(select max(rowid) from articles)", [first, last]).fetchone()
+    top, highest = db.execute(
+        "select (select max(rowid) from articles where rowid between ? and ?), (select max(rowid) from articles)",
+        [first, last],
+    ).fetchone()
     return next_rowid(published_at, top, highest)
 
 
@@ -86,15 +93,17 @@ def insert_version(db: sqlite_utils.Database, version: dict[str, Any]) -> None:
                extractor_version, capture_id, seen_at, superseded_at, diff)
            values (:url, :title, :lead, :body, :published_at, :updated_at, :content_hash,
                :extractor_version, :capture_id, :seen_at, :superseded_at, :diff)""",
-        version)
+        version,
+    )
 
 
 def clear_rejection(db: sqlite_utils.Database, url: str) -> None:
     db.execute("delete from rejections where url = ?", [url])
 
 
-def save_rejection(db: sqlite_utils.Database, rejection: Rejection, capture_id: int | None = None,
-                   count_attempt: bool = True) -> None:
+def save_rejection(
+    db: sqlite_utils.Database, rejection: Rejection, capture_id: int | None = None, count_attempt: bool = True
+) -> None:
     """Record why a page was not archived; repeated rejections of a URL update one row.
     `count_attempt=False` re-reads a capture (re-extraction): no new attempt was made."""
     now = rejection.fetched_at

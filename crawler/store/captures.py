@@ -11,8 +11,10 @@ import sqlite_utils
 def save_capture(db: sqlite_utils.Database, capture: dict[str, Any]) -> int:
     # Plain SQL: sqlite-utils' insert lists the tables and views first, on every capture.
     names = list(capture)
-    cursor = db.execute(f"insert into captures ({', '.join(names)}) values ({', '.join('?' * len(names))})",
-                        [capture[name] for name in names])
+    cursor = db.execute(
+        f"insert into captures ({', '.join(names)}) values ({', '.join('?' * len(names))})",
+        [capture[name] for name in names],
+    )
     return int(cursor.lastrowid or 0)
 
 
@@ -26,15 +28,17 @@ def earlier_capture(db: sqlite_utils.Database, url: str, sha256: str) -> tuple[i
     return db.execute(
         """select id, warc_file, fetched_at from captures
            where url = ? and sha256 = ? and record_type = 'response' order by id desc limit 1""",
-        [url, sha256]).fetchone()
+        [url, sha256],
+    ).fetchone()
 
 
 def same_payload(db: sqlite_utils.Database, capture_id: int | None, other_id: int | None) -> bool:
     """Whether two captures hold byte-identical payloads; a missing capture holds none."""
     if capture_id is None or other_id is None:
         return False
-    digests = db.execute("select count(distinct sha256) from captures where id in (?, ?)",
-                         [capture_id, other_id]).fetchone()
+    digests = db.execute(
+        "select count(distinct sha256) from captures where id in (?, ?)", [capture_id, other_id]
+    ).fetchone()
     return digests == (1,)
 
 
@@ -44,7 +48,17 @@ CAPTURE_PAYLOAD_SQL = """
     select c.id, c.url, c.site, c.status, c.fetched_at, c.record_type, c.profile,
            coalesce(o.warc_file, c.warc_file) as warc_file, coalesce(o.warc_offset, c.warc_offset) as warc_offset
     from captures c left join captures o on o.id = c.refers_to where c.id = ?"""
-CAPTURE_PAYLOAD_KEYS = ("id", "url", "site", "status", "fetched_at", "record_type", "profile", "warc_file", "warc_offset")
+CAPTURE_PAYLOAD_KEYS = (
+    "id",
+    "url",
+    "site",
+    "status",
+    "fetched_at",
+    "record_type",
+    "profile",
+    "warc_file",
+    "warc_offset",
+)
 
 
 def capture_payload_location(db: sqlite_utils.Database, capture_id: int) -> dict[str, Any] | None:
@@ -67,13 +81,16 @@ def archived_pages(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
     """(url, capture time, title) of every article with a capture: a WACZ's pages list."""
     return db.execute(
         """select a.url, c.fetched_at, a.title from articles a join captures c on c.id = a.capture_id
-           order by c.fetched_at, a.url""").fetchall()
+           order by c.fetched_at, a.url"""
+    ).fetchall()
 
 
 def save_attachment(db: sqlite_utils.Database, attachment: Any, now: str) -> None:
     """Upsert an attachment; a fetched one keeps what the fetch learned over a mere link."""
-    row = {k: getattr(attachment, k) for k in ("url", "site", "found_on", "status", "content_type", "size", "sha256",
-                                               "link_text", "capture_id")}
+    row = {
+        k: getattr(attachment, k)
+        for k in ("url", "site", "found_on", "status", "content_type", "size", "sha256", "link_text", "capture_id")
+    }
     db.execute(
         """insert into attachments (url, site, found_on, status, content_type, size, sha256, link_text, capture_id,
                                     first_seen_at, last_seen_at)
@@ -86,4 +103,5 @@ def save_attachment(db: sqlite_utils.Database, attachment: Any, now: str) -> Non
                capture_id = coalesce(excluded.capture_id, attachments.capture_id),
                link_text = coalesce(attachments.link_text, excluded.link_text),
                found_on = coalesce(attachments.found_on, excluded.found_on)""",
-        {**row, "now": now})
+        {**row, "now": now},
+    )

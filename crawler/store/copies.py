@@ -23,8 +23,14 @@ def link_copies(db: sqlite_utils.Database, url: str, body: str | None, content_h
     sketch = duplicates.sketch(hashes)
     marks.replace_marks(db, url, sketch)
     # Copies that pointed here but no longer match the new text go free.
-    marks.unlink(db, [copy for copy, text in marks.copies_of(db, url)
-                      if duplicates.similarity(hashes, duplicates.shingle_hashes(text or "")) == 0])
+    marks.unlink(
+        db,
+        [
+            copy
+            for copy, text in marks.copies_of(db, url)
+            if duplicates.similarity(hashes, duplicates.shingle_hashes(text or "")) == 0
+        ],
+    )
     match = marks.exact_copy(db, content_hash, url) or duplicates.closest_to(hashes, candidates(db, url, sketch))
     if match is None:
         marks.unlink(db, [url])
@@ -58,7 +64,9 @@ def most_shared(postings: list[list[str]]) -> list[str]:
             for other in posting:
                 shared[other] = shared.get(other, 0) + 1
     # Texts this alike share most of their 16 smallest hashes; a few shared ones are chance.
-    return sorted((o for o in shared if shared[o] >= MIN_SHARED_MARKS), key=lambda other: -shared[other])[:MAX_CANDIDATES]
+    return sorted((o for o in shared if shared[o] >= MIN_SHARED_MARKS), key=lambda other: -shared[other])[
+        :MAX_CANDIDATES
+    ]
 
 
 def original_of(group: list[Sighting]) -> str:

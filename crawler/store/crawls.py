@@ -16,9 +16,10 @@ def record_crawl(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     """Insert or complete the crawls row of (run_id, site)."""
     names = list(row)
     db.execute(
-        f"""insert into crawls ({', '.join(names)}) values ({', '.join('?' * len(names))})
-            on conflict(run_id, site) do update set {', '.join(f'{n} = excluded.{n}' for n in names)}""",
-        [row[n] for n in names])
+        f"""insert into crawls ({", ".join(names)}) values ({", ".join("?" * len(names))})
+            on conflict(run_id, site) do update set {", ".join(f"{n} = excluded.{n}" for n in names)}""",
+        [row[n] for n in names],
+    )
 
 
 def newest_sighting(db: sqlite_utils.Database, site: str) -> str | None:
@@ -45,8 +46,10 @@ def last_crawls(db: sqlite_utils.Database, runs: int = 5) -> list[dict[str, Any]
 
 
 def remember_pending(db: sqlite_utils.Database, site: str, url: str, kind: str, chain: str | None, now: str) -> None:
-    db.execute("insert or ignore into frontier (site, url, kind, chain, added_at) values (?, ?, ?, ?, ?)",
-               [site, url, kind, chain, now])
+    db.execute(
+        "insert or ignore into frontier (site, url, kind, chain, added_at) values (?, ?, ?, ?, ?)",
+        [site, url, kind, chain, now],
+    )
 
 
 def forget_pending(db: sqlite_utils.Database, site: str, url: str) -> None:
@@ -56,8 +59,9 @@ def forget_pending(db: sqlite_utils.Database, site: str, url: str) -> None:
 def pending(db: sqlite_utils.Database, site: str) -> list[tuple[str, str, str | None, str]]:
     """(url, kind, chain, walk started) of what a killed run of `site` scheduled and never
     finished; for a listing, when the walk it belongs to began."""
-    return db.execute("select url, kind, chain, added_at from frontier where site = ? order by added_at, rowid",
-                      [site]).fetchall()
+    return db.execute(
+        "select url, kind, chain, added_at from frontier where site = ? order by added_at, rowid", [site]
+    ).fetchall()
 
 
 # Rejections worth retrying on the next run; every other rejected URL is settled like an article.
@@ -109,7 +113,9 @@ def recheck_due(path: str | Path | None, site: str, published_since: str, seen_b
         rows = db.execute(
             """select a.url, c.etag, c.last_modified from articles a left join captures c on c.id = a.capture_id
                where a.site = ? and a.published_at >= ? and a.last_seen_at <= ?
-               order by a.published_at desc""", [site, published_since, seen_before]).fetchall()
+               order by a.published_at desc""",
+            [site, published_since, seen_before],
+        ).fetchall()
         return [Recheck(*row) for row in rows]
     finally:
         db.close()

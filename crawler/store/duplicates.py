@@ -32,7 +32,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 def shingle_hashes(text: str) -> set[int]:
     """Signed 64-bit hashes (SQLite's INTEGER) of the text's folded word shingles."""
     words = _WORD.findall(fold(text))
-    grams = set(map(" ".join, zip(*(words[i:] for i in range(SHINGLE)))))
+    grams = set(map(" ".join, zip(*(words[i:] for i in range(SHINGLE)), strict=False)))
     # One unpack of all the digests: int.from_bytes per shingle cost as much as the hashing.
     digests = b"".join([hashlib.blake2b(g.encode(), digest_size=8).digest() for g in grams])
     return set(struct.unpack(f">{len(grams)}q", digests))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -32,17 +32,19 @@ class ArchiveLock:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             handle.close()
-            raise ArchiveLocked(f"another crawl is already writing {self.path.name[:-5]} ({holder}); "
-                                "this run stops without touching it") from None
+            raise ArchiveLocked(
+                f"another crawl is already writing {self.path.name[:-5]} ({holder}); this run stops without touching it"
+            ) from None
         handle.seek(0)
         handle.truncate()
-        handle.write(f"pid {os.getpid()}, started {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC")
+        handle.write(f"pid {os.getpid()}, started {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
         handle.flush()
         self._handle = handle
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         if self._handle is not None:
             self._handle.truncate(0)
             fcntl.flock(self._handle, fcntl.LOCK_UN)

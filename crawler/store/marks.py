@@ -13,8 +13,10 @@ def replace_marks(db: sqlite_utils.Database, url: str, sketch: list[int]) -> Non
 
 def posting(db: sqlite_utils.Database, mark: int, url: str, limit: int) -> list[str]:
     """Up to `limit` other articles holding `mark`."""
-    return [r[0] for r in db.execute("select url from article_marks where mark = ? and url != ? limit ?",
-                                     [mark, url, limit])]
+    return [
+        r[0]
+        for r in db.execute("select url from article_marks where mark = ? and url != ? limit ?", [mark, url, limit])
+    ]
 
 
 def bodies(db: sqlite_utils.Database, urls: list[str]) -> list[tuple[str, str]]:
@@ -41,14 +43,16 @@ def original_or_self(db: sqlite_utils.Database, url: str) -> str:
 
 def linked_to(db: sqlite_utils.Database, root: str, url: str) -> list[str]:
     """The articles linked to `root` or to `url`, but `url` itself."""
-    return [r[0] for r in db.execute("select url from articles where duplicate_of in (?, ?) and url != ?",
-                                     [root, url, url])]
+    return [
+        r[0] for r in db.execute("select url from articles where duplicate_of in (?, ?) and url != ?", [root, url, url])
+    ]
 
 
 def sightings(db: sqlite_utils.Database, urls: list[str]) -> list[tuple[str, str | None, str | None]]:
     """(url, published_at, first_seen_at) of these articles."""
-    return db.execute(f"select url, published_at, first_seen_at from articles where url in ({', '.join('?' * len(urls))})",
-                      urls).fetchall()
+    return db.execute(
+        f"select url, published_at, first_seen_at from articles where url in ({', '.join('?' * len(urls))})", urls
+    ).fetchall()
 
 
 def unlink(db: sqlite_utils.Database, urls: list[str]) -> None:
@@ -61,4 +65,6 @@ def link_group(db: sqlite_utils.Database, group: list[str], original: str) -> No
     """Every article of `group` but `original` is a copy of `original`, which is none."""
     db.execute(
         f"update articles set duplicate_of = case when url = ? then null else ? end "
-        f"where url in ({', '.join('?' * len(group))})", [original, original, *group])
+        f"where url in ({', '.join('?' * len(group))})",
+        [original, original, *group],
+    )

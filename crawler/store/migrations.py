@@ -24,11 +24,25 @@ FTS_TOKENIZER = "unicode61 remove_diacritics 0"
 def m001_articles(db: sqlite_utils.Database) -> None:
     db["articles"].create(
         {
-            "url": str, "site": str, "title": str, "lead": str, "body": str,
-            "published_at": str, "updated_at": str, "author": str, "section": str,
-            "tags": str, "images": str, "language": str,
-            "title_folded": str, "lead_folded": str, "body_folded": str,
-            "content_hash": str, "first_seen_at": str, "last_seen_at": str, "fetched_at": str,
+            "url": str,
+            "site": str,
+            "title": str,
+            "lead": str,
+            "body": str,
+            "published_at": str,
+            "updated_at": str,
+            "author": str,
+            "section": str,
+            "tags": str,
+            "images": str,
+            "language": str,
+            "title_folded": str,
+            "lead_folded": str,
+            "body_folded": str,
+            "content_hash": str,
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "fetched_at": str,
         },
         pk="url",
     )
@@ -39,8 +53,15 @@ def m001_articles(db: sqlite_utils.Database) -> None:
 @migrations()
 def m002_rejections(db: sqlite_utils.Database) -> None:
     db["rejections"].create(
-        {"url": str, "site": str, "reason": str, "detail": str,
-         "first_rejected_at": str, "last_rejected_at": str, "attempts": int},
+        {
+            "url": str,
+            "site": str,
+            "reason": str,
+            "detail": str,
+            "first_rejected_at": str,
+            "last_rejected_at": str,
+            "attempts": int,
+        },
         pk="url",
     )
     db["rejections"].create_index(["reason"])
@@ -65,10 +86,26 @@ def m005_articles_extraction_method(db: sqlite_utils.Database) -> None:
 def m006_captures(db: sqlite_utils.Database) -> None:
     # One row per HTTP exchange, pointing into the run's WARC file (crawler/capture/warc.py).
     db["captures"].create(
-        {"id": int, "run_id": str, "site": str, "url": str, "method": str, "status": int,
-         "fetched_at": str, "content_type": str, "sha256": str, "record_type": str, "refers_to": int,
-         "warc_file": str, "warc_offset": int, "warc_length": int, "etag": str, "last_modified": str},
-        pk="id", foreign_keys=[("refers_to", "captures", "id")],
+        {
+            "id": int,
+            "run_id": str,
+            "site": str,
+            "url": str,
+            "method": str,
+            "status": int,
+            "fetched_at": str,
+            "content_type": str,
+            "sha256": str,
+            "record_type": str,
+            "refers_to": int,
+            "warc_file": str,
+            "warc_offset": int,
+            "warc_length": int,
+            "etag": str,
+            "last_modified": str,
+        },
+        pk="id",
+        foreign_keys=[("refers_to", "captures", "id")],
     )
     db["captures"].create_index(["url", "sha256"])
     db["captures"].create_index(["run_id"])
@@ -89,10 +126,23 @@ def m007_article_links(db: sqlite_utils.Database) -> None:
 @migrations()
 def m008_article_versions(db: sqlite_utils.Database) -> None:
     db["article_versions"].create(
-        {"id": int, "url": str, "title": str, "lead": str, "body": str, "published_at": str,
-         "updated_at": str, "content_hash": str, "extractor_version": str, "capture_id": int,
-         "seen_at": str, "superseded_at": str, "diff": str},
-        pk="id", foreign_keys=[("url", "articles", "url"), ("capture_id", "captures", "id")],
+        {
+            "id": int,
+            "url": str,
+            "title": str,
+            "lead": str,
+            "body": str,
+            "published_at": str,
+            "updated_at": str,
+            "content_hash": str,
+            "extractor_version": str,
+            "capture_id": int,
+            "seen_at": str,
+            "superseded_at": str,
+            "diff": str,
+        },
+        pk="id",
+        foreign_keys=[("url", "articles", "url"), ("capture_id", "captures", "id")],
     )
     db["article_versions"].create_index(["url"])
 
@@ -112,8 +162,10 @@ def m010_facets_and_glossary(db: sqlite_utils.Database) -> None:
     db["articles"].add_column("province", str)
     db["articles"].add_column("published_month", str)
     for url, site, published_at in db.execute("select url, site, published_at from articles").fetchall():
-        db.execute("update articles set province = ?, published_month = ? where url = ?",
-                   [province_for(site, url), (published_at or "")[:7] or None, url])
+        db.execute(
+            "update articles set province = ?, published_month = ? where url = ?",
+            [province_for(site, url), (published_at or "")[:7] or None, url],
+        )
     db["articles"].create_index(["province", "published_at"])
     db["articles"].create_index(["published_month"])
     db["glossary"].create({"abbreviation": str, "expansion": str, "english": str}, pk="abbreviation")
@@ -132,7 +184,8 @@ def m012_link_existing_duplicates(db: sqlite_utils.Database) -> None:
     # Archives from before m009 have no duplicate marks: link them once, oldest first.
     unmarked = db.execute(
         """select url, body, content_hash from articles where url not in (select url from article_marks)
-           order by coalesce(published_at, '9999'), first_seen_at""").fetchall()
+           order by coalesce(published_at, '9999'), first_seen_at"""
+    ).fetchall()
     for url, body, digest in unmarked:
         link_copies(db, url, body, digest)
 
@@ -141,10 +194,27 @@ def m012_link_existing_duplicates(db: sqlite_utils.Database) -> None:
 def m013_crawls(db: sqlite_utils.Database) -> None:
     # One row per run and site: what the operator and the monitors know about it.
     db["crawls"].create(
-        {"id": int, "run_id": str, "site": str, "started_at": str, "finished_at": str, "finish_reason": str,
-         "requests": int, "responses": int, "responses_by_status": str, "new": int, "updated": int,
-         "unchanged": int, "rejected": int, "errors": int, "listing_requests": int, "article_requests": int,
-         "verdict": str, "alerts": str, "stats": str},
+        {
+            "id": int,
+            "run_id": str,
+            "site": str,
+            "started_at": str,
+            "finished_at": str,
+            "finish_reason": str,
+            "requests": int,
+            "responses": int,
+            "responses_by_status": str,
+            "new": int,
+            "updated": int,
+            "unchanged": int,
+            "rejected": int,
+            "errors": int,
+            "listing_requests": int,
+            "article_requests": int,
+            "verdict": str,
+            "alerts": str,
+            "stats": str,
+        },
         pk="id",
     )
     db["crawls"].create_index(["run_id", "site"], unique=True)
@@ -161,7 +231,8 @@ def m014_frontier(db: sqlite_utils.Database) -> None:
 def m015_provinces_from_headlines(db: sqlite_utils.Database) -> None:
     # Lao Động's national sections: the province a headline or lead names (sites/ decides, as in m010).
     for url, site, title, lead in db.execute(
-            "select url, site, title, lead from articles where province = 'Toàn quốc'").fetchall():
+        "select url, site, title, lead from articles where province = 'Toàn quốc'"
+    ).fetchall():
         db.execute("update articles set province = ? where url = ?", [province_for(site, url, title, lead), url])
 
 
@@ -169,9 +240,21 @@ def m015_provinces_from_headlines(db: sqlite_utils.Database) -> None:
 def m016_attachments(db: sqlite_utils.Database) -> None:
     # Documents (PDF, DOCX...) linked from articles and listings: kept apart, never articles.
     db["attachments"].create(
-        {"url": str, "site": str, "found_on": str, "status": str, "content_type": str, "size": int,
-         "sha256": str, "link_text": str, "capture_id": int, "first_seen_at": str, "last_seen_at": str},
-        pk="url", foreign_keys=[("capture_id", "captures", "id")],
+        {
+            "url": str,
+            "site": str,
+            "found_on": str,
+            "status": str,
+            "content_type": str,
+            "size": int,
+            "sha256": str,
+            "link_text": str,
+            "capture_id": int,
+            "first_seen_at": str,
+            "last_seen_at": str,
+        },
+        pk="url",
+        foreign_keys=[("capture_id", "captures", "id")],
     )
     db["attachments"].create_index(["found_on"])
 
@@ -186,8 +269,9 @@ def m017_rowids_in_publication_order(db: sqlite_utils.Database) -> None:
     db.execute("drop trigger if exists articles_au")
     db.execute("update articles set rowid = -rowid")  # out of the way of the new keys
     # rowid desc: the negated rowids, so ties keep their crawl order
-    for rowid, published_at in db.execute("select rowid, published_at from articles order by published_at, rowid desc"
-                                          ).fetchall():
+    for rowid, published_at in db.execute(
+        "select rowid, published_at from articles order by published_at, rowid desc"
+    ).fetchall():
         db.execute("update articles set rowid = ? where rowid = ?", [free_rowid(db, published_at), rowid])
     db.execute("insert into articles_fts(articles_fts) values ('rebuild')")
     columns = ", ".join(f'"{name}"' for name in FTS_COLUMNS)
@@ -207,4 +291,3 @@ def m018_facet_indexes(db: sqlite_utils.Database) -> None:
     # time limit, and the facets silently disappeared).
     db["articles"].create_index(["section"], if_not_exists=True)
     db["articles"].create_index(["author"], if_not_exists=True)
-

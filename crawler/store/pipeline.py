@@ -9,16 +9,16 @@ import sqlite_utils
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from crawler.extract.encoding import decode
+from crawler.extract.schema import schema_errors
+from crawler.records import Article, Attachment, NotModified, Page, Rejection
+from crawler.sites.discover import DOCUMENT, document_links
+from crawler.sites.topic import parse_terms
 from crawler.store.archive import store_page
 from crawler.store.articles import save_rejection, touch_article
 from crawler.store.captures import save_attachment, set_capture_profile
 from crawler.store.crawls import forget_pending
 from crawler.store.database import open_db
-from crawler.sites.discover import DOCUMENT, document_links
-from crawler.extract.encoding import decode
-from crawler.records import Article, Attachment, NotModified, Page, Rejection
-from crawler.extract.schema import schema_errors
-from crawler.sites.topic import parse_terms
 
 logger = logging.getLogger(__name__)
 COVERED_FIELDS = ("title", "body", "published_at", "author", "lead", "section")
@@ -59,7 +59,9 @@ class ArchivePipeline:
         if self.db is not None:
             self.db.close()
 
-    def process_item(self, item: Page | Rejection | NotModified | Attachment) -> Page | Rejection | NotModified | Attachment:
+    def process_item(
+        self, item: Page | Rejection | NotModified | Attachment
+    ) -> Page | Rejection | NotModified | Attachment:
         if self.db is None:
             return item
         # One transaction per item: its capture's profile, the article or rejection, its
@@ -104,8 +106,9 @@ class ArchivePipeline:
         if not may_link_documents(html, page.url):
             return
         for url, text in document_links(html, page.url):
-            save_attachment(self.db, Attachment(url, page.site, article_url, "linked", link_text=text or None),
-                            page.fetched_at)
+            save_attachment(
+                self.db, Attachment(url, page.site, article_url, "linked", link_text=text or None), page.fetched_at
+            )
             self.stats.inc_value("archive/attachments/linked")
 
     def finish(self, site: str | None, frontier_url: str | None) -> None:

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import sqlite_utils
 
-from crawler.store.archive import save_article, store_page
-from crawler.store.captures import capture_payload_location, captured_pages
-from crawler.sites.cms import PROFILES_BY_NAME
-from crawler.sites.discover import site_for_url
-from crawler.records import Page, Rejected
-from crawler.sites.topic import parse_terms
+from crawler.capture.warc import decoded_payload, read_record
 from crawler.extract.page import read_page
 from crawler.extract.version import extractor_version
-from crawler.capture.warc import decoded_payload, read_record
+from crawler.records import Page, Rejected
+from crawler.sites.cms import PROFILES_BY_NAME
+from crawler.sites.discover import site_for_url
+from crawler.sites.topic import parse_terms
+from crawler.store.archive import save_article, store_page
+from crawler.store.captures import capture_payload_location, captured_pages
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +38,11 @@ class Reextracted:
     missing: list[str] = field(default_factory=list)  # URLs whose capture could not be read
 
     def summary(self) -> str:
-        return (f"{self.pages} captured pages re-extracted: {self.changed} changed, {self.unchanged} unchanged, "
-                f"{self.still_rejected} still rejected, {self.now_rejected} articles now rejected (kept), "
-                f"{len(self.missing)} captures missing")
+        return (
+            f"{self.pages} captured pages re-extracted: {self.changed} changed, {self.unchanged} unchanged, "
+            f"{self.still_rejected} still rejected, {self.now_rejected} articles now rejected (kept), "
+            f"{len(self.missing)} captures missing"
+        )
 
 
 def _page(db: sqlite_utils.Database, root: Path, url: str, site: str, capture_id: int) -> Page:
@@ -50,9 +52,16 @@ def _page(db: sqlite_utils.Database, root: Path, url: str, site: str, capture_id
     capture = read_record(root / location["warc_file"], location["warc_offset"])
     # Captures from before m011 lack the profile: the site's own, on one of its hosts.
     profile = location["profile"] or (site if site_for_url(location["url"]) == site else None)
-    return Page(url=location["url"], site=site, status=location["status"], body=decoded_payload(capture),
-                fetched_at=location["fetched_at"], headers=dict(capture.headers), profile=profile,
-                capture_id=capture_id)
+    return Page(
+        url=location["url"],
+        site=site,
+        status=location["status"],
+        body=decoded_payload(capture),
+        fetched_at=location["fetched_at"],
+        headers=dict(capture.headers),
+        profile=profile,
+        capture_id=capture_id,
+    )
 
 
 def _terms(site: str) -> tuple[str, ...] | None:

@@ -16,8 +16,18 @@ from crawler.records import Article
 # title or text (content_hash) keeps a version.
 ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
 # The stored row's columns a version keeps (the row's fetched_at becomes the version's seen_at).
-VERSION_COLUMNS = ("url", "title", "lead", "body", "published_at", "updated_at", "content_hash",
-                   "extractor_version", "capture_id", "fetched_at")
+VERSION_COLUMNS = (
+    "url",
+    "title",
+    "lead",
+    "body",
+    "published_at",
+    "updated_at",
+    "content_hash",
+    "extractor_version",
+    "capture_id",
+    "fetched_at",
+)
 
 
 def content_hash(article: Article) -> str:
@@ -41,8 +51,9 @@ def text_changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     return old["content_hash"] != new["content_hash"]
 
 
-def keeps_version(old: Mapping[str, Any], new: Mapping[str, Any], keep_version: bool,
-                  same_payload: Callable[[], bool]) -> bool:
+def keeps_version(
+    old: Mapping[str, Any], new: Mapping[str, Any], keep_version: bool, same_payload: Callable[[], bool]
+) -> bool:
     """Whether replacing `old` by `new` keeps `old` in article_versions: only a change of title or
     text does, unless the page's payload is byte-identical to the one `old` was read from (then
     our extractor changed, not the page), or `keep_version` is False (re-extraction).
@@ -68,10 +79,16 @@ def version_row(old: Mapping[str, Any], new: Mapping[str, Any], now: str) -> dic
     >>> version["diff"].splitlines()[:2]
     ['--- u @ t1', '+++ u @ t2']
     """
+
     def lines(row: Mapping[str, Any]) -> list[str]:
         return [row["title"] or "", "", *(row["lead"] or "").splitlines(), "", *(row["body"] or "").splitlines()]
 
-    diff = difflib.unified_diff(lines(old), lines(new), fromfile=f"{old['url']} @ {old['fetched_at']}",
-                                tofile=f"{new['url']} @ {now}", lineterm="")
+    diff = difflib.unified_diff(
+        lines(old),
+        lines(new),
+        fromfile=f"{old['url']} @ {old['fetched_at']}",
+        tofile=f"{new['url']} @ {now}",
+        lineterm="",
+    )
     version = {k: old[k] for k in VERSION_COLUMNS if k != "fetched_at"}
     return {**version, "seen_at": old["fetched_at"], "superseded_at": now, "diff": "\n".join(diff)}

@@ -24,17 +24,24 @@ from pathlib import Path
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape as xml_escape
 
-from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Forbidden, NotFound, Response
 from markupsafe import Markup, escape
 
-from crawler.store.captures import CAPTURE_PAYLOAD_KEYS, CAPTURE_PAYLOAD_SQL
-from crawler.publish.present import (SITE_NAMES, article_view, highlight_html, monthly_chart_svg, snippet, vn_datetime,
-                             vn_number)
 from crawler.publish.captures import UnreadableCapture, capture_text
+from crawler.publish.present import (
+    SITE_NAMES,
+    article_view,
+    highlight_html,
+    monthly_chart_svg,
+    snippet,
+    vn_datetime,
+    vn_number,
+)
 from crawler.publish.query import MODES, NEVER_MATCHES, beyond_headline, in_headline, match_expression
+from crawler.store.captures import CAPTURE_PAYLOAD_KEYS, CAPTURE_PAYLOAD_SQL
 from crawler.store.searchkey import rowid_range
+from datasette import hookimpl
 
 PAGE_SIZE = 20  # results per search page; the SQL in metadata.yml says 20 too
 MAX_PAGE = 500  # deep pages of a common word cost a walk of the index, so they end here
@@ -65,8 +72,11 @@ def vn_day(value: str | None) -> str:
     found = _DAY.match(value)
     if not found:
         return "invalid"
-    y, m, d = (found.group(1), found.group(2), found.group(3)) if found.group(1) else \
-        (found.group(6), found.group(5), found.group(4))
+    y, m, d = (
+        (found.group(1), found.group(2), found.group(3))
+        if found.group(1)
+        else (found.group(6), found.group(5), found.group(4))
+    )
     return f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
 
 
@@ -95,8 +105,7 @@ def prepare_connection(conn):
     conn.create_function("vn_match", 2, vn_match, deterministic=True)
     conn.create_function("vn_match_headline", 2, vn_match_headline, deterministic=True)
     conn.create_function("vn_match_beyond_headline", 2, vn_match_beyond_headline, deterministic=True)
-    conn.create_function("vn_snippet", 3, lambda text, q, mode: snippet(text, q or "", _mode(mode)),
-                         deterministic=True)
+    conn.create_function("vn_snippet", 3, lambda text, q, mode: snippet(text, q or "", _mode(mode)), deterministic=True)
     conn.create_function("vn_day", 1, vn_day, deterministic=True)
     conn.create_function("vn_rowid_from", 1, vn_rowid_from, deterministic=True)
     conn.create_function("vn_rowid_until", 1, vn_rowid_until, deterministic=True)
@@ -122,24 +131,30 @@ async def _article(datasette, database: str, url: str):
     rows = (await db.execute("select * from articles where url = ?", [url])).rows
     if not rows:
         return None
-    versions = (await db.execute(
-        "select id, seen_at, superseded_at, capture_id, diff from article_versions where url = ? order by id desc",
-        [url])).rows
+    versions = (
+        await db.execute(
+            "select id, seen_at, superseded_at, capture_id, diff from article_versions where url = ? order by id desc",
+            [url],
+        )
+    ).rows
     return article_view(dict(rows[0]), [dict(v) for v in versions])
 
 
 async def _provinces(datasette, database: str) -> list[str]:
     # One index seek per province (a skip-scan), not a pass over every article.
-    rows = (await datasette.get_database(database).execute(
-        "with recursive found(name) as (select min(province) from articles union all "
-        "select (select min(province) from articles where province > found.name) from found where name is not null) "
-        "select name from found where name is not null")).rows
+    rows = (
+        await datasette.get_database(database).execute(
+            "with recursive found(name) as (select min(province) from articles union all "
+            "select (select min(province) from articles where province > found.name) from found where name is not null) "
+            "select name from found where name is not null"
+        )
+    ).rows
     return [row[0] for row in rows]
 
 
 def _query_with(args, changes: dict) -> str:
     """The current search's query string with some parameters changed ('' drops one)."""
-    params = {key: args.get(key) for key in args.keys()}
+    params = {key: args.get(key) for key in args}
     params.update({key: str(value) for key, value in changes.items()})
     return urlencode({key: value for key, value in params.items() if value})
 
@@ -155,14 +170,21 @@ async def _search_facets(datasette, database: str, args) -> dict:
     bounds = [vn_rowid_from(args.get("since")), vn_rowid_until(args.get("until"))]
     filters = "(:site = '' or a.site = :site) and (:province = '' or a.province = :province)"
     if q:
-        sql = (f"select a.site, a.province from (select rowid from articles_fts where articles_fts match :expr "
-               f"and rowid between :lo and :hi order by rowid desc limit {FACET_WINDOW}) m "
-               f"join articles a on a.rowid = m.rowid where {filters}")
+        sql = (
+            f"select a.site, a.province from (select rowid from articles_fts where articles_fts match :expr "
+            f"and rowid between :lo and :hi order by rowid desc limit {FACET_WINDOW}) m "
+            f"join articles a on a.rowid = m.rowid where {filters}"
+        )
     else:
-        sql = (f"select a.site, a.province from articles a where a.rowid between :lo and :hi and {filters} "
-               f"and a.duplicate_of is null order by a.rowid desc limit {FACET_WINDOW}")
-    rows = (await datasette.get_database(database).execute(sql, {
-        "expr": vn_match(q, mode), "lo": bounds[0], "hi": bounds[1], "site": site, "province": province})).rows
+        sql = (
+            f"select a.site, a.province from articles a where a.rowid between :lo and :hi and {filters} "
+            f"and a.duplicate_of is null order by a.rowid desc limit {FACET_WINDOW}"
+        )
+    rows = (
+        await datasette.get_database(database).execute(
+            sql, {"expr": vn_match(q, mode), "lo": bounds[0], "hi": bounds[1], "site": site, "province": province}
+        )
+    ).rows
     sites: dict[str, int] = {}
     provinces: dict[str, int] = {}
     for row in rows:
@@ -171,8 +193,12 @@ async def _search_facets(datasette, database: str, args) -> dict:
         if row[1]:
             provinces[row[1]] = provinces.get(row[1], 0) + 1
     by_count = lambda counts: sorted(counts.items(), key=lambda item: (-item[1], item[0]))  # noqa: E731
-    return {"sites": by_count(sites), "provinces": by_count(provinces), "window": len(rows),
-            "partial": len(rows) == FACET_WINDOW}
+    return {
+        "sites": by_count(sites),
+        "provinces": by_count(provinces),
+        "window": len(rows),
+        "partial": len(rows) == FACET_WINDOW,
+    }
 
 
 @hookimpl
@@ -206,9 +232,12 @@ def extra_template_vars(template, database, table, view_name, request, datasette
 
 async def _monthly_chart(datasette) -> Markup:
     db = datasette.get_database()
-    rows = (await db.execute(
-        "select published_month, site, count(*) from articles where duplicate_of is null "
-        "group by published_month, site order by published_month")).rows
+    rows = (
+        await db.execute(
+            "select published_month, site, count(*) from articles where duplicate_of is null "
+            "group by published_month, site order by published_month"
+        )
+    ).rows
     return Markup(monthly_chart_svg([tuple(row) for row in rows], datasette.urls.table(db.name, "articles")))
 
 
@@ -235,9 +264,23 @@ async def capture(datasette, request):
         return Response.text(str(unreadable), status=404)
     response = Response.text(text)
     # Shown as text, in a sandbox: nothing the source served can run or load here.
-    response.headers.update({"Content-Security-Policy": "sandbox; default-src 'none'",
-                             "X-Content-Type-Options": "nosniff"})
+    response.headers.update(
+        {"Content-Security-Policy": "sandbox; default-src 'none'", "X-Content-Type-Options": "nosniff"}
+    )
     return response
+
+
+@hookimpl
+def startup(datasette):
+    # Where rich is installed (the test extras bring it), Datasette prints every handled error,
+    # a visitor's SQL that ran out of time included, as a traceback with its locals: about
+    # 70 KB of log per bad query, which any stranger could repeat. Served without rich it logs
+    # none of them, and uvicorn still logs each request with its status.
+    try:
+        import rich
+    except ImportError:
+        return
+    rich.get_console().quiet = True
 
 
 @hookimpl
@@ -258,8 +301,11 @@ def _atom(datasette, request, rows, columns, query_name, database):
     updated = max((str(row["atom_updated"]) for row in rows), default="1970-01-01T00:00:00+00:00")
     entries = []
     for row in rows:
-        parts = [f"<id>{xml_escape(str(row['atom_id']))}</id>", f"<title>{xml_escape(str(row['atom_title']))}</title>",
-                 f"<updated>{xml_escape(str(row['atom_updated']))}</updated>"]
+        parts = [
+            f"<id>{xml_escape(str(row['atom_id']))}</id>",
+            f"<title>{xml_escape(str(row['atom_title']))}</title>",
+            f"<updated>{xml_escape(str(row['atom_updated']))}</updated>",
+        ]
         if "atom_link" in columns and row["atom_link"]:
             parts.append(f'<link href="{xml_escape(str(row["atom_link"]), {chr(34): "&quot;"})}"/>')
         if "atom_author_name" in columns and row["atom_author_name"]:
@@ -267,12 +313,15 @@ def _atom(datasette, request, rows, columns, query_name, database):
         if "atom_content" in columns and row["atom_content"]:
             parts.append(f'<content type="text">{xml_escape(str(row["atom_content"]))}</content>')
         entries.append("<entry>" + "".join(parts) + "</entry>")
-    self_url = xml_escape(datasette.absolute_url(request, f"{request.path}?{urlencode(sorted(chosen))}"),
-                          {chr(34): "&quot;"})
-    feed = (f'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-            f"<id>{xml_escape(feed_id)}</id><title>{xml_escape(title)}</title><updated>{xml_escape(updated)}</updated>"
-            f"<author><name>congdoan-archive</name></author>"
-            f'<link href="{self_url}" rel="self"/><generator>congdoan-archive</generator>{"".join(entries)}</feed>')
+    self_url = xml_escape(
+        datasette.absolute_url(request, f"{request.path}?{urlencode(sorted(chosen))}"), {chr(34): "&quot;"}
+    )
+    feed = (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<id>{xml_escape(feed_id)}</id><title>{xml_escape(title)}</title><updated>{xml_escape(updated)}</updated>"
+        f"<author><name>congdoan-archive</name></author>"
+        f'<link href="{self_url}" rel="self"/><generator>congdoan-archive</generator>{"".join(entries)}</feed>'
+    )
     return Response(feed, content_type="application/atom+xml; charset=utf-8")
 
 
@@ -282,6 +331,7 @@ def register_output_renderer():
     return {
         "extension": "atom",
         "render": lambda datasette, request, rows, columns, query_name, database: _atom(
-            datasette, request, rows, columns, query_name, database),
+            datasette, request, rows, columns, query_name, database
+        ),
         "can_render": lambda columns: required.issubset(columns),
     }

@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode
 
-from datasette import hookimpl
 from datasette.filters import FilterArguments
 
 from crawler.publish.query import NEVER_MATCHES, match_expression
 from crawler.text import clean_text
+from datasette import hookimpl
 
 ARTICLES_TABLE = re.compile(r"^/[^/]+/articles(\.\w+)?$")
 SEARCH_PARAM = "_vn_search"
@@ -59,6 +59,12 @@ def filters_from_request(request, database, table, datasette):
         return None
     where = [f"rowid in ({MATCHED})"]
     if not any(key.startswith("duplicate_of") for key in request.args):
-        where.append(f"(duplicate_of is null or duplicate_of not in (select url from articles where rowid in ({MATCHED})))")
-    return FilterArguments(where, params={"vn_search": match_expression(query) or NEVER_MATCHES},
-                           human_descriptions=[f'search matches "{query}"'], extra_context={"search": query})
+        where.append(
+            f"(duplicate_of is null or duplicate_of not in (select url from articles where rowid in ({MATCHED})))"
+        )
+    return FilterArguments(
+        where,
+        params={"vn_search": match_expression(query) or NEVER_MATCHES},
+        human_descriptions=[f'search matches "{query}"'],
+        extra_context={"search": query},
+    )

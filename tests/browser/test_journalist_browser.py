@@ -60,8 +60,11 @@ def test_clicking_a_facet_filters_the_articles(server: str, page: Page):
 def test_source_scripts_and_handlers_never_run(server: str, page: Page):
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    for path in (f"/archive/articles/{tilde_encode(XSS_URL)}", "/archive/tim_kiem?q=kiem+tra+an+toan",
-                 "/archive/articles?_search=kiem+tra+an+toan"):
+    for path in (
+        f"/archive/articles/{tilde_encode(XSS_URL)}",
+        "/archive/tim_kiem?q=kiem+tra+an+toan",
+        "/archive/articles?_search=kiem+tra+an+toan",
+    ):
         page.goto(server + path)
         page.wait_for_load_state("networkidle")
         assert page.evaluate("window.__xss") is None, path

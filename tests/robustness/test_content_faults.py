@@ -13,43 +13,67 @@ from tests.robustness.conftest import crawl_faults, fault_url, gzip_bomb, page, 
 TITLE = "Công đoàn tỉnh Hòa Bình chăm lo đời sống đoàn viên, người lao động"
 
 
-@pytest.mark.parametrize("suffix, content_type, magic", [
-    (".pdf", "application/pdf", b"%PDF-1.4\n% Ke hoach\n"),
-    (".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04docx"),
-])
+@pytest.mark.parametrize(
+    ("suffix", "content_type", "magic"),
+    [
+        (".pdf", "application/pdf", b"%PDF-1.4\n% Ke hoach\n"),
+        (".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04docx"),
+    ],
+)
 def test_documents_are_attachments_of_the_page_that_linked_them(tmp_path, suffix, content_type, magic):
     # A listing links a document as if it were an article (NukeViet portals do), and an
     # article links a document in its text: both are attachments, never articles.
     linked_like_article = fault_url(1)
     host_page = fault_url(2)
     document = f"https://laodong.vn/uploads/ke-hoach-2024{suffix}"
-    with_link = lambda text: text.replace("</article>", f'<p><a href="{document}">Tải kế hoạch</a></p></article>', 1)
-    outcome = crawl_faults(tmp_path, [linked_like_article, host_page], {
-        linked_like_article: respond(body=magic + b"\0" * 200, headers={"Content-Type": content_type}),
-        host_page: page(host_page, TITLE, transform=with_link),
-    })
-    attachments = {row[0]: row[1:] for row in outcome.rows(
-        "select url, found_on, status, content_type, size from attachments")}
-    assert attachments[linked_like_article] == ("https://laodong.vn/cong-doan-toan-quoc", "fetched", content_type,
-                                                len(magic) + 200)
+
+    def with_link(text: str) -> str:
+        return text.replace("</article>", f'<p><a href="{document}">Tải kế hoạch</a></p></article>', 1)
+
+    outcome = crawl_faults(
+        tmp_path,
+        [linked_like_article, host_page],
+        {
+            linked_like_article: respond(body=magic + b"\0" * 200, headers={"Content-Type": content_type}),
+            host_page: page(host_page, TITLE, transform=with_link),
+        },
+    )
+    attachments = {
+        row[0]: row[1:] for row in outcome.rows("select url, found_on, status, content_type, size from attachments")
+    }
+    assert attachments[linked_like_article] == (
+        "https://laodong.vn/cong-doan-toan-quoc",
+        "fetched",
+        content_type,
+        len(magic) + 200,
+    )
     assert attachments[document] == (host_page, "linked", None, None)
     assert linked_like_article not in outcome.archived() and outcome.rejection(linked_like_article) is None
     assert host_page in outcome.archived()
     outcome.assert_crawl_went_on()
 
 
-@pytest.mark.parametrize("name, encoding, content_type, prefix", [
-    ("windows-1258", "windows-1258", "text/html; charset=windows-1258", b""),
-    ("utf-8 labelled latin-1", "utf-8", "text/html; charset=iso-8859-1", b""),
-    ("utf-8 with a BOM and no charset", "utf-8", "text/html", b"\xef\xbb\xbf"),
-])
+@pytest.mark.parametrize(
+    ("name", "encoding", "content_type", "prefix"),
+    [
+        ("windows-1258", "windows-1258", "text/html; charset=windows-1258", b""),
+        ("utf-8 labelled latin-1", "utf-8", "text/html; charset=iso-8859-1", b""),
+        ("utf-8 with a BOM and no charset", "utf-8", "text/html", b"\xef\xbb\xbf"),
+    ],
+)
 def test_wrong_or_missing_charsets_still_give_exact_vietnamese(tmp_path, name, encoding, content_type, prefix):
     url = fault_url(1)
-    relabel = (lambda text: text.replace('charset="utf-8"', f'charset="{encoding}"').replace(
-        "charset=utf-8", f"charset={encoding}")) if encoding == "windows-1258" else (
-        lambda text: re.sub(r"<meta charset=[^>]*>", "", text) if prefix else text.replace("utf-8", "iso-8859-1"))
+    relabel = (
+        (
+            lambda text: text.replace('charset="utf-8"', f'charset="{encoding}"').replace(
+                "charset=utf-8", f"charset={encoding}"
+            )
+        )
+        if encoding == "windows-1258"
+        else (lambda text: re.sub(r"<meta charset=[^>]*>", "", text) if prefix else text.replace("utf-8", "iso-8859-1"))
+    )
     outcome = crawl_faults(tmp_path, [url], {url: page(url, TITLE, encoding, content_type, relabel, prefix)})
-    (title, body), = outcome.rows("select title, body from articles where url = ?", url)
+    ((title, body),) = outcome.rows("select title, body from articles where url = ?", url)
     assert title == TITLE, name
     assert "Nguyễn Mạng Cương" in body and unicodedata.is_normalized("NFC", body)
     outcome.assert_crawl_went_on()
@@ -57,20 +81,29 @@ def test_wrong_or_missing_charsets_still_give_exact_vietnamese(tmp_path, name, e
 
 def test_nfd_text_is_stored_nfc(tmp_path):
     url = fault_url(1)
-    outcome = crawl_faults(tmp_path, [url], {url: page(url, TITLE, transform=lambda t: unicodedata.normalize("NFD", t))})
-    (title, body), = outcome.rows("select title, body from articles where url = ?", url)
+    outcome = crawl_faults(
+        tmp_path, [url], {url: page(url, TITLE, transform=lambda t: unicodedata.normalize("NFD", t))}
+    )
+    ((title, body),) = outcome.rows("select title, body from articles where url = ?", url)
     assert title == TITLE and unicodedata.is_normalized("NFC", body) and "người lao động" in body
     outcome.assert_crawl_went_on()
 
 
 def test_malformed_html_is_read_or_rejected_clearly(tmp_path):
     broken, truncated = fault_url(1), fault_url(2)
-    garble = lambda text: text.replace("<p>", "<p><b><i><div>", 3).replace("</h1>", "</h2></table></span>", 1)
-    outcome = crawl_faults(tmp_path, [broken, truncated], {
-        broken: page(broken, TITLE, transform=garble),
-        truncated: page(truncated, TITLE + " (bản lỗi)", transform=lambda text: text[: len(text) * 2 // 3]),
-    })
-    (title,), = outcome.rows("select title from articles where url = ?", broken)
+
+    def garble(text: str) -> str:
+        return text.replace("<p>", "<p><b><i><div>", 3).replace("</h1>", "</h2></table></span>", 1)
+
+    outcome = crawl_faults(
+        tmp_path,
+        [broken, truncated],
+        {
+            broken: page(broken, TITLE, transform=garble),
+            truncated: page(truncated, TITLE + " (bản lỗi)", transform=lambda text: text[: len(text) * 2 // 3]),
+        },
+    )
+    ((title,),) = outcome.rows("select title from articles where url = ?", broken)
     assert title == TITLE
     assert truncated in outcome.archived() or outcome.rejection(truncated) in ("no-body", "no-date", "not-an-article")
     outcome.assert_crawl_went_on()
@@ -78,17 +111,27 @@ def test_malformed_html_is_read_or_rejected_clearly(tmp_path):
 
 def test_an_empty_page_is_a_rejection(tmp_path):
     empty, blank = fault_url(1), fault_url(2)
-    outcome = crawl_faults(tmp_path, [empty, blank], {
-        empty: respond(body=b""), blank: respond(body=b"<html><head></head><body>   </body></html>")})
+    outcome = crawl_faults(
+        tmp_path,
+        [empty, blank],
+        {empty: respond(body=b""), blank: respond(body=b"<html><head></head><body>   </body></html>")},
+    )
     assert outcome.rejection(empty) == "empty" and outcome.rejection(blank) == "no-title"
     outcome.assert_crawl_went_on()
 
 
 def test_a_page_over_the_size_limit_is_a_rejection(tmp_path):
     huge = fault_url(1)
-    padding = lambda text: text.replace("</body>", "<!--" + "x" * 600_000 + "--></body>")
-    outcome = crawl_faults(tmp_path, [huge], {huge: page(huge, TITLE, transform=padding)},
-                           settings=("DOWNLOAD_MAXSIZE=500000", "DOWNLOAD_WARNSIZE=0"))
+
+    def padding(text: str) -> str:
+        return text.replace("</body>", "<!--" + "x" * 600_000 + "--></body>")
+
+    outcome = crawl_faults(
+        tmp_path,
+        [huge],
+        {huge: page(huge, TITLE, transform=padding)},
+        settings=("DOWNLOAD_MAXSIZE=500000", "DOWNLOAD_WARNSIZE=0"),
+    )
     assert outcome.rejection(huge) == "too-large"
     assert "larger than DOWNLOAD_MAXSIZE" in outcome.log or "exceeded DOWNLOAD_MAXSIZE" in outcome.log
     outcome.assert_crawl_went_on()

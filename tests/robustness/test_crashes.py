@@ -19,15 +19,24 @@ from tests.mirror_site import MirrorSite
 from tests.robustness.conftest import crawl_faults, fault_url, respond
 
 KILLS = 20
-SLOW = ("-s", "DOWNLOAD_DELAY=0.05", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-        "-s", "RETRY_TIMES=0")
+SLOW = (
+    "-s",
+    "DOWNLOAD_DELAY=0.05",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+    "-s",
+    "RETRY_TIMES=0",
+)
 
 
 def contents(db_path: Path) -> dict[str, list]:
     with sqlite3.connect(db_path) as connection:
         return {
-            "articles": connection.execute("select url, site, title, lead, body, published_at, author, section "
-                                           "from articles order by url").fetchall(),
+            "articles": connection.execute(
+                "select url, site, title, lead, body, published_at, author, section from articles order by url"
+            ).fetchall(),
             "rejections": connection.execute("select url, reason from rejections order by url").fetchall(),
             "attachments": connection.execute("select url, status from attachments order by url").fetchall(),
         }
@@ -43,8 +52,15 @@ def test_twenty_random_kills_lose_nothing_and_duplicate_nothing(tmp_path):
     with MirrorSite() as site:
         while kills < KILLS and runs < 2 * KILLS:
             runs += 1
-            command = [str(Path(sys.executable).parent / "congdoan"), "crawl", "--db", str(db_path),
-                       "--mirror", site.url, *SLOW]
+            command = [
+                str(Path(sys.executable).parent / "congdoan"),
+                "crawl",
+                "--db",
+                str(db_path),
+                "--mirror",
+                site.url,
+                *SLOW,
+            ]
             before = len(site.hits)
             process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             # Kill at a random moment: during start-up, mid-crawl, or while it writes.

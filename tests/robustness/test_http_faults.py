@@ -21,9 +21,16 @@ def test_dead_links_become_rejections(tmp_path, status):
 
 def test_429_500_503_are_retried_and_retry_after_is_honoured(tmp_path):
     busy, broken = fault_url(1), fault_url(2)
-    answers = {busy: iter([respond(429, headers={"Retry-After": "1"}), respond(503, headers={"Retry-After": "1"}),
-                           page(busy, "Công đoàn kiểm tra thử lại")]),
-               broken: iter([respond(500)] * 10)}
+    answers = {
+        busy: iter(
+            [
+                respond(429, headers={"Retry-After": "1"}),
+                respond(503, headers={"Retry-After": "1"}),
+                page(busy, "Công đoàn kiểm tra thử lại"),
+            ]
+        ),
+        broken: iter([respond(500)] * 10),
+    }
     faults = {url: (lambda handler, url=url: next(answers[url])(handler)) for url in answers}
     outcome = crawl_faults(tmp_path, [busy, broken], faults, settings=("RETRY_TIMES=2", "ARCHIVE_RETRY_BACKOFF=0.2"))
     assert outcome.requested(busy) == 3 and busy in outcome.archived()
@@ -35,8 +42,9 @@ def test_429_500_503_are_retried_and_retry_after_is_honoured(tmp_path):
 
 def test_a_timeout_is_logged_and_the_url_kept_for_the_next_run(tmp_path):
     slow = fault_url(1)
-    outcome = crawl_faults(tmp_path, [slow], {slow: respond(body=b"<html></html>", delay=6)},
-                           settings=("DOWNLOAD_TIMEOUT=2",))
+    outcome = crawl_faults(
+        tmp_path, [slow], {slow: respond(body=b"<html></html>", delay=6)}, settings=("DOWNLOAD_TIMEOUT=2",)
+    )
     assert f"{slow}: no answer from laodong.vn in time" in outcome.log
     pending = outcome.rows("select url, kind from frontier")
     assert (slow, "ARTICLE") in pending
@@ -48,8 +56,9 @@ def test_a_timeout_is_logged_and_the_url_kept_for_the_next_run(tmp_path):
 def test_a_connection_reset_mid_body_is_logged_and_kept_for_the_next_run(tmp_path):
     cut = fault_url(1)
     body = page(cut, "Công đoàn kiểm tra đứt kết nối")
-    outcome = crawl_faults(tmp_path, [cut], {cut: respond(body=b"<html>" + b"x" * 5000, content_length=50000,
-                                                         cut_after=3000)})
+    outcome = crawl_faults(
+        tmp_path, [cut], {cut: respond(body=b"<html>" + b"x" * 5000, content_length=50000, cut_after=3000)}
+    )
     assert f"{cut}: connection to laodong.vn failed" in outcome.log
     assert cut not in outcome.archived() and outcome.rows("select url from frontier") == [(cut,)]
     assert body  # the page it would have been
@@ -92,7 +101,7 @@ class _Canary:
         canary = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 canary.asked.append(self.path)
                 self.send_response(200)
                 self.end_headers()
@@ -108,8 +117,15 @@ class _Canary:
         return self.server.server_address[1]
 
 
-@pytest.mark.parametrize("target", ["http://127.0.0.1:{port}/admin", "http://169.254.169.254/latest/meta-data/",
-                                    "http://localhost:{port}/", "http://[::1]:{port}/"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://127.0.0.1:{port}/admin",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://localhost:{port}/",
+        "http://[::1]:{port}/",
+    ],
+)
 def test_a_redirect_to_an_internal_address_is_refused(tmp_path, target):
     canary = _Canary()
     try:

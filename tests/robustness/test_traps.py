@@ -40,8 +40,13 @@ def test_calendar_and_url_space_traps_are_not_followed(tmp_path):
 
 def test_one_article_under_tracking_parameters_is_fetched_and_stored_once(tmp_path):
     url = fault_url(1)
-    variants = [f"{url}?utm_source=facebook&utm_medium=social", f"{url}?fbclid=IwAR0abc", f"{url}#comments",
-                f"{url}?utm_campaign=x#top", url]
+    variants = [
+        f"{url}?utm_source=facebook&utm_medium=social",
+        f"{url}?fbclid=IwAR0abc",
+        f"{url}#comments",
+        f"{url}?utm_campaign=x#top",
+        url,
+    ]
     outcome = crawl_faults(tmp_path, variants, {url: page(url, "Công đoàn kiểm tra tham số theo dõi")})
     assert outcome.requested(url) == 1
     assert outcome.rows("select count(*) from articles where url like ?", url + "%") == [(1,)]
