@@ -303,7 +303,8 @@ def targets(crawls: list[CrawlResult], searches: dict[int, dict[str, tuple[float
         ratios = [spent(c) / c.bare_cpu for c in crawls]
         if ratios:
             worst = max(ratios)
-            state = "met" if worst <= CPU_RATIO_TARGET else f"**missed** by {worst - CPU_RATIO_TARGET:.2f}×"
+            over = worst - CPU_RATIO_TARGET
+            state = "met" if over <= 0 else f"**missed** by {over:.2f}×" if over >= 0.005 else "**missed** by < 0.01×"
             rows.append(
                 f"| CPU per article ≤ {CPU_RATIO_TARGET}× bare trafilatura: {label} | "
                 f"{' / '.join(f'{r:.2f}×' for r in ratios)} | {state} |"
