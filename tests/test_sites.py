@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FAST, SITES, TESTS, all_cases, congdoan
+from tests.conftest import FAST, REPLACED_TEXT, SITES, TESTS, all_cases, congdoan
 from tests.mirror_site import MirrorSite
 
 
@@ -48,6 +48,7 @@ def test_site_crawls_end_to_end_and_incrementally(site: str, tmp_path: Path):
         assert first.stdout.strip().splitlines()[-1].startswith(f"{site}: ok: ")
         assert {url for (url,) in rows(db_path, "select url from articles")} == set(expect["articles"])
         assert rows(db_path, f"select count(*) from articles where site != '{site}'") == [(0,)]
+        assert rows(db_path, REPLACED_TEXT) == [(0,)]
         rejected = dict(rows(db_path, "select url, reason from rejections"))
         assert {url: rejected.get(url) for url in expect["rejections"]} == expect["rejections"]
         requested = {hit.url for hit in mirror.hits}

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from crawler.extract import body, boilerplate, dates, fields
 from crawler.extract.document import Document
-from crawler.extract.encoding import decode
+from crawler.extract.encoding import BadEncoding, decode
 from crawler.extract.validate import validate
 from crawler.records import Article, Rejected
 from crawler.sites.challenge import d1n_cookie
@@ -40,7 +40,10 @@ def _draft(
     raw = html if isinstance(html, bytes) else html.encode("utf-8", "surrogatepass")
     if d1n_cookie(raw):
         raise Rejected("interstitial", "Lao Động D1N cookie challenge, not the article")
-    text = decode(html, content_type)
+    try:
+        text = decode(html, content_type)
+    except BadEncoding as error:
+        raise Rejected("bad-encoding", str(error)) from None
     if not text.strip():
         raise Rejected("empty", "the response body is empty")
     profile = profile or profile_for_url(url)

@@ -258,14 +258,17 @@ def links(listing, url: str) -> None:
 
         congdoan links section.html --url https://laodong.vn/cong-doan?page=2
     """
-    from crawler.extract.encoding import decode
+    from crawler.extract.encoding import BadEncoding, decode
     from crawler.sites.discover import follows, listing_links, site_for_url
     from crawler.sites.pagination import next_page_url
 
     spider = _spider_classes().get(site_for_url(url) or "")
     if spider is None:
         raise click.ClickException(f"{url} is not on any of the sites: {', '.join(sorted(_spider_classes()))}")
-    html = decode(listing.read())
+    try:
+        html = decode(listing.read())
+    except BadEncoding as error:
+        raise click.ClickException(f"{listing.name}: {error}") from None
     found = [
         link.url
         for link in listing_links(html, url, spider.profile)

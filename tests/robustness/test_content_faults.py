@@ -3,8 +3,10 @@ pages over the size limit, gzip bombs."""
 
 from __future__ import annotations
 
+import random
 import re
 import unicodedata
+from collections.abc import Callable
 
 import pytest
 
@@ -53,29 +55,49 @@ def test_documents_are_attachments_of_the_page_that_linked_them(tmp_path, suffix
     outcome.assert_crawl_went_on()
 
 
+def _label_as(encoding: str) -> Callable[[str], str]:
+    def relabel(text: str) -> str:
+        return text.replace('charset="utf-8"', f'charset="{encoding}"').replace("charset=utf-8", f"charset={encoding}")
+
+    return relabel
+
+
+def _without_meta_charset(text: str) -> str:
+    return re.sub(r"<meta charset=[^>]*>", "", text)
+
+
 @pytest.mark.parametrize(
-    ("name", "encoding", "content_type", "prefix"),
+    ("name", "encoding", "content_type", "relabel", "prefix"),
     [
-        ("windows-1258", "windows-1258", "text/html; charset=windows-1258", b""),
-        ("utf-8 labelled latin-1", "utf-8", "text/html; charset=iso-8859-1", b""),
-        ("utf-8 with a BOM and no charset", "utf-8", "text/html", b"\xef\xbb\xbf"),
+        ("windows-1258", "windows-1258", "text/html; charset=windows-1258", _label_as("windows-1258"), b""),
+        # The hostile page: windows-1258 bytes, and both the server and <meta> say UTF-8.
+        ("windows-1258 labelled utf-8 twice", "windows-1258", "text/html; charset=utf-8", None, b""),
+        ("windows-1258 with no label at all", "windows-1258", "text/html", _without_meta_charset, b""),
+        ("utf-8 labelled latin-1", "utf-8", "text/html; charset=iso-8859-1", _label_as("iso-8859-1"), b""),
+        ("utf-8 with a BOM and no charset", "utf-8", "text/html", _without_meta_charset, b"\xef\xbb\xbf"),
     ],
 )
-def test_wrong_or_missing_charsets_still_give_exact_vietnamese(tmp_path, name, encoding, content_type, prefix):
+def test_wrong_or_missing_charsets_still_give_exact_vietnamese(tmp_path, name, encoding, content_type, relabel, prefix):
     url = fault_url(1)
-    relabel = (
-        (
-            lambda text: text.replace('charset="utf-8"', f'charset="{encoding}"').replace(
-                "charset=utf-8", f"charset={encoding}"
-            )
-        )
-        if encoding == "windows-1258"
-        else (lambda text: re.sub(r"<meta charset=[^>]*>", "", text) if prefix else text.replace("utf-8", "iso-8859-1"))
+    outcome = crawl_faults(
+        tmp_path, [url], {url: page(url, TITLE, encoding, content_type, relabel or (lambda text: text), prefix)}
     )
-    outcome = crawl_faults(tmp_path, [url], {url: page(url, TITLE, encoding, content_type, relabel, prefix)})
     ((title, body),) = outcome.rows("select title, body from articles where url = ?", url)
     assert title == TITLE, name
     assert "Nguyễn Mạng Cương" in body and unicodedata.is_normalized("NFC", body)
+    outcome.assert_crawl_went_on()
+
+
+def test_a_page_no_charset_reads_is_rejected_as_bad_encoding(tmp_path):
+    # Random bytes labelled UTF-8: no charset, declared or detected, gives clean text. Storing
+    # them as text would be U+FFFD or mojibake: the page is a rejection with its reason.
+    url = fault_url(1)
+    noise = random.Random(1258).randbytes(20_000)
+    outcome = crawl_faults(
+        tmp_path, [url], {url: respond(body=noise, headers={"Content-Type": "text/html; charset=utf-8"})}
+    )
+    assert outcome.rejection(url) == "bad-encoding"
+    assert url not in outcome.archived()
     outcome.assert_crawl_went_on()
 
 
