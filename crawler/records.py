@@ -53,8 +53,12 @@ class Article:
     # "trafilatura-precision", "trafilatura" or "readability".
     extraction_method: str | None = None
     # The province it belongs to (crawler/sites/provinces.py), decided once its site is known
-    # (crawler/extract/page.py); None off the five sites.
+    # (crawler.extract.article.locate); None off the five sites.
     province: str | None = None
+    # The body as printed: clean, safe HTML (crawler/extract/structure.py) whose blocks' text
+    # is `body`, with its tables, lists, subheadings and figures. None only in rows from
+    # before it was kept (congdoan reextract fills them).
+    body_html: str | None = None
 
 
 @dataclass(frozen=True)

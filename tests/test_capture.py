@@ -216,6 +216,20 @@ def test_reextract_rebuilds_rows_from_captures_and_is_idempotent(mirror_site, tm
     assert rows(db_path, "select count(*) from article_versions") == [(0,)]
 
 
+def test_reextract_fills_the_body_as_printed_of_rows_archived_before_it(mirror_site, tmp_path):
+    db_path = tmp_path / "archive.db"
+    crawl(mirror_site, db_path)
+    printed = dict(rows(db_path, "select url, body_html from articles"))
+    assert printed and all(html and html.startswith("<") for html in printed.values())
+    with sqlite3.connect(db_path) as connection:  # as m019 leaves an archive made before it
+        connection.execute("update articles set body_html = null")
+    result = congdoan("reextract", "--db", str(db_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(rf"\b{len(printed)} changed\b", result.stdout), result.stdout
+    assert dict(rows(db_path, "select url, body_html from articles")) == printed
+    assert rows(db_path, "select count(*) from article_versions") == [(0,)]  # the text did not change
+
+
 def test_an_edited_article_keeps_its_previous_version_with_a_diff(mirror_site, tmp_path):
     db_path = tmp_path / "archive.db"
     crawl(mirror_site, db_path)

@@ -14,7 +14,7 @@ from crawler.publish.search import search
 from crawler.records import Article, Image, Rejection
 from crawler.store import copies
 from crawler.store.archive import save_article
-from crawler.store.articles import save_rejection
+from crawler.store.articles import article_row, save_rejection
 from crawler.store.crawls import known_urls, known_urls_in
 from crawler.store.database import open_db, snapshot
 from crawler.store.migrations import migrations
@@ -73,6 +73,7 @@ def test_migrations_are_recorded_and_idempotent(tmp_path):
         "m016_attachments",
         "m017_rowids_in_publication_order",
         "m018_facet_indexes",
+        "m019_articles_body_html",
     ]
     assert {"articles", "rejections", "articles_fts"} <= set(again.table_names())
 
@@ -83,13 +84,18 @@ def test_rowids_follow_publication_time_and_the_search_index_follows_them(tmp_pa
     legacy = sqlite_utils.Database(path)
     migrations.apply(legacy, stop_before="m017_rowids_in_publication_order")
     dates = ["2024-05-01T09:00:00+07:00", "2022-07-19T16:13:00+07:00", "2024-05-01T09:00:00+07:00", "2023-01-02"]
+    columns = set(legacy["articles"].columns_dict)  # what an archive of that age holds
     for n, published_at in enumerate(dates):
-        save_article(
-            legacy,
-            dataclasses.replace(article(f"https://laodong.vn/a-{n}.ldo"), published_at=published_at),
-            "2026-11-20T00:00:00+00:00",
+        row = article_row(dataclasses.replace(article(f"https://laodong.vn/a-{n}.ldo"), published_at=published_at))
+        seen = "2026-11-20T00:00:00+00:00"
+        legacy["articles"].insert(
+            {
+                "rowid": n + 1,
+                **{k: v for k, v in row.items() if k in columns},
+                "first_seen_at": seen,
+                "fetched_at": seen,
+            }
         )
-        legacy.execute("update articles set rowid = ? where url = ?", [n + 1, f"https://laodong.vn/a-{n}.ldo"])
     legacy.conn.commit()
     legacy.close()
     db = open_db(path)
@@ -298,7 +304,9 @@ def test_an_archive_from_before_m010_opens_and_migrates_as_it_always_did(tmp_pat
     legacy.conn.commit()
     legacy.close()
     db = open_db(path)
-    assert len(db.execute("select name from _sqlite_migrations").fetchall()) == 18
+    assert len(db.execute("select name from _sqlite_migrations").fetchall()) == 19
+    # m019: the body as printed waits for `congdoan reextract`; nothing invents it.
+    assert db.execute("select count(*) from articles where body_html is not null").fetchone() == (0,)
     # m010, m015: the province sites/ decides, from the site, the section or the headline.
     assert dict(db.execute("select url, province from articles").fetchall()) == {
         "https://laodong.vn/cong-doan/a-2.ldo": "Cao Bằng",

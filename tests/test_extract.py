@@ -14,7 +14,9 @@ from tests.conftest import SITES, Case, all_cases
 CASES = all_cases("article")
 ARTICLE_CASES = [c for c in CASES if not c.rejected]
 REJECTED_CASES = [c for c in CASES if c.rejected]
-FIELDS = [f.name for f in dataclasses.fields(Article)]
+# Every field is compared with expected.json but body_html, whose structure tests/test_structure.py
+# checks (its text is the body, its tables, lists, subheadings and figures those of the page).
+FIELDS = [f.name for f in dataclasses.fields(Article) if f.name != "body_html"]
 
 
 def run(case: Case) -> dict:
@@ -36,7 +38,7 @@ def test_field(case: Case, field: str):
 
 @pytest.mark.parametrize("case", ARTICLE_CASES, ids=lambda c: c.name)
 def test_no_unexpected_fields(case: Case):
-    assert set(run(case)) == set(case.expected) == set(FIELDS)
+    assert set(run(case)) == set(case.expected) | {"body_html"} and set(case.expected) == set(FIELDS)
 
 
 @pytest.mark.parametrize("case", ARTICLE_CASES, ids=lambda c: c.name)

@@ -54,6 +54,7 @@ def _draft(
     paragraphs, method = body.paragraphs(page, title, lead, author)
     if author is None and profile.byline_last_line and paragraphs and boilerplate.is_byline(paragraphs[-1]):
         author = boilerplate.clean_author(paragraphs.pop(), profile.author_noise)  # a byline as the last line
+    images = fields.images(page)
     draft = Article(
         url=canonical_url(url),
         site=site_for_url(url),
@@ -66,9 +67,10 @@ def _draft(
         source=fields.source(page),
         section=fields.section(page),
         tags=fields.tags(page),
-        images=fields.images(page),
+        images=images,
         language=fields.language(page),
         extraction_method=method,
+        body_html=body.body_html(page, paragraphs, images),
     )
     return draft, page
 

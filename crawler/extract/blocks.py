@@ -140,7 +140,7 @@ def caption_paragraph(img: lxml_html.HtmlElement) -> lxml_html.HtmlElement | Non
     )
 
 
-def _caption(img: lxml_html.HtmlElement) -> str | None:
+def photo_caption(img: lxml_html.HtmlElement) -> str | None:
     """The caption printed with a photo: its <figure>'s figcaption, the text cell of a
     photo table, a *caption* element in the photo's own wrapper, or an italic paragraph
     right after it."""
@@ -186,7 +186,7 @@ def images(root: lxml_html.HtmlElement, base_url: str) -> list[Image]:
             continue
         url = urljoin(base_url, source.strip())
         if url not in found:
-            found[url] = Image(url=url, caption=_caption(img))
+            found[url] = Image(url=url, caption=photo_caption(img))
     return list(found.values())
 
 

@@ -1,15 +1,17 @@
 """The article's body read off a Document: its paragraphs and the extraction method, from the
-profile's container or else the generic path. Pure."""
+profile's container or else the generic path, and the same body as printed (HTML). Pure."""
 
 from __future__ import annotations
 
 import copy
+from urllib.parse import urljoin
 
 from lxml import html as lxml_html
 
-from crawler.extract import blocks, boilerplate
+from crawler.extract import blocks, boilerplate, structure
 from crawler.extract.document import Document
 from crawler.extract.generic import choose_body
+from crawler.records import Image
 from crawler.sites.css import drop_all, select
 
 
@@ -40,3 +42,16 @@ def paragraphs(page: Document, title: str, lead: str | None, author: str | None)
         page.fallback("body", method)
         paras = [line.strip() for line in text.splitlines()]
     return boilerplate.clean_paragraphs(paras, title, lead, author), method
+
+
+def body_html(page: Document, paragraphs: list[str], images: list[Image]) -> str:
+    """The body as printed, clean and safe HTML whose blocks' text is "\\n\\n".join(paragraphs):
+    call it with the final paragraphs (after a last-line byline is taken off) and the
+    article's images, whose captions its figures print."""
+    found = container(page)
+    if found is None:
+        return structure.paragraph_html(paragraphs)
+    # Links and photos resolve like a browser does, against <base href> (as Article.images do).
+    base = urljoin(page.url, page.tree.xpath("string(//base/@href)"))
+    captions = {image.url: image.caption for image in images}
+    return structure.build(found, paragraphs, base, page.profile.prune, captions)

@@ -1,4 +1,4 @@
-"""The archive's schema history: sqlite-utils migrations m001..m018 (set "congdoan"), applied
+"""The archive's schema history: sqlite-utils migrations m001..m019 (set "congdoan"), applied
 by open_db. Names and order are fixed: existing archives record them in _sqlite_migrations."""
 
 from __future__ import annotations
@@ -291,3 +291,10 @@ def m018_facet_indexes(db: sqlite_utils.Database) -> None:
     # time limit, and the facets silently disappeared).
     db["articles"].create_index(["section"], if_not_exists=True)
     db["articles"].create_index(["author"], if_not_exists=True)
+
+
+@migrations()
+def m019_articles_body_html(db: sqlite_utils.Database) -> None:
+    # The body as printed (tables, lists, subheadings, figures) beside the plain text that
+    # search reads. Rows from before stay NULL until `congdoan reextract` reads their captures.
+    db.execute("alter table articles add column body_html text")
