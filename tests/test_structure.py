@@ -28,7 +28,8 @@ def printed(case: Case) -> tuple[Article, Document, str]:
     """The Article, its page as extraction reads it, and body_html built from the Article's body."""
     article = extract(case.html, case.meta["url"], case.meta["fetched_at"])
     page = Document(decode(case.html, None), case.meta["url"], profile_for_url(case.meta["url"]), None)
-    return article, page, body.body_html(page, article.body.split("\n\n") if article.body else [], article.images)
+    kept = article.body.split("\n\n") if article.body else []
+    return article, page, body.read(page, article.title, article.lead, article.author).html(kept, article.images)
 
 
 def fragment(body_html: str) -> lxml_html.HtmlElement:
@@ -122,6 +123,13 @@ def test_the_daklak_table_survives_whole():
     assert "<figure><img" in body_html and "<figcaption>" in body_html
 
 
+def built(container: lxml_html.HtmlElement, kept: list[str], base_url: str) -> str:
+    """body_html of a body `container` as extraction builds it: prepared (copied and pruned),
+    then built with the captions Article.images reads."""
+    captions = {image.url: image.caption for image in blocks.images(container, base_url)}
+    return structure.build(structure.prepare(container, base_url, ()), kept, base_url, captions)
+
+
 def test_structure_a_cms_body():
     """Wrappers unwrapped (a div of inline text a paragraph), photo tables and typed captions
     made figures where the photo stood, headings mapped, links absolute, dropped lines gone."""
@@ -135,7 +143,7 @@ def test_structure_a_cms_body():
         "<p>Dòng một<br>Dòng bỏ</p><h5>Cuối</h5><table><tr><td colspan='2' class='c'>x</td></tr></table></div>"
     )
     kept = ["Mở đầu đậm", "Tiêu đề phụ", "Đoạn liên kết", "một", "hai", "Dòng một", "Cuối", "x"]
-    out = structure.build(container, kept, "https://bao.vn/tin/bai.html", ())
+    out = built(container, kept, "https://bao.vn/tin/bai.html")
     assert out == (
         "<p>Mở đầu <b>đậm</b></p>"
         '<figure><img src="https://bao.vn/a.jpg" alt=""><figcaption>Chú thích ảnh</figcaption></figure>'
@@ -196,12 +204,12 @@ def test_the_sanitizer_lets_nothing_unsafe_through(payload: str):
 def test_build_lets_nothing_unsafe_through(payload: str):
     container = lxml_html.fragment_fromstring(f"<div><p>Trước</p>{payload}<p>Sau</p></div>")
     kept = blocks.paragraphs(copy.deepcopy(container))
-    assert_safe(structure.build(container, kept, "https://bao.vn/tin/", ()))
+    assert_safe(built(container, kept, "https://bao.vn/tin/"))
 
 
 def test_build_lets_nothing_unsafe_through_the_whole_corpus_at_once():
     container = lxml_html.fragment_fromstring("<div>" + "".join(f"<div>{p}</div>" for p in XSS) + "</div>")
-    out = structure.build(container, blocks.paragraphs(copy.deepcopy(container)), "https://bao.vn/", ())
+    out = built(container, blocks.paragraphs(copy.deepcopy(container)), "https://bao.vn/")
     assert_safe(out)
 
 

@@ -51,7 +51,8 @@ def _draft(
     title = fields.title(page)
     lead = fields.lead(page)
     author = fields.author(page)
-    paragraphs, method = body.paragraphs(page, title, lead, author)
+    read = body.read(page, title, lead, author)
+    paragraphs, method = read.paragraphs, read.method
     if author is None and profile.byline_last_line and paragraphs and boilerplate.is_byline(paragraphs[-1]):
         author = boilerplate.clean_author(paragraphs.pop(), profile.author_noise)  # a byline as the last line
     images = fields.images(page)
@@ -70,7 +71,7 @@ def _draft(
         images=images,
         language=fields.language(page),
         extraction_method=method,
-        body_html=body.body_html(page, paragraphs, images),
+        body_html=read.html(paragraphs, images),
     )
     return draft, page
 

@@ -3,7 +3,7 @@ profile's container or else the generic path, and the same body as printed (HTML
 
 from __future__ import annotations
 
-import copy
+from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from lxml import html as lxml_html
@@ -12,7 +12,7 @@ from crawler.extract import blocks, boilerplate, structure
 from crawler.extract.document import Document
 from crawler.extract.generic import choose_body
 from crawler.records import Image
-from crawler.sites.css import drop_all, select
+from crawler.sites.css import select
 
 
 def container(page: Document) -> lxml_html.HtmlElement | None:
@@ -28,30 +28,36 @@ def container(page: Document) -> lxml_html.HtmlElement | None:
     return None
 
 
-def paragraphs(page: Document, title: str, lead: str | None, author: str | None) -> tuple[list[str], str]:
-    """(paragraphs, extraction method): "profile" when the CMS profile's container was
+@dataclass
+class Body:
+    """The body as read: its paragraphs, how they were found, and the prepared container
+    body_html is built from (None on the generic path, which knows only paragraphs)."""
+
+    paragraphs: list[str]
+    method: str
+    prepared: structure.Prepared | None = None
+    base_url: str = ""
+
+    def html(self, kept: list[str], images: list[Image]) -> str:
+        """body_html of the final paragraphs `kept` (after a last-line byline is taken off),
+        its figures captioned as `images` are. Call it once."""
+        if self.prepared is None:
+            return structure.paragraph_html(kept)
+        return structure.build(self.prepared, kept, self.base_url, {image.url: image.caption for image in images})
+
+
+def read(page: Document, title: str, lead: str | None, author: str | None) -> Body:
+    """The paragraphs and extraction method: "profile" when the CMS profile's container was
     found, else the generic path's choice (see crawler.extract.generic)."""
     found = container(page)
     if found is not None:
-        pruned = copy.deepcopy(found)
-        blocks.drop_caption_paragraphs(pruned)  # before the photos themselves are pruned
-        drop_all(pruned, page.profile.prune)  # furniture and related boxes are already gone
-        paras, method = blocks.paragraphs(pruned), "profile"
-    else:
-        text, method = choose_body(page.text, page.url, page.trafilatura, page.trafilatura_options)
-        page.fallback("body", method)
-        paras = [line.strip() for line in text.splitlines()]
-    return boilerplate.clean_paragraphs(paras, title, lead, author), method
-
-
-def body_html(page: Document, paragraphs: list[str], images: list[Image]) -> str:
-    """The body as printed, clean and safe HTML whose blocks' text is "\\n\\n".join(paragraphs):
-    call it with the final paragraphs (after a last-line byline is taken off) and the
-    article's images, whose captions its figures print."""
-    found = container(page)
-    if found is None:
-        return structure.paragraph_html(paragraphs)
-    # Links and photos resolve like a browser does, against <base href> (as Article.images do).
-    base = urljoin(page.url, page.tree.xpath("string(//base/@href)"))
-    captions = {image.url: image.caption for image in images}
-    return structure.build(found, paragraphs, base, page.profile.prune, captions)
+        # Links and photos resolve like a browser does, against <base href> (as Article.images do).
+        base = urljoin(page.url, page.tree.xpath("string(//base/@href)"))
+        # One copy, pruned once (captions, then furniture), for the text and for body_html.
+        prepared = structure.prepare(found, base, page.profile.prune)
+        paras = blocks.paragraphs(prepared.root)
+        return Body(boilerplate.clean_paragraphs(paras, title, lead, author), "profile", prepared, base)
+    text, method = choose_body(page.text, page.url, page.trafilatura, page.trafilatura_options)
+    page.fallback("body", method)
+    paras = [line.strip() for line in text.splitlines()]
+    return Body(boilerplate.clean_paragraphs(paras, title, lead, author), method)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import html
 import logging
+from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import nh3
@@ -46,33 +47,47 @@ _FIGURE = "data-structure-figure"
 _FIGURE_SRC = "data-structure-src"
 
 
-def build(
-    container: lxml_html.HtmlElement,
-    kept: list[str],
-    base_url: str,
-    prune: tuple[str, ...],
-    known_captions: dict[str, str | None] | None = None,
-) -> str:
-    """body_html from the profile's body `container` (unpruned): the blocks whose text
-    clean_paragraphs kept (`kept`, in order), each photo a <figure> where it stood.
+@dataclass
+class Prepared:
+    """The profile's body container copied, its photos marked, then pruned as the plain text
+    is: the plain paragraphs are read off `root`, and body_html is built from it after."""
 
-    `prune` is the profile's body prune; `base_url` resolves links and photos;
-    `known_captions` are the captions Article.images already read, by photo URL. Whatever the
-    page, the result's text (`body_text`) is "\\n\\n".join(kept): where the structure cannot
-    be aligned with `kept`, the paragraphs are printed one <p> each.
-    """
+    root: lxml_html.HtmlElement
+    photos: list[tuple[lxml_html.HtmlElement, list[lxml_html.HtmlElement]]]
+    order: dict[lxml_html.HtmlElement, int]
+    sources: dict[str, str]  # figure key -> the photo's absolute URL
+
+
+def prepare(container: lxml_html.HtmlElement, base_url: str, prune: tuple[str, ...]) -> Prepared:
+    """Copy and prune the profile's body `container` once for both the plain text and
+    body_html; `prune` is the profile's body prune, `base_url` resolves the photos."""
     root = copy.deepcopy(container)
-    captions = _mark_figures(root, base_url, known_captions or {})
+    sources = _mark_figures(root, base_url)
     order = {element: index for index, element in enumerate(root.iter())}
     # Each photo with its ancestors, which a dropped frame no longer leads to.
     photos = [(img, list(img.iterancestors())) for img in root.iter("img") if img.get(_FIGURE)]
     blocks.drop_caption_paragraphs(root)  # as the plain text does, before the photos are pruned
     drop_all(root, prune)
-    _place_figures(root, photos, order)
+    return Prepared(root, photos, order, sources)
+
+
+def build(prepared: Prepared, kept: list[str], base_url: str, captions: dict[str, str | None]) -> str:
+    """body_html from a prepared body (used once: it is rebuilt in place): the blocks whose
+    text clean_paragraphs kept (`kept`, in order), each photo a <figure> where it stood, with
+    the caption Article.images read for its URL (`captions`). `base_url` resolves links.
+
+    Whatever the page, the result's text (`body_text`) is "\\n\\n".join(kept): where the
+    structure cannot be aligned with `kept`, the paragraphs are printed one <p> each.
+    """
+    root = prepared.root
+    _place_figures(root, prepared.photos, prepared.order)
     _unwrap_inline_around_blocks(root)
-    out = _keep(_flatten(root), kept)
+    out, aligned = _keep(_flatten(root), kept)
+    # The blocks' text is the body by construction when every kept paragraph found its block
+    # and the sanitizer has no content to empty (a script, a style); else read it back.
+    certain = aligned and next(out.iter(*_CLEAN_CONTENT), None) is None
     for figure in out.iter("figure"):
-        caption = captions.get(figure.get(_FIGURE, ""))
+        caption = captions.get(prepared.sources.get(figure.get(_FIGURE, ""), ""))
         if caption:
             etree.SubElement(figure, "figcaption").text = caption
         del figure.attrib[_FIGURE]
@@ -80,7 +95,7 @@ def build(
         if link.get("href"):
             link.set("href", urljoin(base_url, link.get("href", "").strip()))
     result = sanitize("".join(lxml_html.tostring(block, encoding="unicode") for block in out))
-    if body_text(result) != "\n\n".join(kept):  # the structure disagrees with the text: print the text
+    if not certain and body_text(result) != "\n\n".join(kept):  # the structure disagrees: print the text
         logger.warning("body_html for %s: its structure does not align with the body; kept as paragraphs", base_url)
         return paragraph_html(kept)
     return result
@@ -129,23 +144,22 @@ def _source(img: lxml_html.HtmlElement) -> str | None:
     return None if not source or source.strip().startswith("data:") else source.strip()
 
 
-def _mark_figures(root: lxml_html.HtmlElement, base_url: str, known: dict[str, str | None]) -> dict[str, str]:
+def _mark_figures(root: lxml_html.HtmlElement, base_url: str) -> dict[str, str]:
     """Mark each photo (first of its URL, as Article.images counts them) with a figure key;
-    the captions by key, read as Article.images reads them, before anything is dropped."""
-    captions: dict[str, str] = {}
+    the photos' absolute URLs by key."""
+    sources: dict[str, str] = {}
     seen: set[str] = set()
     for img in root.iter("img"):
         source = _source(img)
         if source is None or urljoin(base_url, source) in seen:
             continue
-        seen.add(urljoin(base_url, source))
+        url = urljoin(base_url, source)
+        seen.add(url)
         key = str(len(seen))
         img.set(_FIGURE, key)
-        img.set(_FIGURE_SRC, urljoin(base_url, source))
-        url = urljoin(base_url, source)
-        # Article.images read the same photo's caption already: reading it again costs as much.
-        captions[key] = (known[url] if url in known else blocks.photo_caption(img)) or ""
-    return captions
+        img.set(_FIGURE_SRC, url)
+        sources[key] = url
+    return sources
 
 
 def _attached(element: lxml_html.HtmlElement, root: lxml_html.HtmlElement) -> bool:
@@ -259,10 +273,11 @@ def _normalize(block: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     return block
 
 
-def _keep(found: list[lxml_html.HtmlElement], kept: list[str]) -> lxml_html.HtmlElement:
+def _keep(found: list[lxml_html.HtmlElement], kept: list[str]) -> tuple[lxml_html.HtmlElement, bool]:
     """The blocks of `found` whose paragraphs are `kept`, in order, under one <div>: a block
     whose paragraphs were all dropped goes, one partly kept becomes its kept paragraphs;
-    after an end-of-article heading (where clean_paragraphs stops) nothing stays."""
+    after an end-of-article heading (where clean_paragraphs stops) nothing stays. Also
+    whether every kept paragraph found its place."""
     out = lxml_html.Element("div")
     index = 0
     for block in found:
@@ -285,4 +300,4 @@ def _keep(found: list[lxml_html.HtmlElement], kept: list[str]) -> lxml_html.Html
         for text in mine:
             etree.SubElement(out, "p").text = text
         out.extend(copy.deepcopy(figure) for figure in block.iter("figure"))
-    return out
+    return out, index == len(kept)
