@@ -12,10 +12,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from html import escape
+from html import escape, unescape
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from crawler.extract.structure import sanitize
 from crawler.publish.query import Phrase, parse
 from crawler.text import fold
 
@@ -162,7 +163,8 @@ class ArticleView:
     site: str
     lead: str | None
     paragraphs: list[str]
-    images: list[dict[str, str | None]]
+    images: list[dict[str, str | None]]  # the photos body_html does not already show
+    body_html: str | None  # sanitized: the template prints it as HTML
     tags: list[str]
     source: str | None
     capture_id: int | None
@@ -183,11 +185,18 @@ def _json_list(value: str | None) -> list:
     return loaded if isinstance(loaded, list) else []
 
 
+_FIGURE_SOURCE = re.compile(r'<img src="([^"]*)"')
+
+
 def article_view(row: dict[str, Any], versions: list[dict[str, Any]]) -> ArticleView:
+    # The body as printed, sanitized again as it is shown: the file served may not be the one
+    # this code wrote, and the allow-list is all that stands between it and a browser.
+    printed = sanitize(row["body_html"]) if row.get("body_html") else None
+    shown = {unescape(src) for src in _FIGURE_SOURCE.findall(printed)} if printed else set()
     images = [
         {"url": safe_url(image.get("url")), "caption": image.get("caption")}
         for image in _json_list(row.get("images"))
-        if isinstance(image, dict) and safe_url(image.get("url"))
+        if isinstance(image, dict) and safe_url(image.get("url")) and image.get("url") not in shown
     ]
     return ArticleView(
         url=safe_url(row["url"]) or "",
@@ -200,6 +209,7 @@ def article_view(row: dict[str, Any], versions: list[dict[str, Any]]) -> Article
         lead=row.get("lead"),
         paragraphs=[p for p in (row.get("body") or "").split("\n\n") if p.strip()],
         images=images,
+        body_html=printed,
         tags=[str(t) for t in _json_list(row.get("tags"))],
         source=row.get("source"),
         capture_id=row.get("capture_id"),
