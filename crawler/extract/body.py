@@ -4,7 +4,6 @@ profile's container or else the generic path, and the same body as printed (HTML
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 from lxml import html as lxml_html
 
@@ -51,12 +50,10 @@ def read(page: Document, title: str, lead: str | None, author: str | None) -> Bo
     found, else the generic path's choice (see crawler.extract.generic)."""
     found = container(page)
     if found is not None:
-        # Links and photos resolve like a browser does, against <base href> (as Article.images do).
-        base = urljoin(page.url, page.tree.xpath("string(//base/@href)"))
         # One copy, pruned once (captions, then furniture), for the text and for body_html.
-        prepared = structure.prepare(found, base, page.profile.prune)
+        prepared = structure.prepare(found, page.base_url, page.profile.prune)
         paras = blocks.paragraphs(prepared.root)
-        return Body(boilerplate.clean_paragraphs(paras, title, lead, author), "profile", prepared, base)
+        return Body(boilerplate.clean_paragraphs(paras, title, lead, author), "profile", prepared, page.base_url)
     text, method = choose_body(page.text, page.url, page.trafilatura, page.trafilatura_options)
     page.fallback("body", method)
     paras = [line.strip() for line in text.splitlines()]

@@ -8,6 +8,7 @@ import logging
 from datetime import datetime
 from functools import cached_property
 from typing import Any
+from urllib.parse import urljoin
 
 import trafilatura
 from cssselect import GenericTranslator
@@ -98,6 +99,12 @@ class Document:
     def profile_text(self, queries: tuple[str, ...]) -> str | None:
         """The first text the profile's `queries` find inside the article, None without one."""
         return first_text(self.scope, queries) if self.scope is not None else None
+
+    @cached_property
+    def base_url(self) -> str:
+        """What the page's links and photos resolve against, as in a browser: <base href>
+        (Lao Động points it at its media host), else the page's URL."""
+        return urljoin(self.url, self.tree.xpath("string(//base/@href)"))
 
     @cached_property
     def jsonld(self) -> dict[str, Any]:

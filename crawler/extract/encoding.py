@@ -16,7 +16,7 @@ import codecs
 import logging
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from bs4.dammit import EncodingDetector
 from charset_normalizer import from_bytes
@@ -122,20 +122,23 @@ def _clean_readings(raw: bytes, content_type: str | None) -> Iterator[tuple[str,
 
 
 def _labels(raw: bytes, content_type: str | None) -> Iterator[tuple[str, bool]]:
-    """Charsets to try, most trusted first: the BOM, the header, <meta>, then guesses (made
-    only when the labels fail: charset-normalizer reads up to DETECT_BYTES)."""
-    header = http_content_type_encoding(content_type) if content_type else None
-    detector = EncodingDetector(raw, is_html=True)
+    """(charset, whether the page labels it so) to try, most trusted first: the BOM, the
+    header, <meta>, then guesses, each once (charset-normalizer's is made only when the
+    labels fail: it reads up to DETECT_BYTES)."""
     tried: set[str] = set()
-    for label in (detector.sniffed_encoding, header, detector.find_declared_encoding(raw, is_html=True)):
-        if label and _python_name(label) not in tried:
-            tried.add(_python_name(label))
-            yield _python_name(label), True
+
+    def untried(labels: Iterable[str | None], labelled: bool) -> Iterator[tuple[str, bool]]:
+        for label in labels:
+            name = _python_name(label) if label else None
+            if name and name not in tried:
+                tried.add(name)
+                yield name, labelled
+
+    detector = EncodingDetector(raw, is_html=True)
+    header = http_content_type_encoding(content_type) if content_type else None
+    yield from untried((detector.sniffed_encoding, header, detector.find_declared_encoding(raw, is_html=True)), True)
     guessed = from_bytes(raw[:DETECT_BYTES]).best()
-    for label in (guessed.encoding if guessed else None, VIETNAMESE_LEGACY, "utf-8", "cp1252"):
-        if label and _python_name(label) not in tried:
-            tried.add(_python_name(label))
-            yield _python_name(label), False
+    yield from untried((guessed.encoding if guessed else None, VIETNAMESE_LEGACY, "utf-8", "cp1252"), False)
 
 
 def _python_name(label: str) -> str:
@@ -160,10 +163,10 @@ def _clean(raw: bytes, label: str) -> str | None:
 
 
 def _valid_utf8(raw: bytes) -> str | None:
-    """The text if `raw` is valid UTF-8 with non-ASCII characters. Legacy 8-bit text is
-    almost never valid UTF-8 by accident, while a page re-saved as UTF-8 often keeps its
-    old <meta charset> (ISO-8859-15, windows-1252): trusting the label gives mojibake."""
-    if raw.isascii() or b"\x00" in raw:  # ASCII reads the same either way; NULs mean UTF-16/32
+    """The text if `raw` (not ASCII: decode reads that first) is valid UTF-8. Legacy 8-bit
+    text is almost never valid UTF-8 by accident, while a page re-saved as UTF-8 often keeps
+    its old <meta charset> (ISO-8859-15, windows-1252): trusting the label gives mojibake."""
+    if b"\x00" in raw:  # NULs mean UTF-16/32
         return None
     try:
         return raw.decode("utf-8")

@@ -114,9 +114,7 @@ def tags(page: Document) -> list[str]:
 def images(page: Document) -> list[Image]:
     found: list[Image] = []
     if page.article is not None:
-        # Images resolve like a browser does, against <base href> (Lao Động pointed it at its media host).
-        base = urljoin(page.url, page.tree.xpath("string(//base/@href)"))
-        found = blocks.images(page.article, base)
+        found = blocks.images(page.article, page.base_url)
     if not found:
         og_image = metadata.meta(page.selector, "og:image")
         if og_image and not _PLACEHOLDER_IMAGE.search(og_image):

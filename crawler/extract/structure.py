@@ -55,20 +55,19 @@ class Prepared:
     root: lxml_html.HtmlElement
     photos: list[tuple[lxml_html.HtmlElement, list[lxml_html.HtmlElement]]]
     order: dict[lxml_html.HtmlElement, int]
-    sources: dict[str, str]  # figure key -> the photo's absolute URL
 
 
 def prepare(container: lxml_html.HtmlElement, base_url: str, prune: tuple[str, ...]) -> Prepared:
     """Copy and prune the profile's body `container` once for both the plain text and
     body_html; `prune` is the profile's body prune, `base_url` resolves the photos."""
     root = copy.deepcopy(container)
-    sources = _mark_figures(root, base_url)
+    _mark_figures(root, base_url)
     order = {element: index for index, element in enumerate(root.iter())}
     # Each photo with its ancestors, which a dropped frame no longer leads to.
     photos = [(img, list(img.iterancestors())) for img in root.iter("img") if img.get(_FIGURE)]
     blocks.drop_caption_paragraphs(root)  # as the plain text does, before the photos are pruned
     drop_all(root, prune)
-    return Prepared(root, photos, order, sources)
+    return Prepared(root, photos, order)
 
 
 def build(prepared: Prepared, kept: list[str], base_url: str, captions: dict[str, str | None]) -> str:
@@ -87,7 +86,7 @@ def build(prepared: Prepared, kept: list[str], base_url: str, captions: dict[str
     # and the sanitizer has no content to empty (a script, a style); else read it back.
     certain = aligned and next(out.iter(*_CLEAN_CONTENT), None) is None
     for figure in out.iter("figure"):
-        caption = captions.get(prepared.sources.get(figure.get(_FIGURE, ""), ""))
+        caption = captions.get(figure[0].get("src", ""))  # the figure's photo, its absolute URL
         if caption:
             etree.SubElement(figure, "figcaption").text = caption
         del figure.attrib[_FIGURE]
@@ -144,22 +143,18 @@ def _source(img: lxml_html.HtmlElement) -> str | None:
     return None if not source or source.strip().startswith("data:") else source.strip()
 
 
-def _mark_figures(root: lxml_html.HtmlElement, base_url: str) -> dict[str, str]:
-    """Mark each photo (first of its URL, as Article.images counts them) with a figure key;
-    the photos' absolute URLs by key."""
-    sources: dict[str, str] = {}
+def _mark_figures(root: lxml_html.HtmlElement, base_url: str) -> None:
+    """Mark each photo (first of its URL, as Article.images counts them) with a figure key
+    and its absolute URL."""
     seen: set[str] = set()
     for img in root.iter("img"):
         source = _source(img)
-        if source is None or urljoin(base_url, source) in seen:
+        url = urljoin(base_url, source) if source is not None else None
+        if url is None or url in seen:
             continue
-        url = urljoin(base_url, source)
         seen.add(url)
-        key = str(len(seen))
-        img.set(_FIGURE, key)
+        img.set(_FIGURE, str(len(seen)))
         img.set(_FIGURE_SRC, url)
-        sources[key] = url
-    return sources
 
 
 def _attached(element: lxml_html.HtmlElement, root: lxml_html.HtmlElement) -> bool:
