@@ -90,6 +90,16 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class MediaWanted:
+    """Photos of a stored article that the archive has not kept yet. The store pipeline
+    passes it on after the article; the media pipeline (crawler/fetch/media.py) fetches them."""
+
+    article_url: str  # sent as the Referer, as a reader's browser would
+    site: str | None
+    urls: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class NotModified:
     """A re-checked article the site says has not changed (HTTP 304)."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import dataclasses
 import random
 import sqlite3
@@ -74,6 +76,7 @@ def test_migrations_are_recorded_and_idempotent(tmp_path):
         "m017_rowids_in_publication_order",
         "m018_facet_indexes",
         "m019_articles_body_html",
+        "m020_media",
     ]
     assert {"articles", "rejections", "articles_fts"} <= set(again.table_names())
 
@@ -301,10 +304,22 @@ def test_an_archive_from_before_m010_opens_and_migrates_as_it_always_did(tmp_pat
             "values (?, ?, ?, ?, ?, ?, ?, ?)",
             [n, url, site, title, body, published_at, f"h{n}", "2026-01-01"],
         )
+    photos = [
+        {"url": "https://media-cdn-v2.laodong.vn/a/1.jpg", "caption": "Hội nghị"},
+        {"url": "https://laodong.vn/2.png"},
+    ]
+    legacy.execute("update articles set images = ? where rowid = 1", [json.dumps(photos)])
+    legacy.execute("update articles set images = 'not json' where rowid = 2")
     legacy.conn.commit()
     legacy.close()
     db = open_db(path)
-    assert len(db.execute("select name from _sqlite_migrations").fetchall()) == 19
+    assert len(db.execute("select name from _sqlite_migrations").fetchall()) == 20
+    # m020: every photo the articles list waits, pending, for `congdoan fetch-media`.
+    assert db.execute("select article_url, media_url, position from article_media").fetchall() == [
+        ("https://laodong.vn/cong-doan/a-2.ldo", "https://media-cdn-v2.laodong.vn/a/1.jpg", 0),
+        ("https://laodong.vn/cong-doan/a-2.ldo", "https://laodong.vn/2.png", 1),
+    ]
+    assert db.execute("select distinct status, site, retry from media").fetchall() == [("pending", "laodong", 1)]
     # m019: the body as printed waits for `congdoan reextract`; nothing invents it.
     assert db.execute("select count(*) from articles where body_html is not null").fetchone() == (0,)
     # m010, m015: the province sites/ decides, from the site, the section or the headline.

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from crawler.capture.warc import read_record
 from tests.conftest import FAST, REPLACED_TEXT, SITES, TESTS, all_cases, congdoan
 from tests.mirror_site import MirrorSite
 
@@ -53,13 +55,45 @@ def test_site_crawls_end_to_end_and_incrementally(site: str, tmp_path: Path):
         assert {url: rejected.get(url) for url in expect["rejections"]} == expect["rejections"]
         requested = {hit.url for hit in mirror.hits}
         assert not requested & set(expect.get("never_requested", []))
+        photos = assert_photos_archived_once(db_path, expect, [hit.url for hit in mirror.hits])
 
         mirror.hits.clear()
         again = crawl(site, mirror, db_path)
         assert ": ok: 0 new, 0 updated" in again.stdout
         settled = set(expect["articles"]) | set(expect["rejections"])
         assert not {hit.url for hit in mirror.hits} & settled, "a second run fetches no settled page again"
+        assert not {hit.url for hit in mirror.hits} & photos, "a second run fetches no photo again"
         assert rows(db_path, "select count(*) from articles") == [(len(expect["articles"]),)]
+
+
+def assert_photos_archived_once(db_path: Path, expect: dict, requested: list[str]) -> set[str]:
+    """Every photo of every archived article is in `media`, kept (or failed as expect.json
+    says), fetched once, and its bytes are in the run's WARC under the sha256 `media` gives."""
+    photos = {
+        url for (url,) in rows(db_path, "select json_extract(j.value, '$.url') from articles, json_each(images) j")
+    }
+    assert photos, "the replica's articles print photos"
+    media = {url: (status, reason) for url, status, reason in rows(db_path, "select url, status, reason from media")}
+    failed = expect.get("media_failed", {})
+    assert media == {url: ("failed", failed[url]) if url in failed else ("archived", None) for url in photos}
+    assert {url: requested.count(url) for url in photos} == dict.fromkeys(photos, 1)
+    kept = rows(
+        db_path,
+        """select m.url, m.sha256, m.bytes, m.width, coalesce(o.warc_file, c.warc_file), coalesce(o.warc_offset, c.warc_offset)
+           from media m join captures c on c.id = m.capture_id left join captures o on o.id = c.refers_to
+           where m.status = 'archived'""",
+    )
+    assert len(kept) == len(photos) - len(failed)
+    for url, sha256, size, width, warc_file, offset in kept:
+        payload = read_record(db_path.parent / warc_file, offset).payload
+        assert (hashlib.sha256(payload).hexdigest(), len(payload), width) == (sha256, size, 320), url
+    # Byte-identical photos under two URLs: the second is a revisit record, no second copy.
+    digests = rows(db_path, "select count(distinct sha256), count(*) from media where status = 'archived'")[0]
+    revisits = rows(
+        db_path, "select count(*) from captures c join media m on m.capture_id = c.id where record_type = 'revisit'"
+    )
+    assert revisits == [(digests[1] - digests[0],)]
+    return photos
 
 
 @pytest.mark.parametrize("case", all_cases("listing"), ids=lambda c: c.name)

@@ -22,6 +22,7 @@ from scrapy.http import Headers, Response
 from crawler.capture.warc import Exchange, Recorded, WarcFile, as_stored, sha256_hex, warc_dir_for
 from crawler.store.captures import earlier_capture, save_capture
 from crawler.store.database import open_db
+from crawler.store.media import earlier_media_capture
 
 logger = logging.getLogger(__name__)
 
@@ -168,11 +169,15 @@ class CaptureMiddleware:
         return response
 
     def _write(self, request: Request, exchange: Exchange, row: dict) -> str:
-        earlier = earlier_capture(self.db, request.url, row["sha256"])
+        found = earlier_capture(self.db, request.url, row["sha256"])
+        earlier = (*found, request.url) if found else None
+        if earlier is None and request.meta.get("archive_media") and row["status"] == 200:
+            # A photo is the same photo under any address (a resized copy is not: other bytes).
+            earlier = earlier_media_capture(self.db, row["sha256"])
         # A revisit only helps while the record it points to is still on disk.
         if earlier is not None and not self._exists(earlier[1]):
             earlier = None
-        location = self.warc.write(exchange, revisit_of=(request.url, earlier[2]) if earlier else None)
+        location = self.warc.write(exchange, revisit_of=(earlier[3], earlier[2]) if earlier else None)
         row.update(
             record_type="revisit" if earlier else "response",
             refers_to=earlier[0] if earlier else None,

@@ -17,8 +17,9 @@ MAX_PATH_SEGMENTS = 12
 MAX_SEGMENT_REPEATS = 3
 
 
-def refusal(url: str, allowed_hosts: frozenset[str]) -> str | None:
-    """Why `url` must not be requested, or None when it may be.
+def refusal(url: str, allowed_hosts: frozenset[str], subdomains: bool = False) -> str | None:
+    """Why `url` must not be requested, or None when it may be. With `subdomains` (photos),
+    a subdomain of an allowed host is the same site's (ims.baohoabinh.com.vn, cdn.baophutho.vn).
 
     >>> hosts = frozenset({"laodong.vn"})
     >>> refusal("https://laodong.vn/cong-doan", hosts) is None
@@ -29,6 +30,8 @@ def refusal(url: str, allowed_hosts: frozenset[str]) -> str | None:
     "host evil.example is not one of this site's hosts"
     >>> refusal("https://laodong.vn/a/b/a/b/a/b/a/b/x-1.ldo", hosts)
     'a URL-space trap (path segment "a" repeated 4 times)'
+    >>> refusal("https://media-cdn-v2.laodong.vn/a.jpg", hosts, subdomains=True) is None
+    True
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
@@ -40,7 +43,8 @@ def refusal(url: str, allowed_hosts: frozenset[str]) -> str | None:
     except ValueError:
         pass
     bare = {h.removeprefix("www.") for h in allowed_hosts}
-    if host == "localhost" or host.endswith(".localhost") or host.removeprefix("www.") not in bare:
+    inside = host.removeprefix("www.") in bare or (subdomains and any(host.endswith("." + h) for h in bare))
+    if host == "localhost" or host.endswith(".localhost") or not inside:
         return f"host {host or '(none)'} is not one of this site's hosts"
     if len(url) > MAX_URL_LENGTH:
         return f"a URL-space trap ({len(url)} characters long)"

@@ -145,9 +145,10 @@ class RefusedRequest(IgnoreRequest):
 
 class HostGuardMiddleware:
     """Refuses, before anything is sent, every request outside the spider's own hosts (its
-    profile's host and aliases and its redirect hosts): IP addresses, localhost, other
-    sites, URL-space traps. It runs for redirects too, which Scrapy's offsite filter lets
-    through for dont_filter requests. The mirror maps hosts later, in the download handler,
+    profile's host and aliases and its redirect hosts; for photos their subdomains and the
+    profile's image hosts too): IP
+    addresses, localhost, other sites, URL-space traps. It runs for redirects too, which
+    Scrapy's offsite filter lets through for dont_filter requests. The mirror maps hosts later, in the download handler,
     so tests keep the real host names here.
 
     Stats: archive/refused/<first word of the reason>.
@@ -162,8 +163,10 @@ class HostGuardMiddleware:
 
     def process_request(self, request: Request) -> None:
         spider = self.crawler.spider
-        hosts = frozenset(getattr(spider, "allowed_domains", None) or ())
-        reason = refusal(request.url, hosts) if hosts else None
+        # A photo may also come from the site's subdomains and the image hosts its profile declares.
+        photo = bool(request.meta.get("archive_media"))
+        hosts = frozenset(getattr(spider, "media_hosts" if photo else "allowed_domains", None) or ())
+        reason = refusal(request.url, hosts, subdomains=photo) if hosts else None
         if reason is not None:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value(f"archive/refused/{reason.split()[0].lower()}")

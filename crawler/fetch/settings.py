@@ -6,6 +6,7 @@ Project settings carry the ARCHIVE_ prefix:
 - ARCHIVE_CONTACT: the contact put in the User-Agent.
 - ARCHIVE_CAPTURE, ARCHIVE_WARC_DIR: raw WARC captures of every exchange (crawler/fetch/capture.py).
 - ARCHIVE_REPLAY: archives to replay instead of fetching (set by `congdoan crawl --replay`).
+- ARCHIVE_MEDIA, ARCHIVE_MEDIA_MAXSIZE, ARCHIVE_MEDIA_BACKLOG: the articles' photos (crawler/fetch/media.py).
 """
 
 import os
@@ -49,7 +50,11 @@ COOKIES_ENABLED = True  # Lao Động's D1N challenge is answered with a cookie
 TELNETCONSOLE_ENABLED = False  # no control ports on operator machines
 REMOTE_CONTROL_ENABLED = False
 
-ITEM_PIPELINES = {"crawler.store.pipeline.ArchivePipeline": 300}
+# Articles are stored first; the photos the store finds missing are fetched after them.
+ITEM_PIPELINES = {"crawler.store.pipeline.ArchivePipeline": 300, "crawler.fetch.media.MediaArchivePipeline": 400}
+ARCHIVE_MEDIA = True  # archive every photo of a stored article (--no-images turns it off)
+ARCHIVE_MEDIA_MAXSIZE = 10 * 1024 * 1024
+ARCHIVE_MEDIA_BACKLOG = 200  # articles whose missing photos a crawl fetches besides its own
 # Below HttpCompressionMiddleware (590): responses pass middlewares from high to low numbers,
 # so the challenge check must come after decompression to see the real body.
 # CaptureMiddleware next to the downloader (950): it records what the server really sent,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -19,10 +19,13 @@ from crawler.fetch.feeds import Feeds
 from crawler.fetch.frontier import Frontier
 from crawler.fetch.kinds import RequestKind
 from crawler.fetch.listings import ListingWalk
+from crawler.records import MediaWanted
 from crawler.sites import discover
 from crawler.sites.cms import CmsProfile
 from crawler.store.crawls import Recheck, known_urls_in
 from crawler.store.database import open_db
+from crawler.store.media import backlog
+from crawler.store.pipeline import media_enabled
 
 
 class NewsSpider(Frontier, ListingWalk, Feeds, Articles, FailureHandling, scrapy.Spider):
@@ -30,7 +33,8 @@ class NewsSpider(Frontier, ListingWalk, Feeds, Articles, FailureHandling, scrapy
 
     Arguments: since=YYYY-MM-DD (stop paging at older items), max_articles=N,
     start_url=URL[,URL...] (start from these listings instead of the defaults),
-    host=HOST (the site moved; the CMS profile applies to the new host).
+    host=HOST (the site moved; the CMS profile applies to the new host), media_only=1 (fetch
+    the missing photos of archived articles and nothing else: `congdoan fetch-media`).
     Settings: ARCHIVE_DB, whose archived URLs are skipped (incremental crawling);
     ARCHIVE_HOSTS, a {spider: host} dict, the setting form of `host`;
     ARCHIVE_RECHECK_DAYS (default 3): archived articles published in that many days are
@@ -60,6 +64,7 @@ class NewsSpider(Frontier, ListingWalk, Feeds, Articles, FailureHandling, scrapy
         max_articles: int | str | None = None,
         start_url: str | Iterable[str] | None = None,
         host: str | None = None,
+        media_only: bool | str = False,
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
@@ -70,6 +75,7 @@ class NewsSpider(Frontier, ListingWalk, Feeds, Articles, FailureHandling, scrapy
         if isinstance(start_url, str):
             start_url = [url for url in start_url.split(",") if url.strip()]
         self.start_url_override = [url.strip() for url in start_url or ()]
+        self.media_only = media_only not in (False, "", "0", "false", "False")
         if host:
             self.profile = dataclasses.replace(type(self).profile, host=host.lower(), host_aliases=())
         self.known: dict[str, str] = {}  # settled URLs -> when they were first settled
@@ -96,6 +102,11 @@ class NewsSpider(Frontier, ListingWalk, Feeds, Articles, FailureHandling, scrapy
     def allowed_domains(self) -> list[str]:  # type: ignore[override]
         return [self.profile.host, *self.profile.host_aliases, *self.redirect_hosts]
 
+    @property
+    def media_hosts(self) -> list[str]:
+        """Where the site's photos may be fetched from: its own hosts and its image hosts."""
+        return [*self.allowed_domains, *self.profile.media_hosts]
+
     def own_host(self, url: str) -> bool:
         return (urlsplit(url).hostname or "") in (self.profile.host, *self.profile.host_aliases)
 
@@ -104,7 +115,14 @@ class NewsSpider(Frontier, ListingWalk, Feeds, Articles, FailureHandling, scrapy
             return self.start_url_override
         return [f"https://{self.profile.host}{path}" for path in self.start_paths]
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[scrapy.Request | MediaWanted]:
+        # Photos of earlier runs' articles still missing (a killed run, a busy photo server,
+        # an archive from before photos were kept); with media_only, nothing else.
+        limit = None if self.media_only else self.crawler.settings.getint("ARCHIVE_MEDIA_BACKLOG", 200)
+        for wanted in self.missing_media(limit):
+            yield wanted
+        if self.media_only:
+            return
         for request in self.resumed():
             yield request
         for url in self.entry_urls():
@@ -114,6 +132,12 @@ class NewsSpider(Frontier, ListingWalk, Feeds, Articles, FailureHandling, scrapy
             yield self.request(url, RequestKind.FEED)
         for request in self.rechecks():
             yield request
+
+    def missing_media(self, limit: int | None) -> Iterator[MediaWanted]:
+        if self.frontier is None or not media_enabled(self.crawler.settings):
+            return
+        for article_url, urls in backlog(self.frontier, self.name, limit):
+            yield MediaWanted(article_url, self.name, tuple(urls))
 
     def request(
         self, url: str, kind: RequestKind, chain: str | None = None, walk_started: str | None = None

@@ -18,6 +18,9 @@ class CmsProfile:
     name: str
     host: str  # the single canonical host
     host_aliases: tuple[str, ...] = ()  # hosts that serve the same pages (folded onto `host`)
+    # Where the site keeps its photos besides its own hosts (image CDNs, sites.md "Images"):
+    # archived photos are fetched from these and nowhere else.
+    media_hosts: tuple[str, ...] = ()
     article_pattern: str = r"$^"  # regex on the URL path
     deny_pattern: str | None = None  # paths that match article_pattern but are not articles (tags, authors)
     page_param: str | None = None  # listing pagination as ?<page_param>=N
@@ -105,6 +108,7 @@ LAODONG = CmsProfile(
     host="laodong.vn",
     # www. is the same site; media. appears when a <base href> leaks onto links (2021 homepage).
     host_aliases=("www.laodong.vn", "m.laodong.vn", "media.laodong.vn"),
+    media_hosts=("media-cdn-v2.laodong.vn", "media-cdn.laodong.vn"),  # 2026 and 2021
     article_pattern=r"-(\d+)\.(?:ldo|bld)$",
     deny_pattern=r"^/(tags?|tac-gia|tim-kiem|search)/",
     page_param="page",
@@ -178,6 +182,7 @@ BAOHATINH = CmsProfile(
     name="baohatinh",
     host="baohatinh.vn",
     host_aliases=("www.baohatinh.vn",),
+    media_hosts=("cdn.baohatinh.vn", "image.baohatinh.vn", "i.baohatinh.vn"),  # since 2025, until 2025, oldest
     article_pattern=r"-post(\d+)\.html$",
     deny_pattern=r"^/(tin-moi\.html|cong-cu/|tv/|epaper/|multimedia/|short-video/|podcast/|video/|emagazine/)",
     listing_item=(".story", "article", ".item", "li"),
@@ -334,6 +339,7 @@ HOABINH = CmsProfile(
     name="hoabinh",
     host="baohoabinh.com.vn",
     host_aliases=("www.baohoabinh.com.vn",),
+    media_hosts=("ims.baohoabinh.com.vn",),
     article_pattern=r"^/\d+/(\d+)/[^/]+\.htm$",
     listing_item=(".item", "article", ".news", "li", "tr"),
     listing_date=("time::attr(datetime)", ".date", ".time", "time"),

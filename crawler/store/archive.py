@@ -17,7 +17,7 @@ from crawler.extract.page import read_page
 from crawler.extract.version import extractor_version
 from crawler.records import Article, Page, Rejected, Rejection
 from crawler.sites.discover import canonical_url
-from crawler.store import articles, copies, versions
+from crawler.store import articles, copies, media, versions
 from crawler.store.captures import same_payload
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,8 @@ def save_article(
     extractor_version: str | None = None,
     keep_version: bool = True,
 ) -> Outcome:
-    """Upsert one article; say whether it was new, changed or the same as before.
+    """Upsert one article; say whether it was new, changed or the same as before. Its photos
+    are linked to it, as pending where the archive has not kept them yet.
 
     A change of title or text keeps the previous version in article_versions, with a diff
     (crawler/store/versions.py says when). New and changed texts are checked for copies
@@ -53,6 +54,7 @@ def save_article(
     with db.atomic():
         old = articles.stored_article(db, article.url)
         articles.clear_rejection(db, article.url)
+        media.link_media(db, article.url, article.site, (image.url for image in article.images), fetched_at)
         if old is None:
             rowid = articles.free_rowid(db, row["published_at"])
             articles.insert_article(

@@ -1,4 +1,4 @@
-"""The archive's schema history: sqlite-utils migrations m001..m019 (set "congdoan"), applied
+"""The archive's schema history: sqlite-utils migrations m001..m020 (set "congdoan"), applied
 by open_db. Names and order are fixed: existing archives record them in _sqlite_migrations."""
 
 from __future__ import annotations
@@ -298,3 +298,52 @@ def m019_articles_body_html(db: sqlite_utils.Database) -> None:
     # The body as printed (tables, lists, subheadings, figures) beside the plain text that
     # search reads. Rows from before stay NULL until `congdoan reextract` reads their captures.
     db.execute("alter table articles add column body_html text")
+
+
+@migrations()
+def m020_media(db: sqlite_utils.Database) -> None:
+    # Photos kept with the articles (crawler/store/media.py): one row per photo URL, its
+    # bytes in a WARC record (capture_id), and which articles print it. Archives from before
+    # get a pending row for every photo their articles list, for `congdoan fetch-media`.
+    db["media"].create(
+        {
+            "url": str,
+            "site": str,
+            "status": str,  # pending | archived | failed
+            "reason": str,  # why it failed: http-404, not-an-image, too-large, off-site...
+            "detail": str,
+            "http_status": int,
+            "sha256": str,
+            "content_type": str,
+            "bytes": int,
+            "width": int,
+            "height": int,
+            "capture_id": int,
+            "attempts": int,
+            "retry": int,  # 1: a later run fetches it again (pending, or a failure that may pass)
+            "first_seen_at": str,
+            "fetched_at": str,
+        },
+        pk="url",
+        foreign_keys=[("capture_id", "captures", "id")],
+        defaults={"attempts": 0, "retry": 1},
+        not_null={"status"},
+    )
+    db["media"].create_index(["sha256"])
+    db["media"].create_index(["retry"])
+    db["article_media"].create(
+        {"article_url": str, "media_url": str, "position": int},
+        pk=("article_url", "media_url"),
+        foreign_keys=[("article_url", "articles", "url"), ("media_url", "media", "url")],
+    )
+    db["article_media"].create_index(["media_url"])
+    # A byte-identical photo under another URL is written as a revisit of the first capture.
+    db["captures"].create_index(["sha256"], if_not_exists=True)
+    db.execute("""insert or ignore into media (url, site, status, first_seen_at)
+        select json_extract(j.value, '$.url'), a.site, 'pending', a.first_seen_at
+        from articles a, json_each(case when json_valid(a.images) then a.images end) j
+        where json_extract(j.value, '$.url') is not null""")
+    db.execute("""insert or ignore into article_media (article_url, media_url, position)
+        select a.url, json_extract(j.value, '$.url'), j.key
+        from articles a, json_each(case when json_valid(a.images) then a.images end) j
+        where json_extract(j.value, '$.url') is not null""")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import sqlite_utils
 from scrapy.crawler import Crawler
@@ -11,7 +12,7 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.extract.encoding import decode
 from crawler.extract.schema import schema_errors
-from crawler.records import Article, Attachment, NotModified, Page, Rejection
+from crawler.records import Article, Attachment, MediaWanted, NotModified, Page, Rejection
 from crawler.sites.discover import DOCUMENT, document_links
 from crawler.sites.topic import parse_terms
 from crawler.store.archive import store_page
@@ -19,6 +20,7 @@ from crawler.store.articles import save_rejection, touch_article
 from crawler.store.captures import save_attachment, set_capture_profile
 from crawler.store.crawls import forget_pending
 from crawler.store.database import open_db
+from crawler.store.media import wanted_among
 
 logger = logging.getLogger(__name__)
 COVERED_FIELDS = ("title", "body", "published_at", "author", "lead", "section")
@@ -31,7 +33,9 @@ class ArchivePipeline:
     """Stores articles and rejections.
 
     Settings: ARCHIVE_DB (path of the SQLite archive); ARCHIVE_TOPIC_TERMS (union terms for
-    the general newspapers, whose profiles set `topic_filter`; a list or a comma-separated string).
+    the general newspapers, whose profiles set `topic_filter`; a list or a comma-separated string);
+    ARCHIVE_MEDIA (default True; needs ARCHIVE_CAPTURE): a stored article whose photos the
+    archive lacks is passed on as MediaWanted, for the media pipeline (crawler/fetch/media.py).
     Stats: archive/articles/{new,updated,unchanged}, archive/rejected/<reason>.
     """
 
@@ -42,6 +46,7 @@ class ArchivePipeline:
         self.crawler = crawler
         self.topic_terms: tuple[str, ...] | None = None
         self.db: sqlite_utils.Database | None = None
+        self.media = media_enabled(crawler.settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -61,7 +66,7 @@ class ArchivePipeline:
 
     def process_item(
         self, item: Page | Rejection | NotModified | Attachment
-    ) -> Page | Rejection | NotModified | Attachment:
+    ) -> Page | Rejection | NotModified | Attachment | MediaWanted:
         if self.db is None:
             return item
         # One transaction per item: its capture's profile, the article or rejection, its
@@ -69,7 +74,9 @@ class ArchivePipeline:
         with self.db.atomic():
             return self._store(item)
 
-    def _store(self, item: Page | Rejection | NotModified | Attachment) -> Page | Rejection | NotModified | Attachment:
+    def _store(
+        self, item: Page | Rejection | NotModified | Attachment
+    ) -> Page | Rejection | NotModified | Attachment | MediaWanted:
         assert self.db is not None
         if isinstance(item, Attachment):
             save_attachment(self.db, item, item.fetched_at or "")
@@ -93,11 +100,13 @@ class ArchivePipeline:
             self.stats.inc_value(f"archive/rejected/{stored.reason}")
         else:
             self.stats.inc_value(f"archive/articles/{stored.outcome}")
-        if stored.article is not None:
-            self.check(stored.article, own_host=item.profile is not None)
-            self.documents(item, stored.article.url)
         self.finish(item.site, item.frontier_url)
-        return item
+        if stored.article is None:
+            return item
+        self.check(stored.article, own_host=item.profile is not None)
+        self.documents(item, stored.article.url)
+        wanted = wanted_among(self.db, [image.url for image in stored.article.images]) if self.media else []
+        return MediaWanted(stored.article.url, item.site, tuple(wanted)) if wanted else item
 
     def documents(self, page: Page, article_url: str) -> None:
         """Documents the article links to (a plan as PDF, a form as DOCX) become attachments."""
@@ -130,6 +139,12 @@ class ArchivePipeline:
                 self.stats.inc_value(f"archive/coverage/{name}")
         method = article.extraction_method or "unknown"
         self.stats.inc_value(f"archive/extraction/{method}" if own_host else "archive/extraction/other-host")
+
+
+def media_enabled(settings: Any) -> bool:
+    """Photos are archived unless ARCHIVE_MEDIA is off (--no-images); their bytes live in the
+    WARC captures, so without ARCHIVE_CAPTURE there is nowhere to keep them."""
+    return settings.getbool("ARCHIVE_MEDIA", True) and settings.getbool("ARCHIVE_CAPTURE", True)
 
 
 def may_link_documents(html: str, url: str) -> bool:
