@@ -21,9 +21,12 @@ def test_the_demo_sample_replays_every_site_offline(tmp_path):
     with sqlite3.connect(db_path) as connection:
         archived = {(site, url) for site, url in connection.execute("select site, url from articles")}
         linked = connection.execute("select count(*) from articles where capture_id is null").fetchone()
+        photos = dict(connection.execute("select status, count(*) from media group by status").fetchall())
     expected = {(expect["site"], url) for expect in EXPECT.values() for url in expect["articles"]}
     assert archived == expected
     assert linked == (0,)  # every demo article links to its record in the sample
+    # The photos are in the sample too (one answered 404 when it was recorded).
+    assert photos == {"archived": 46, "failed": 1}
     assert not (tmp_path / "warc").exists()  # a replay records nothing new
 
 

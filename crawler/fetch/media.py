@@ -93,6 +93,9 @@ class MediaArchivePipeline(MediaPipeline):
     def media_downloaded(
         self, response: Response, request: Request, info: MediaPipeline.SpiderInfo, *, item: Any = None
     ) -> FileInfo:
+        if "replay-missing" in response.flags:
+            # Not in the archives being replayed: nothing learnt, the photo stays pending.
+            return FileInfo(url=request.url, path="", checksum=None, status="pending")
         verdict = judge(response.status, header(response, "Content-Type"), response.body, self.max_bytes)
         meta = response.meta if response.request is not None else {}
         sha256 = self.record(

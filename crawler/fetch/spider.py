@@ -136,7 +136,10 @@ class NewsSpider(Frontier, ListingWalk, Feeds, Articles, FailureHandling, scrapy
     def missing_media(self, limit: int | None) -> Iterator[MediaWanted]:
         if self.frontier is None or not media_enabled(self.crawler.settings):
             return
+        if self.media_only:
+            self.crawler.stats.set_value("archive/media/only", True)
         for article_url, urls in backlog(self.frontier, self.name, limit):
+            self.crawler.stats.inc_value("archive/media/backlog")
             yield MediaWanted(article_url, self.name, tuple(urls))
 
     def request(

@@ -1,4 +1,4 @@
-"""The `congdoan` command: crawl, status, reextract, extract, links, search, sites, publish, serve, wacz."""
+"""The `congdoan` command: crawl, fetch-media, status, reextract, extract, links, search, sites, publish, serve, wacz."""
 
 from __future__ import annotations
 
@@ -97,6 +97,9 @@ def main() -> None:
     is_flag=True,
     help="Allow TLS 1.0/1.1 and SHA-1 certificates, for old .gov.vn servers (OpenSSL security level 0).",
 )
+@click.option(
+    "--no-images", is_flag=True, help="Archive the articles only, not their photos (fetch-media gets them later)."
+)
 @click.option("--set", "-s", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
 def crawl(
     sites: tuple[str, ...],
@@ -108,6 +111,7 @@ def crawl(
     replay: tuple[str, ...],
     warc_dir: str | None,
     legacy_tls: bool,
+    no_images: bool,
     overrides: tuple[str, ...],
 ) -> None:
     """Crawl SITES (default: all five) into the archive and print one summary line per site.
@@ -124,42 +128,88 @@ def crawl(
         congdoan crawl baohatinh --start-url https://baohatinh.vn/xa-hoi/
         congdoan crawl --replay demo/sample.warc.gz --db demo.db
     """
-    if replay and mirror:
-        raise click.BadParameter("--replay and --mirror are two different sources; give one", param_hint="--replay")
+    _check_sources(mirror, replay)
+    settings = _settings(db, mirror, overrides, replay, warc_dir)
+    if legacy_tls:
+        settings.set("DOWNLOADER_CLIENT_TLS_CIPHERS", "DEFAULT:@SECLEVEL=0", priority="cmdline")
+    if no_images:
+        settings.set("ARCHIVE_MEDIA", False, priority="cmdline")
+    if start_urls and len(sites) != 1:
+        raise click.BadParameter("--start-url needs exactly one SITE", param_hint="--start-url")
+    _run(settings, sites, since=since, max_articles=max_articles, start_url=list(start_urls) or None)
+
+
+def _run(settings, sites: tuple[str, ...], **spider_arguments) -> None:
+    """Run the spiders of SITES (default: all) in one process under the archive's lock,
+    print one summary line per site, and exit 1 if any failed (75 if the archive is locked)."""
     from scrapy.crawler import CrawlerProcess
 
     from crawler.ops.logs import quiet_network_tracebacks
     from crawler.ops.report import summarize
+    from crawler.store.lock import ArchiveLock, ArchiveLocked
 
-    settings = _settings(db, mirror, overrides, replay, warc_dir)
-    if legacy_tls:
-        settings.set("DOWNLOADER_CLIENT_TLS_CIPHERS", "DEFAULT:@SECLEVEL=0", priority="cmdline")
     process = CrawlerProcess(settings)
     available = sorted(process.spider_loader.list())
     unknown = sorted(set(sites) - set(available))
     if unknown:
         raise click.BadParameter(f"unknown site(s) {', '.join(unknown)}; choose from {', '.join(available)}")
-    if start_urls and len(sites) != 1:
-        raise click.BadParameter("--start-url needs exactly one SITE", param_hint="--start-url")
-    from crawler.store.lock import ArchiveLock, ArchiveLocked
-
     try:
-        with ArchiveLock(db):  # one crawl at a time per archive; released even on SIGKILL
+        with ArchiveLock(settings.get("ARCHIVE_DB")):  # one crawl at a time per archive; released even on SIGKILL
             crawlers = []
             for name in sites or available:
                 crawler = process.create_crawler(name)
                 crawlers.append((name, crawler))
-                process.crawl(crawler, since=since, max_articles=max_articles, start_url=list(start_urls) or None)
+                process.crawl(crawler, **spider_arguments)
             quiet_network_tracebacks()  # after crawl(): each crawler reinstalls Scrapy's root handler
             process.start()
     except ArchiveLocked as locked:
-        click.echo(f"congdoan crawl: {locked}", err=True)
+        click.echo(f"{click.get_current_context().command_path}: {locked}", err=True)
         sys.exit(EXIT_LOCKED)
     results = [summarize(name, crawler.stats.get_stats()) for name, crawler in crawlers]
     for line, _ in results:
         click.echo(line)
     if not all(ok for _, ok in results):
         sys.exit(1)
+
+
+@main.command("fetch-media")
+@click.argument("sites", nargs=-1)
+@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--mirror", metavar="URL", help="Fetch https://HOST/PATH from URL/HOST/PATH (replicas, tests).")
+@click.option(
+    "--replay", multiple=True, metavar="ARCHIVE", type=click.Path(exists=True), help="Fetch from recorded captures."
+)
+@click.option("--warc-dir", metavar="DIR", help="Where raw WARC captures go [default: warc/ beside --db].")
+@click.option("--set", "-s", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
+def fetch_media(
+    sites: tuple[str, ...],
+    db: str,
+    mirror: str | None,
+    replay: tuple[str, ...],
+    warc_dir: str | None,
+    overrides: tuple[str, ...],
+) -> None:
+    """Fetch the missing photos of archived articles of SITES (default: all five), and nothing else.
+
+    Missing: never fetched (an archive from before photos were kept, a crawl run with
+    --no-images or killed early), or failed in a way that may pass (a timeout, a busy
+    server), at most three times. Photos go through the same politeness and WARC capture
+    as a crawl; each site's line says how many were kept. A plain crawl fetches some of
+    them too (ARCHIVE_MEDIA_BACKLOG articles per site).
+
+    Example:
+
+    \b
+        congdoan fetch-media laodong --db archive.db
+    """
+    _check_sources(mirror, replay)
+    settings = _settings(db, mirror, overrides, replay, warc_dir)
+    _run(settings, sites, media_only=True)
+
+
+def _check_sources(mirror: str | None, replay: tuple[str, ...]) -> None:
+    if replay and mirror:
+        raise click.BadParameter("--replay and --mirror are two different sources; give one", param_hint="--replay")
 
 
 @main.command()

@@ -37,6 +37,23 @@ def failure_cause(stats: dict[str, Any]) -> str | None:
     return None
 
 
+def photo_counts(stats: dict[str, Any]) -> str:
+    """
+    >>> photo_counts({"archive/media/archived": 4, "archive/media/failed": 1, "archive/media/failed/http-404": 1})
+    '4 photos archived, 1 not (1 http-404)'
+    >>> photo_counts({})
+    '0 photos archived'
+    """
+    line = f"{stats.get('archive/media/archived', 0)} photos archived"
+    failed = stats.get("archive/media/failed", 0)
+    if failed:
+        reasons = ", ".join(
+            f"{v} {k.rsplit('/', 1)[1]}" for k, v in sorted(stats.items()) if k.startswith("archive/media/failed/")
+        )
+        line += f", {failed} not ({reasons})"
+    return line
+
+
 def summarize(site: str, stats: dict[str, Any]) -> tuple[str, bool]:
     """(summary line, ok). A run that got no successful response at all has failed, and so
     has one whose monitors failed.
@@ -47,6 +64,9 @@ def summarize(site: str, stats: dict[str, Any]) -> tuple[str, bool]:
     ...                       "archive/last_error": "DNS lookup failed for laodong.vn"})[0]
     'laodong: FAILED: DNS lookup failed for laodong.vn (3 requests, 0 responses, 3 errors)'
     """
+    if stats.get("archive/media/only"):  # congdoan fetch-media: photos and nothing else
+        finished = stats.get("finish_reason", "finished") == "finished"
+        return f"{site}: {'ok' if finished else 'FAILED'}: {photo_counts(stats)}", finished
     ok_responses = _sum_prefix(stats, "downloader/response_status_count/2")
     requests = stats.get("downloader/request_count", 0)
     responses = stats.get("downloader/response_count", ok_responses)
@@ -59,6 +79,8 @@ def summarize(site: str, stats: dict[str, Any]) -> tuple[str, bool]:
     extra = ""
     if stats.get("archive/d1n/answered"):
         extra = f", {stats['archive/d1n/answered']} cookie challenges answered"
+    if stats.get("archive/requests/media"):
+        extra += f"; {photo_counts(stats)}"
     line = f"{site}: ok: {articles}, {rejected} rejected; {counts}{extra}"
     failures = stats.get("archive/monitors/failures") or []
     if failures:

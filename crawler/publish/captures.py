@@ -1,5 +1,6 @@
 """A raw capture as a reader sees it: the WARC record behind a captures row, as plain text
-(Datasette's /-/capture/ID page). Pure: the caller looked the row up and checks permissions.
+(Datasette's /-/capture/ID page), and an archived photo's bytes (/-/media/SHA256). Pure: the
+caller looked the row up and checks permissions.
 """
 
 from __future__ import annotations
@@ -7,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from crawler.capture.warc import decoded_payload, read_record
+from crawler.capture.media import servable_type
+from crawler.capture.warc import decoded_payload, read_record, sha256_hex
 
 
 class UnreadableCapture(Exception):
@@ -38,3 +40,17 @@ def capture_text(location: dict[str, Any], warc_root: Path) -> str:
         "",
     ]
     return "\n".join(head) + "\n" + body
+
+
+def photo_bytes(content_type: str | None, sha256: str, warc_file: str, offset: int, warc_root: Path) -> bytes:
+    """The bytes of an archived photo, read from its WARC record and checked against its
+    sha256: only a photo the archive judged one, exactly as it was fetched."""
+    if not servable_type(content_type):
+        raise UnreadableCapture(f"{sha256} is not kept as a photo")
+    try:
+        payload = decoded_payload(read_record(warc_root / warc_file, offset))
+    except Exception as error:  # a moved or damaged WARC file: say so, the page must not fail
+        raise UnreadableCapture(f"the WARC record of photo {sha256} cannot be read") from error
+    if sha256_hex(payload) != sha256:
+        raise UnreadableCapture(f"the WARC record of photo {sha256} holds other bytes")
+    return payload

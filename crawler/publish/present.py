@@ -188,13 +188,26 @@ def _json_list(value: str | None) -> list:
 _FIGURE_SOURCE = re.compile(r'<img src="([^"]*)"')
 
 
-def article_view(row: dict[str, Any], versions: list[dict[str, Any]]) -> ArticleView:
+def article_view(
+    row: dict[str, Any], versions: list[dict[str, Any]], archived_photos: dict[str, str] | None = None
+) -> ArticleView:
+    """`archived_photos`: source URL -> where the archive serves its copy (/-/media/<sha256>),
+    for the photos it kept; the others still load from the source."""
+    kept = archived_photos or {}
     # The body as printed, sanitized again as it is shown: the file served may not be the one
     # this code wrote, and the allow-list is all that stands between it and a browser.
     printed = sanitize(row["body_html"]) if row.get("body_html") else None
     shown = {unescape(src) for src in _FIGURE_SOURCE.findall(printed)} if printed else set()
+    if printed and kept:
+        printed = _FIGURE_SOURCE.sub(
+            lambda m: f'<img src="{escape(kept[unescape(m[1])])}"' if unescape(m[1]) in kept else m[0], printed
+        )
     images = [
-        {"url": safe_url(image.get("url")), "caption": image.get("caption")}
+        {
+            "url": kept.get(image["url"]) or safe_url(image["url"]),
+            "source": safe_url(image["url"]),
+            "caption": image.get("caption"),
+        }
         for image in _json_list(row.get("images"))
         if isinstance(image, dict) and safe_url(image.get("url")) and image.get("url") not in shown
     ]

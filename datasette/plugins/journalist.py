@@ -28,7 +28,7 @@ from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Forbidden, NotFound, Response
 from markupsafe import Markup, escape
 
-from crawler.publish.captures import UnreadableCapture, capture_text
+from crawler.publish.captures import UnreadableCapture, capture_text, photo_bytes
 from crawler.publish.present import (
     SITE_NAMES,
     article_view,
@@ -40,6 +40,7 @@ from crawler.publish.present import (
 )
 from crawler.publish.query import MODES, NEVER_MATCHES, beyond_headline, in_headline, match_expression
 from crawler.store.captures import CAPTURE_PAYLOAD_KEYS, CAPTURE_PAYLOAD_SQL
+from crawler.store.media import ARTICLE_MEDIA_SQL, MEDIA_PAYLOAD_SQL
 from crawler.store.searchkey import rowid_range
 from datasette import hookimpl
 
@@ -137,7 +138,9 @@ async def _article(datasette, database: str, url: str):
             [url],
         )
     ).rows
-    return article_view(dict(rows[0]), [dict(v) for v in versions])
+    photos = (await db.execute(ARTICLE_MEDIA_SQL, [url])).rows
+    archived = {source: datasette.urls.path(f"/-/media/{sha256}") for source, sha256 in photos}
+    return article_view(dict(rows[0]), [dict(v) for v in versions], archived)
 
 
 async def _provinces(datasette, database: str) -> list[str]:
@@ -270,6 +273,33 @@ async def capture(datasette, request):
     return response
 
 
+async def media(datasette, request):
+    """An archived photo, from the WARC: only what the media table lists as kept, under the
+    type its bytes were judged to be, never sniffed, never running script (an SVG's)."""
+    db = datasette.get_database()
+    if not await datasette.permission_allowed(request.actor, "view-database", resource=db.name, default=True):
+        raise Forbidden("view-database")
+    sha256 = request.url_vars["sha256"]
+    rows = (await db.execute(MEDIA_PAYLOAD_SQL, [sha256])).rows
+    if not rows:
+        raise NotFound(f"no archived photo {sha256}")
+    content_type, _, warc_file, offset = rows[0]
+    etag = f'"{sha256}"'
+    headers = {
+        "Cache-Control": "public, max-age=31536000, immutable",  # the sha256 is the content
+        "ETag": etag,
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+    }
+    if request.headers.get("if-none-match") == etag:
+        return Response("", status=304, headers=headers)
+    try:
+        payload = photo_bytes(content_type, sha256, warc_file, offset, _warc_root(datasette))
+    except UnreadableCapture as unreadable:
+        return Response.text(str(unreadable), status=404)
+    return Response(payload, headers=headers, content_type=content_type)
+
+
 @hookimpl
 def startup(datasette):
     # Where rich is installed (the test extras bring it), Datasette prints every handled error,
@@ -285,7 +315,7 @@ def startup(datasette):
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/capture/(?P<capture_id>\d+)$", capture)]
+    return [(r"^/-/capture/(?P<capture_id>\d+)$", capture), (r"^/-/media/(?P<sha256>[0-9a-f]{64})$", media)]
 
 
 FEED_FILTERS = ("q", "mode", "site", "province", "since", "until")

@@ -9,7 +9,9 @@ from datasette.utils import tilde_encode
 from playwright.sync_api import Page, expect
 
 from crawler.text import fold
+from tests.conftest import serving
 from tests.test_journalist import XSS_URL
+from tests.test_media import TABLE_ARTICLE, crawl_with_photos
 
 
 def test_a_search_for_cong_doan_shows_highlighted_results(server: str, page: Page):
@@ -85,3 +87,22 @@ def test_the_download_link_returns_a_sqlite_file(server: str, page: Page, tmp_pa
     with sqlite3.connect(target) as connection:
         assert connection.execute("pragma integrity_check").fetchone() == ("ok",)
         assert connection.execute("select count(*) from articles").fetchone()[0] >= 20
+
+
+def test_an_archived_article_shows_its_table_and_photos_with_the_sources_offline(page: Page, tmp_path):
+    """The Đắk Lắk replica crawled, then stopped: the article page still shows every photo,
+    served from the archive's WARC, and its table as printed."""
+    db_path = crawl_with_photos(tmp_path)  # the replica server is stopped when this returns
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    with serving(db_path) as base:
+        page.goto(f"{base}/archive/articles/{tilde_encode(TABLE_ARTICLE)}")
+        expect(page.locator("div.body table")).to_be_visible()
+        cells = page.locator("div.body table tr").evaluate_all("rows => rows.map(r => r.cells.length)")
+        assert cells == [4, 4, 4, 4]
+        photos = page.locator("article img")
+        expect(photos.first).to_be_visible()
+        page.wait_for_function("[...document.images].every(img => img.complete)")
+        loaded = photos.evaluate_all("imgs => imgs.map(img => [img.getAttribute('src'), img.naturalWidth])")
+        assert loaded and all(src.startswith("/-/media/") and width > 0 for src, width in loaded), loaded
+    assert all(url.startswith(base) for url in requested), "nothing is fetched from the sources"
