@@ -67,7 +67,17 @@ def test_articles_are_sorted_newest_first_with_facets(archive):
 def test_internal_tables_are_hidden_and_the_canned_query_runs(archive):
     database = get_json(archive, "/archive.json")
     visible = {t["name"] for t in database["tables"] if not t["hidden"]}
-    assert visible == {"articles", "article_versions", "attachments", "captures", "crawls", "glossary", "rejections"}
+    assert visible == {
+        "articles",
+        "article_versions",
+        "attachments",
+        "captures",
+        "crawls",
+        "glossary",
+        "rejections",
+        "media",
+        "article_media",
+    }
     counts = get_json(archive, "/archive/articles_per_site.json?_shape=objects")
     assert {row["site"] for row in counts["rows"]} == {"baohatinh", "caobang", "daklak", "hoabinh", "laodong", None}
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from crawler.capture.warc import read_record
+from crawler.extract.schema import media_errors
 from tests.conftest import FAST, REPLACED_TEXT, SITES, TESTS, all_cases, congdoan
 from tests.mirror_site import MirrorSite
 
@@ -84,6 +85,10 @@ def assert_photos_archived_once(db_path: Path, expect: dict, requested: list[str
            where m.status = 'archived'""",
     )
     assert len(kept) == len(photos) - len(failed)
+    with sqlite3.connect(db_path) as connection:
+        connection.row_factory = sqlite3.Row
+        rows_as_written = [dict(row) for row in connection.execute("select * from media")]
+    assert [problem for row in rows_as_written for problem in media_errors(row)] == []
     for url, sha256, size, width, warc_file, offset in kept:
         payload = read_record(db_path.parent / warc_file, offset).payload
         assert (hashlib.sha256(payload).hexdigest(), len(payload), width) == (sha256, size, 320), url

@@ -22,6 +22,7 @@ from scrapy.pipelines.media import FileInfo, MediaPipeline
 from twisted.python.failure import Failure
 
 from crawler.capture.media import Verdict, judge, refused, worth_retrying
+from crawler.extract.schema import media_errors
 from crawler.fetch.capture import header
 from crawler.fetch.errback import describe_failure, ignored_reason
 from crawler.fetch.frontier import now
@@ -140,26 +141,27 @@ class MediaArchivePipeline(MediaPipeline):
             logger.info("photo not kept: %s: %s (%s)", url, verdict.reason, verdict.detail)
         with self.db.atomic():
             tried = attempts(self.db, url) + 1
-            save_media(
-                self.db,
-                {
-                    "url": url,
-                    "site": site,
-                    "status": "archived" if verdict.archived else "failed",
-                    "reason": verdict.reason,
-                    "detail": verdict.detail or None,
-                    "http_status": http_status,
-                    "sha256": sha256,
-                    "content_type": verdict.content_type,
-                    "bytes": len(payload) if verdict.archived else None,
-                    "width": verdict.width,
-                    "height": verdict.height,
-                    "capture_id": capture_id,
-                    "attempts": tried,
-                    "retry": int(not verdict.archived and worth_retrying(verdict.reason, tried)),
-                    "fetched_at": fetched_at or now(),
-                },
-            )
+            row = {
+                "url": url,
+                "site": site,
+                "status": "archived" if verdict.archived else "failed",
+                "reason": verdict.reason,
+                "detail": verdict.detail or None,
+                "http_status": http_status,
+                "sha256": sha256,
+                "content_type": verdict.content_type,
+                "bytes": len(payload) if verdict.archived else None,
+                "width": verdict.width,
+                "height": verdict.height,
+                "capture_id": capture_id,
+                "attempts": tried,
+                "retry": int(not verdict.archived and worth_retrying(verdict.reason, tried)),
+                "fetched_at": fetched_at or now(),
+            }
+            for problem in media_errors(row):  # the contract downstream tools read (docs/schema.md)
+                stats.inc_value("archive/validation/errors")
+                logger.warning("schema: media %s: %s", url, problem)
+            save_media(self.db, row)
         return sha256
 
     def file_path(
