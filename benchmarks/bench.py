@@ -246,6 +246,7 @@ class CrawlResult:
     db_bytes: int
     stored: int
     html_cpu: float = 0.0
+    photos: int = 0
     second: dict = field(default_factory=dict)
     second_requests: tuple = ()
     reextract: dict = field(default_factory=dict)
@@ -261,7 +262,8 @@ def crawl_bench(workdir: Path, articles: int) -> CrawlResult:
     with sqlite3.connect(db_path) as connection:
         connection.execute("pragma wal_checkpoint(truncate)")
         stored = connection.execute("select count(*) from articles").fetchone()[0]
-    result = CrawlResult(articles, crawl, bare, core, db_path.stat().st_size, stored, body_html_cost(pages))
+        photos = connection.execute("select count(*) from media where status = 'archived'").fetchone()[0]
+    result = CrawlResult(articles, crawl, bare, core, db_path.stat().st_size, stored, body_html_cost(pages), photos)
     result.second = replay_crawl(warc, db_path)
     with sqlite3.connect(db_path) as connection:
         result.second_requests = connection.execute(
@@ -418,18 +420,18 @@ def report(
     out.write("## (a, b) Replay crawl through the whole pipeline, against bare trafilatura\n\n")
     out.write(
         "CPU per article: of the whole `congdoan crawl --replay` process (Scrapy, replay, capture, "
-        "pipeline, start-up included), of the pipeline alone on the same pages in one process, and of bare "
-        "`trafilatura.extract` on them.\n\n"
+        "pipeline, start-up included; each article's photos fetched, judged and written to the WARC too), "
+        "of the pipeline alone on the same pages in one process, and of bare `trafilatura.extract` on them.\n\n"
     )
     out.write(
-        "| pages | stored | wall s | articles/s | crawl CPU/article | pipeline CPU/article | of which body_html | "
+        "| pages | stored | photos archived | wall s | articles/s | crawl CPU/article | pipeline CPU/article | of which body_html | "
         "bare trafilatura CPU/article | crawl ÷ bare | pipeline ÷ bare | peak RSS MB | archive.db bytes/article |\n"
     )
-    out.write("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+    out.write("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
     for c in crawls:
         per, core, bare = (c.crawl["cpu"] / c.articles, c.core_cpu / c.articles, c.bare_cpu / c.articles)
         out.write(
-            f"| {c.articles:,} | {c.stored:,} | {c.crawl['wall']:.1f} | {c.articles / c.crawl['wall']:.1f} | "
+            f"| {c.articles:,} | {c.stored:,} | {c.photos:,} | {c.crawl['wall']:.1f} | {c.articles / c.crawl['wall']:.1f} | "
             f"{per * 1000:.1f} ms | {core * 1000:.1f} ms | {c.html_cpu / c.articles * 1000:.1f} ms | "
             f"{bare * 1000:.1f} ms | {per / bare:.2f}× | "
             f"{core / bare:.2f}× | {c.crawl['max_rss_mb']:.0f} | {c.db_bytes // max(c.stored, 1):,} |\n"

@@ -182,3 +182,20 @@ def test_the_schema_holds_media_rows_to_their_status():
     assert all(name in problems for name in ("content_type", "bytes", "'sha256' is a required", "'capture_id'"))
     assert media_errors({**kept, "status": "failed", "reason": "http-404"}) == []
     assert media_errors({**kept, "status": "failed", "reason": None})
+
+
+def test_an_image_host_is_asked_for_its_robots_txt_and_obeyed(tmp_path: Path):
+    robots = tmp_path / "robots.txt"
+    robots.write_text("User-agent: *\nDisallow: /storage/\n")
+    cdn_robots = {"https://media-cdn-v2.laodong.vn/robots.txt": {"file": str(robots), "type": "text/plain"}}
+    db_path = tmp_path / "archive.db"
+    with MirrorSite(overrides=cdn_robots) as mirror:
+        result = congdoan("crawl", "laodong", "--db", str(db_path), "--mirror", mirror.url, *FAST)
+        requested = [hit.url for hit in mirror.hits if "laodong.vn/" in hit.url and "media" in hit.url]
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = media(db_path)
+    on_cdn = {url: row for url, row in found.items() if url.startswith("https://media-cdn-v2.laodong.vn/")}
+    assert on_cdn and set(on_cdn.values()) == {("failed", "robots-disallowed", 0)}
+    assert {row for url, row in found.items() if url not in on_cdn} == {("archived", None, 0)}
+    assert requested.count("https://media-cdn-v2.laodong.vn/robots.txt") == 1
+    assert not [url for url in requested if url.startswith("https://media-cdn-v2.laodong.vn/storage/")]

@@ -163,8 +163,9 @@ class HostGuardMiddleware:
 
     def process_request(self, request: Request) -> None:
         spider = self.crawler.spider
-        # A photo may also come from the site's subdomains and the image hosts its profile declares.
-        photo = bool(request.meta.get("archive_media"))
+        # A photo may also come from the site's subdomains and the image hosts its profile
+        # declares, and robots.txt is read there first (Scrapy's robots request carries no mark).
+        photo = bool(request.meta.get("archive_media")) or urlparse_cached(request).path == "/robots.txt"
         hosts = frozenset(getattr(spider, "media_hosts" if photo else "allowed_domains", None) or ())
         reason = refusal(request.url, hosts, subdomains=photo) if hosts else None
         if reason is not None:
