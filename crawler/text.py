@@ -5,6 +5,7 @@ Pure functions; every string taken from a page passes through `clean_text`.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
@@ -88,6 +89,21 @@ def clean_text(text: str | None) -> str:
     """
     if not text:
         return ""
+    return _clean_paragraph(text) if len(text) <= _CACHED_LENGTH else _clean(text)
+
+
+# An article's paragraphs are cleaned twice, for its plain text and for body_html, and a
+# site's furniture repeats on every page: a small cache spares the second cleaning. Only
+# paragraph-sized texts are kept, so it holds a few megabytes at most.
+_CACHED_LENGTH = 2000
+
+
+@functools.lru_cache(maxsize=2048)
+def _clean_paragraph(text: str) -> str:
+    return _clean(text)
+
+
+def _clean(text: str) -> str:
     text = visible_nfc(text)
     # No space character ends a line, so one pass over the whole text spaces every line.
     lines = _SPACES.sub(" ", normalize_tone_marks(text)).splitlines()

@@ -8,7 +8,6 @@ articles break it fails its monitor instead of quietly filling the archive with 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ def _validator() -> Draft202012Validator:
 
 def schema_errors(article: Article) -> list[str]:
     """`field: problem` for each way the article breaks the schema; empty when it is valid."""
-    return _problems(_validator(), asdict(article), "(article)")
+    return _problems(_validator(), article.as_dict(), "(article)")
 
 
 @cache

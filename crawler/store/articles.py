@@ -4,7 +4,6 @@ decided (crawler/store/archive.py saves through it) and reads what they need."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any
 
 import sqlite_utils
@@ -20,7 +19,7 @@ STORED_COLUMNS = tuple(sorted(set(VERSION_COLUMNS) | set(ARTICLE_FIELDS)))  # wh
 def article_row(article: Article) -> dict[str, Any]:
     """The article's columns: its fields as extraction decided them (the province included),
     the lists as JSON, and what is derived for facets, search and change detection."""
-    row = asdict(article)
+    row = article.as_dict()
     row["tags"] = json.dumps(article.tags, ensure_ascii=False)
     row["images"] = json.dumps(row["images"], ensure_ascii=False)
     row.update(

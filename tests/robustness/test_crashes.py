@@ -39,6 +39,8 @@ def contents(db_path: Path) -> dict[str, list]:
             ).fetchall(),
             "rejections": connection.execute("select url, reason from rejections order by url").fetchall(),
             "attachments": connection.execute("select url, status from attachments order by url").fetchall(),
+            "media": connection.execute("select url, status, reason, sha256 from media order by url").fetchall(),
+            "article_media": connection.execute("select * from article_media order by 1, 2").fetchall(),
         }
 
 
