@@ -65,6 +65,7 @@ def stored(article: Article, lead_folded: str, body_folded: str) -> dict:
         "title_folded": fold(article.title),
         "lead_folded": lead_folded,
         "body_folded": body_folded,
+        "author_folded": fold(article.author) or None,
         "content_hash": content_hash(article),
     }
 

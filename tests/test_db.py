@@ -76,6 +76,7 @@ def test_migrations_are_recorded_and_idempotent(tmp_path):
         "m018_facet_indexes",
         "m019_articles_body_html",
         "m020_media",
+        "m021_author_search",
     ]
     assert {"articles", "rejections", "articles_fts"} <= set(again.table_names())
 
@@ -309,10 +310,15 @@ def test_an_archive_from_before_m010_opens_and_migrates_as_it_always_did(tmp_pat
     ]
     legacy.execute("update articles set images = ? where rowid = 1", [json.dumps(photos)])
     legacy.execute("update articles set images = 'not json' where rowid = 2")
+    legacy.execute("update articles set author = 'Trần Trọng' where rowid = 3")
     legacy.conn.commit()
     legacy.close()
     db = open_db(path)
-    assert len(db.execute("select name from _sqlite_migrations").fetchall()) == 20
+    assert len(db.execute("select name from _sqlite_migrations").fetchall()) == 21
+    # m021: bylines are searchable, with or without their accents.
+    by_author = """select a.url from articles_fts join articles a on a.rowid = articles_fts.rowid
+                   where articles_fts match '{author author_folded} : "tran" "trong"'"""
+    assert db.execute(by_author).fetchall() == [("https://baohatinh.vn/a-post1.html",)]
     # m020: every photo the articles list waits, pending, for `congdoan fetch-media`.
     assert db.execute("select article_url, media_url, position from article_media").fetchall() == [
         ("https://laodong.vn/cong-doan/a-2.ldo", "https://media-cdn-v2.laodong.vn/a/1.jpg", 0),

@@ -80,12 +80,17 @@ def _matches(tokens: list[re.Match[str]], query: str, mode: str) -> list[tuple[i
     lowered = [token.group().lower() for token in tokens]
     folded = [fold(word) for word in lowered]
     for i in range(len(tokens)):
-        for n, (words, accented) in phrases:
-            seen = lowered if accented else folded
-            if tuple(seen[i : i + len(words)]) == words:
+        for n, (words, accented, prefix) in phrases:
+            seen = tuple((lowered if accented else folded)[i : i + len(words)])
+            if seen == words or (prefix and len(seen) == len(words) and _begins(seen, words)):
                 spans.append((i, i + len(words) - 1, n))
                 break
     return spans
+
+
+def _begins(seen: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    """Whether `seen` is the phrase `words` whose last word is a prefix (đoàn*)."""
+    return seen[:-1] == words[:-1] and seen[-1].startswith(words[-1])
 
 
 def _best_start(spans: list[tuple[int, int, int]], words: int) -> int:
@@ -124,6 +129,8 @@ def highlight_html(text: str | None, query: str, mode: str = "auto") -> str:
     '<mark>LĐLĐ</mark> tỉnh và <mark>Liên đoàn Lao động</mark> &lt;b&gt;'
     >>> highlight_html("năm Nam", "năm")
     '<mark>năm</mark> Nam'
+    >>> highlight_html("Mái ấm công đoàn, mái nhà và công đoàn viên", '"mai am cong doan" OR doan*')
+    '<mark>Mái ấm công đoàn</mark>, mái nhà và công <mark>đoàn</mark> viên'
     """
     if not text:
         return ""

@@ -27,6 +27,7 @@ def article_row(article: Article) -> dict[str, Any]:
         title_folded=fold(article.title),
         lead_folded=fold(article.lead),
         body_folded=fold(article.body),
+        author_folded=fold(article.author) or None,
         content_hash=content_hash(article),
     )
     return row

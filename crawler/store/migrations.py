@@ -1,4 +1,4 @@
-"""The archive's schema history: sqlite-utils migrations m001..m020 (set "congdoan"), applied
+"""The archive's schema history: sqlite-utils migrations m001..m021 (set "congdoan"), applied
 by open_db. Names and order are fixed: existing archives record them in _sqlite_migrations."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from crawler.sites.glossary import GLOSSARY
 from crawler.sites.provinces import province_for
 from crawler.store.articles import free_rowid
 from crawler.store.copies import link_copies
+from crawler.text import fold
 
 migrations = Migrations("congdoan")
 
@@ -18,6 +19,8 @@ migrations = Migrations("congdoan")
 # columns (đ→d included, which unicode61 never does) let "cong doan" find "công đoàn".
 FTS_COLUMNS = ["title", "lead", "body", "title_folded", "lead_folded", "body_folded"]
 FTS_TOKENIZER = "unicode61 remove_diacritics 0"
+# From m021 the byline is indexed too (`tác giả:` / `author:` searches it).
+FTS_COLUMNS_WITH_AUTHOR = [*FTS_COLUMNS, "author", "author_folded"]
 
 
 @migrations()
@@ -274,10 +277,17 @@ def m017_rowids_in_publication_order(db: sqlite_utils.Database) -> None:
     ).fetchall():
         db.execute("update articles set rowid = ? where rowid = ?", [free_rowid(db, published_at), rowid])
     db.execute("insert into articles_fts(articles_fts) values ('rebuild')")
-    columns = ", ".join(f'"{name}"' for name in FTS_COLUMNS)
-    old = ", ".join(f'old."{name}"' for name in FTS_COLUMNS)
-    new = ", ".join(f'new."{name}"' for name in FTS_COLUMNS)
-    changed = " or ".join(f'old."{name}" is not new."{name}"' for name in FTS_COLUMNS)
+    _reindex_on_change(db, FTS_COLUMNS)
+
+
+def _reindex_on_change(db: sqlite_utils.Database, indexed: list[str]) -> None:
+    """The update trigger re-indexes an article only when its indexed text or its rowid
+    changes, not each time a crawl notes that it saw the article again."""
+    db.execute("drop trigger if exists articles_au")
+    columns = ", ".join(f'"{name}"' for name in indexed)
+    old = ", ".join(f'old."{name}"' for name in indexed)
+    new = ", ".join(f'new."{name}"' for name in indexed)
+    changed = " or ".join(f'old."{name}" is not new."{name}"' for name in indexed)
     db.execute(f"""create trigger articles_au after update on articles when old.rowid != new.rowid or {changed} begin
         insert into articles_fts (articles_fts, rowid, {columns}) values ('delete', old.rowid, {old});
         insert into articles_fts (rowid, {columns}) values (new.rowid, {new});
@@ -347,3 +357,18 @@ def m020_media(db: sqlite_utils.Database) -> None:
         select a.url, json_extract(j.value, '$.url'), j.key
         from articles a, json_each(case when json_valid(a.images) then a.images end) j
         where json_extract(j.value, '$.url') is not null""")
+
+
+@migrations()
+def m021_author_search(db: sqlite_utils.Database) -> None:
+    # `tác giả:` / `author:` searches the byline, with or without its accents, so the index
+    # gains the author and its folded form (last, so bm25's column weights stay in place).
+    # The index is rebuilt once; the update trigger still re-indexes only changed text.
+    db["articles"].add_column("author_folded", str)
+    db.conn.create_function("congdoan_fold", 1, fold, deterministic=True)
+    db.execute("update articles set author_folded = congdoan_fold(author) where author is not null")
+    db["articles"].disable_fts()
+    for trigger in ("articles_ai", "articles_ad", "articles_au"):  # m017 made articles_au its own
+        db.execute(f"drop trigger if exists {trigger}")
+    db["articles"].enable_fts(FTS_COLUMNS_WITH_AUTHOR, tokenize=FTS_TOKENIZER, create_triggers=True)
+    _reindex_on_change(db, FTS_COLUMNS_WITH_AUTHOR)

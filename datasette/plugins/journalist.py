@@ -38,7 +38,14 @@ from crawler.publish.present import (
     vn_datetime,
     vn_number,
 )
-from crawler.publish.query import MODES, NEVER_MATCHES, beyond_headline, in_headline, match_expression
+from crawler.publish.query import (
+    MODES,
+    NEVER_MATCHES,
+    beyond_headline,
+    compile_query,
+    in_headline,
+    match_expression,
+)
 from crawler.store.captures import CAPTURE_PAYLOAD_KEYS, CAPTURE_PAYLOAD_SQL
 from crawler.store.media import ARTICLE_MEDIA_SQL, MEDIA_PAYLOAD_SQL
 from crawler.store.searchkey import rowid_range
@@ -79,6 +86,15 @@ def vn_day(value: str | None) -> str:
         else (found.group(6), found.group(5), found.group(4))
     )
     return f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
+
+
+def vn_day_shown(value: str | None) -> str:
+    """A date filter as the form shows it, day first (dd/mm/yyyy); what could not be read
+    is shown as typed, beside the warning about it."""
+    day = vn_day(value)
+    if day in ("", "invalid"):
+        return (value or "").strip() if day else ""
+    return f"{day[8:10]}/{day[5:7]}/{day[:4]}"
 
 
 def vn_rowid_from(since: str | None) -> int:
@@ -215,6 +231,8 @@ def extra_template_vars(template, database, table, view_name, request, datasette
             "article_link": lambda url: _article_path(datasette, database, url),
             "highlight": lambda text: Markup(highlight_html(text, query, mode)),
             "vn_day": vn_day,
+            "vn_day_shown": vn_day_shown,
+            "query_notes": compile_query(query, mode)[1] if query else "",
             "vn_number": vn_number,
         }
         if view_name == "row" and table == "articles" and request is not None:

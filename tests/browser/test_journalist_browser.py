@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 import sqlite3
 
+import pytest
 from datasette.utils import tilde_encode
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from crawler.text import fold
+from tests.browser.conftest import ARTIFACTS
 from tests.conftest import serving
 from tests.test_journalist import XSS_URL
 from tests.test_media import TABLE_ARTICLE, crawl_with_photos
@@ -113,3 +115,35 @@ def test_an_archived_article_shows_its_table_and_photos_with_the_sources_offline
         loaded = photos.evaluate_all("imgs => imgs.map(img => [img.getAttribute('src'), img.naturalWidth])")
         assert loaded and all(src.startswith("/-/media/") and width > 0 for src, width in loaded), loaded
     assert all(url.startswith(base) for url in requested), "nothing is fetched from the sources"
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_search_form_fits_a_desktop_and_a_phone(server: str, browser: Browser, width: int):
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/archive/tim_kiem?q=cong+doan&since=2020-01-31&province=Cao+B%E1%BA%B1ng")
+        form = page.locator("form.vn-search")
+        expect(form).to_be_visible()
+        clipped = form.locator("label").evaluate_all(
+            "labels => labels.filter(l => l.scrollWidth > l.clientWidth).map(l => l.textContent)"
+        )
+        assert clipped == [], f"labels cut off at {width} px: {clipped}"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, "the page scrolls sideways"
+        # The lines the fields sit on: fields centred within 10 px of each other share one.
+        centres = form.locator(".field").evaluate_all(
+            "fields => fields.map(f => { const r = f.getBoundingClientRect(); return r.top + r.height / 2; })"
+        )
+        rows = [c for i, c in enumerate(sorted(centres)) if i == 0 or c - sorted(centres)[i - 1] > 10]
+        if width == 1280:
+            assert len(rows) <= 2, f"the form takes {len(rows)} lines"
+        else:  # stacked: one field a line, none wider than the screen
+            assert len(rows) == form.locator(".field").count()
+            rights = form.locator(".field").evaluate_all("fields => fields.map(f => f.getBoundingClientRect().right)")
+            assert max(rights) <= width
+        # Dates are shown day first, as they are entered.
+        expect(page.locator("input#since")).to_have_value("31/01/2020")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"search-form-{width}px.png"), full_page=True)
+    finally:
+        context.close()
