@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -40,6 +41,7 @@ MAX_WORDS = 30
 MAX_DEPTH = 6
 MAX_LENGTH = 4000  # characters read of a query; the word limit is reached long before
 NEAR_DISTANCE = 10
+MAX_NEAR_DISTANCE = 100
 ORIGINAL_COLUMNS = "{title lead body author}"
 FOLDED_COLUMNS = "{title_folded lead_folded body_folded author_folded}"
 FIELD_COLUMNS = {"title": "{title title_folded}", "author": "{author author_folded}"}
@@ -101,7 +103,6 @@ class Query:
     """A parsed query: its tree (None when nothing can be searched for) and what was dropped."""
 
     tree: Node | None
-    mode: str
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -219,27 +220,23 @@ class _Parser:
             return self.leaf(token.text, quoted=token.kind == "phrase")
         return None  # punctuation, FTS5 syntax (^, {col}:, NEAR/3): separators
 
-    def near(self) -> Node | None:
+    def near(self) -> Node | Leaf | None:
+        """NEAR(a b "c d", N): the words and phrases within N words of each other."""
         leaves: list[Leaf] = []
-        distance = NEAR_DISTANCE
+        distance, after_comma = NEAR_DISTANCE, False
         while (token := self.peek()) is not None and token.kind != "close":
             self.take()
-            if token.kind in ("word", "phrase"):
-                leaf = self.leaf(token.text, quoted=token.kind == "phrase")
-                if leaf is not None:
-                    if (
-                        leaf.words[0].isdigit()
-                        and leaves
-                        and len(leaf.words) == 1
-                        and self.at >= 2
-                        and self.tokens[self.at - 2].text == ","
-                    ):
-                        distance = min(int(leaf.words[0]), 100)
-                    else:
-                        leaves.append(leaf)
+            if token.text == ",":
+                after_comma = True
+            elif after_comma and token.text.isdigit():
+                distance = min(int(token.text), MAX_NEAR_DISTANCE)
+            elif token.kind in ("word", "phrase") and (leaf := self.leaf(token.text, token.kind == "phrase")):
+                leaves.append(leaf)
         if self.peek() is not None:
             self.take()  # its ")"
-        return Node("near", tuple(leaves), distance) if len(leaves) > 1 else (leaves[0] if leaves else None)
+        if len(leaves) < 2:
+            return leaves[0] if leaves else None
+        return Node("near", tuple(leaves), distance)
 
     def leaf(self, text: str, quoted: bool) -> Leaf | None:
         words = tuple(word.lower() for word in _WORD.findall(text))
@@ -321,36 +318,41 @@ def parse_query(text: str | None, mode: str = "auto") -> Query:
     if tree is not None:
         tree = _rebuild(tree)
         tree = tree if isinstance(tree, Node) else Node("and", (tree,))
-    return Query(tree, mode, notes)
+    return Query(tree, notes)
 
 
 def _accented(word: str) -> bool:
     return word != fold(word)
 
 
-def _forms(leaf: Leaf, mode: str) -> list[tuple[tuple[str, ...], bool]]:
-    """(words, accented) of the leaf, and of its other form when it is a union abbreviation
-    or an abbreviation's expansion. An accented word or phrase keeps its accents."""
+def _glossary_forms(leaf: Leaf, mode: str) -> list[tuple[str, ...]] | None:
+    """Where the leaf is a union abbreviation or an abbreviation's expansion, both forms,
+    accented as typed (an accented form stays exact, an unaccented one is folded)."""
+    if leaf.prefix:
+        return None
     folded = tuple(fold(word) for word in leaf.words)
-    term = None if leaf.prefix else _ABBREVIATIONS.get(folded[0]) if len(folded) == 1 else None
-    if term is None and not leaf.prefix:
-        term = next((t for phrase, t in _EXPANSIONS if phrase == folded), None)
+    term = _ABBREVIATIONS.get(folded[0]) if len(folded) == 1 else None
+    term = term or next((t for phrase, t in _EXPANSIONS if phrase == folded), None)
     if term is None:
-        return [(leaf.words, False)]
-    exact = mode == "exact" or (mode == "auto" and any(map(_accented, leaf.words)))
+        return None
+    exact = _keeps_accents(leaf.words, mode, any)
     return [
-        (tuple(w.lower() if exact else fold(w) for w in _WORD.findall(form)), exact)
+        tuple(word.lower() if exact else fold(word) for word in _WORD.findall(form))
         for form in (term.abbreviation, term.expansion)
     ]
 
 
-def _phrase(words: tuple[str, ...], prefix: bool, mode: str, whole: bool) -> str:
-    """One phrase as FTS5 reads it; `whole`: a glossary form, matched as the mode says."""
+def _keeps_accents(words: tuple[str, ...], mode: str, how: Callable[[Iterable[bool]], bool]) -> bool:
+    return mode == "exact" or (mode == "auto" and how(map(_accented, words)))
+
+
+def _phrase(words: tuple[str, ...], prefix: bool, mode: str) -> str:
+    """One typed word or phrase as FTS5 reads it, accents word by word."""
     star = " *" if prefix else ""
     if mode == "fold":
         return f'"{" ".join(map(fold, words))}"{star}'
     accented = [word for word in words if _accented(word)]
-    if mode == "exact" or whole or len(accented) == len(words):
+    if mode == "exact" or len(accented) == len(words):
         return f'"{" ".join(words)}"{star}'
     folded = f'"{" ".join(map(fold, words))}"{star}'
     if not accented:
@@ -361,12 +363,10 @@ def _phrase(words: tuple[str, ...], prefix: bool, mode: str, whole: bool) -> str
 
 
 def _leaf(leaf: Leaf, mode: str) -> str:
-    forms = _forms(leaf, mode)
-    whole = len(forms) > 1
-    parts = [
-        _phrase(words, leaf.prefix, mode if not whole or not accented else "exact", whole) for words, accented in forms
-    ]
-    return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+    forms = _glossary_forms(leaf, mode)
+    if forms is None:
+        return _phrase(leaf.words, leaf.prefix, mode)
+    return "(" + " OR ".join(f'"{" ".join(words)}"' for words in forms) + ")"
 
 
 def _negated(node: Node | Leaf) -> bool:
@@ -440,12 +440,12 @@ def match_expression(query: str | None, mode: str = "auto") -> str:
 
 def _terms(node: Node | Leaf, mode: str) -> list[Term]:
     if isinstance(node, Leaf):
-        forms = _forms(node, mode)
-        if len(forms) > 1:
-            return [tuple(Phrase(words, accented) for words, accented in forms)]
-        words = node.words
-        accented = mode == "exact" or (mode == "auto" and all(map(_accented, words)))
-        return [(Phrase(words if accented else tuple(map(fold, words)), accented, node.prefix),)]
+        forms = _glossary_forms(node, mode)
+        if forms is not None:
+            exact = _keeps_accents(node.words, mode, any)
+            return [tuple(Phrase(words, exact) for words in forms)]
+        accented = _keeps_accents(node.words, mode, all)
+        return [(Phrase(node.words if accented else tuple(map(fold, node.words)), accented, node.prefix),)]
     if node.op == "not":
         return []  # what is excluded is not in the results to mark
     return [term for item in node.items for term in _terms(item, mode)]
