@@ -96,3 +96,15 @@ ARCHIVE_MAX_ERROR_RATIO = 0.2
 
 LOG_LEVEL = os.environ.get("CONGDOAN_LOG_LEVEL", "INFO")
 FEED_EXPORT_ENCODING = "utf-8"
+
+# Read elsewhere with these same defaults; declared here so that `-s` can tell a real
+# setting from a typo (crawler.ops.cli refuses names Scrapy and this file do not know).
+ARCHIVE_D1N_ENABLED = True  # answer Lao Động's cookie interstitial (fetch/middlewares.py)
+ARCHIVE_HOSTS: dict[str, str] = {}  # {spider: host} for a site that moved (fetch/spider.py)
+ARCHIVE_RECHECK_DAYS = 3  # re-check articles published this recently for edits
+ARCHIVE_RECHECK_AFTER_HOURS = 12.0
+ARCHIVE_TOPIC_TERMS = None  # the general papers' union terms (sites/topic.py's list by default)
+ARCHIVE_MIN_PROFILE_SHARE = 0.5  # monitors (ops/monitors.py)
+ARCHIVE_MIN_AUTHOR_COVERAGE = 0.8
+ARCHIVE_REPLAY: list[str] = []  # set by `congdoan crawl --replay`
+ARCHIVE_RUN_ID = None  # set by `congdoan crawl`: one name for the sites of a run

@@ -7,10 +7,21 @@ import os
 import sys
 import tempfile
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 
 import click
+
+from crawler.ops.arguments import (
+    existing_db_option,
+    mirror_option,
+    new_db_option,
+    overrides_option,
+    replay_option,
+    since_option,
+    sites_argument,
+    spider_classes,
+    warc_dir_option,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the archive; try again later
@@ -45,37 +56,37 @@ def _settings(
         handler = "crawler.fetch.middlewares.MirrorDownloadHandler"
         settings.set("ARCHIVE_MIRROR", mirror, priority="cmdline")
         settings.set("DOWNLOAD_HANDLERS", {"http": handler, "https": handler}, priority="cmdline")
-    for override in overrides:
-        key, sep, value = override.partition("=")
-        if not sep:
-            raise click.BadParameter(f"expected KEY=VALUE, got {override!r}", param_hint="--set")
+    for override in overrides:  # KEY=VALUE, checked by overrides_option
+        key, _, value = override.partition("=")
         settings.set(key.strip(), value, priority="cmdline")
     return settings
 
 
-def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date().isoformat()
-    except ValueError:
-        raise click.BadParameter(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+class _OneLineErrors(click.Group):
+    """A refused argument is one line on stderr (exit code 2), not click's usage block."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as error:
+            if error.ctx is not None:
+                error.message = f"{error.message} (see {error.ctx.command_path} --help)"
+                error.ctx = None
+            raise
 
 
-@click.group()
+@click.group(cls=_OneLineErrors)
 @click.version_option(package_name="congdoan-archive")
 def main() -> None:
     """Archive Vietnamese trade-union news into SQLite and publish it with Datasette."""
 
 
 @main.command()
-@click.argument("sites", nargs=-1)
-@click.option("--db", default="archive.db", show_default=True, help="SQLite archive to write.")
-@click.option(
-    "--since", metavar="YYYY-MM-DD", callback=_check_date, help="Stop paging once listings are older than this date."
-)
+@sites_argument
+@new_db_option
+@since_option
 @click.option("--max-articles", type=click.IntRange(min=1), help="Fetch at most N new articles per site.")
-@click.option("--mirror", metavar="URL", help="Fetch https://HOST/PATH from URL/HOST/PATH (replicas, tests).")
+@mirror_option
 @click.option(
     "--start-url",
     "start_urls",
@@ -83,15 +94,11 @@ def main() -> None:
     metavar="URL",
     help="Start from this listing or section URL instead of the site's defaults (repeatable; one site).",
 )
-@click.option(
-    "--replay",
-    multiple=True,
-    metavar="ARCHIVE",
-    type=click.Path(exists=True),
-    help="Crawl recorded captures (.warc.gz, .wacz or a folder of them) instead of the network; "
-    "a URL not in them is a 404 (repeatable).",
+@replay_option(
+    "Crawl recorded captures (.warc.gz, .wacz or a folder of them) instead of the network; "
+    "a URL not in them is a 404 (repeatable)."
 )
-@click.option("--warc-dir", metavar="DIR", help="Where raw WARC captures go [default: warc/ beside --db].")
+@warc_dir_option
 @click.option(
     "--legacy-tls",
     is_flag=True,
@@ -100,7 +107,7 @@ def main() -> None:
 @click.option(
     "--no-images", is_flag=True, help="Archive the articles only, not their photos (fetch-media gets them later)."
 )
-@click.option("--set", "-s", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
+@overrides_option
 def crawl(
     sites: tuple[str, ...],
     db: str,
@@ -150,9 +157,6 @@ def _run(settings, sites: tuple[str, ...], **spider_arguments) -> None:
 
     process = CrawlerProcess(settings)
     available = sorted(process.spider_loader.list())
-    unknown = sorted(set(sites) - set(available))
-    if unknown:
-        raise click.BadParameter(f"unknown site(s) {', '.join(unknown)}; choose from {', '.join(available)}")
     try:
         with ArchiveLock(settings.get("ARCHIVE_DB")):  # one crawl at a time per archive; released even on SIGKILL
             crawlers = []
@@ -173,14 +177,12 @@ def _run(settings, sites: tuple[str, ...], **spider_arguments) -> None:
 
 
 @main.command("fetch-media")
-@click.argument("sites", nargs=-1)
-@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--mirror", metavar="URL", help="Fetch https://HOST/PATH from URL/HOST/PATH (replicas, tests).")
-@click.option(
-    "--replay", multiple=True, metavar="ARCHIVE", type=click.Path(exists=True), help="Fetch from recorded captures."
-)
-@click.option("--warc-dir", metavar="DIR", help="Where raw WARC captures go [default: warc/ beside --db].")
-@click.option("--set", "-s", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
+@sites_argument
+@existing_db_option
+@mirror_option
+@replay_option("Fetch from recorded captures.")
+@warc_dir_option
+@overrides_option
 def fetch_media(
     sites: tuple[str, ...],
     db: str,
@@ -213,7 +215,7 @@ def _check_sources(mirror: str | None, replay: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@existing_db_option
 @click.option("--site", help="Only this site's pages.")
 def reextract(db: str, site: str | None) -> None:
     """Rebuild articles from the stored raw captures with the current extractor, offline.
@@ -240,7 +242,7 @@ def reextract(db: str, site: str | None) -> None:
 
 @main.command()
 @click.argument("target", type=click.Path(dir_okay=False))
-@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@existing_db_option
 @click.option("--warc-dir", metavar="DIR", help="The WARC files to package [default: warc/ beside --db].")
 def wacz(target: str, db: str, warc_dir: str | None) -> None:
     """Package the archive's WARC files as one WACZ, for ReplayWeb.page or `crawl --replay`.
@@ -312,9 +314,9 @@ def links(listing, url: str) -> None:
     from crawler.sites.discover import follows, listing_links, site_for_url
     from crawler.sites.pagination import next_page_url
 
-    spider = _spider_classes().get(site_for_url(url) or "")
+    spider = spider_classes().get(site_for_url(url) or "")
     if spider is None:
-        raise click.ClickException(f"{url} is not on any of the sites: {', '.join(sorted(_spider_classes()))}")
+        raise click.ClickException(f"{url} is not on any of the sites: {', '.join(sorted(spider_classes()))}")
     try:
         html = decode(listing.read())
     except BadEncoding as error:
@@ -328,18 +330,8 @@ def links(listing, url: str) -> None:
     click.echo(json.dumps({"article_urls": found, "next_page": next_page}, ensure_ascii=False, indent=2))
 
 
-def _spider_classes() -> dict[str, type]:
-    from scrapy.settings import Settings
-    from scrapy.spiderloader import SpiderLoader
-
-    settings = Settings()
-    settings.setmodule("crawler.fetch.settings", priority="project")
-    loader = SpiderLoader.from_settings(settings)
-    return {name: loader.load(name) for name in loader.list()}
-
-
 @main.command()
-@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@existing_db_option
 @click.option("--runs", default=5, show_default=True, help="How many recent runs of each site to weigh.")
 def status(db: str, runs: int) -> None:
     """Health of each site from its last runs: verdict, counts, last new article, alerts.
@@ -369,7 +361,7 @@ def status(db: str, runs: int) -> None:
 
 @main.command()
 @click.argument("query")
-@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@existing_db_option
 @click.option("--limit", default=20, show_default=True)
 def search(query: str, db: str, limit: int) -> None:
     """Full-text search of the archive; unaccented words match accented text.
@@ -393,7 +385,7 @@ def sites() -> None:
 
         congdoan sites
     """
-    for name, spider in sorted(_spider_classes().items()):
+    for name, spider in sorted(spider_classes().items()):
         click.echo(name)
         for url in spider().entry_urls():
             click.echo(f"  {url}")
@@ -401,7 +393,7 @@ def sites() -> None:
 
 @main.command()
 @click.argument("target", type=click.Path(dir_okay=False))
-@click.option("--db", default="archive.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@existing_db_option
 def publish(target: str, db: str) -> None:
     """Write a consistent snapshot of the archive to TARGET (VACUUM INTO), even while a
     crawl is writing to it. `congdoan serve --snapshot TARGET` serves such a file.

@@ -11,16 +11,15 @@ import functools
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from html import escape, unescape
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from crawler.extract.structure import sanitize
 from crawler.publish.query import Phrase, parse
-from crawler.text import fold
+from crawler.text import VN_TZ, fold
 
-VIETNAM = timezone(timedelta(hours=7))
 SITE_NAMES = {
     "laodong": "Báo Lao Động",
     "baohatinh": "Báo Hà Tĩnh",
@@ -53,7 +52,7 @@ def vn_datetime(value: str | None) -> str:
         return value
     if moment.tzinfo is None:
         return f"{WEEKDAYS[moment.weekday()]}, {moment:%d/%m/%Y, %H:%M}"
-    moment = moment.astimezone(VIETNAM)  # crawl times are stored in UTC; readers think in +07:00
+    moment = moment.astimezone(VN_TZ)  # crawl times are stored in UTC; readers think in +07:00
     return f"{WEEKDAYS[moment.weekday()]}, {moment:%d/%m/%Y, %H:%M} (GMT+7)"
 
 
