@@ -256,6 +256,7 @@ def crawl_bench(workdir: Path, articles: int) -> CrawlResult:
     warc = workdir / f"bench-{articles}.warc.gz"
     pages = build_archive(warc, articles)
     db_path = workdir / f"bench-{articles}" / "archive.db"
+    db_path.parent.mkdir()
     crawl = replay_crawl(warc, db_path)
     bare = bare_trafilatura(pages)
     core = core_pipeline(pages, workdir / f"core-{articles}" / "archive.db")

@@ -160,6 +160,7 @@ def test_a_replay_of_the_capture_gives_the_same_rows_one_for_one(mirror_site, tm
     (warc,) = (live.parent / "warc").glob("*.warc.gz")
 
     replayed = tmp_path / "replay" / "archive.db"
+    replayed.parent.mkdir()  # congdoan refuses a --db in a missing folder
     result = congdoan(*SITE, "--db", str(replayed), "--replay", str(warc))
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(mirror_site.hits) == hits  # nothing was fetched
@@ -181,6 +182,7 @@ def test_a_replay_of_the_capture_gives_the_same_rows_one_for_one(mirror_site, tm
     partial = tmp_path / "partial.warc.gz"
     without(warc, partial, A)
     holes = tmp_path / "holes" / "archive.db"
+    holes.parent.mkdir()  # congdoan refuses a --db in a missing folder
     result = congdoan(*SITE, "--db", str(holes), "--replay", str(partial))
     assert result.returncode == 0, result.stderr[-3000:]
     # ... and its rejection links to no capture (not to the redirect that led there).
@@ -267,6 +269,7 @@ def test_the_warcs_package_as_a_wacz_that_replays(mirror_site, tmp_path):
     import zipfile
 
     live = tmp_path / "live" / "archive.db"
+    live.parent.mkdir()  # congdoan refuses a --db in a missing folder
     crawl(mirror_site, live)
     wacz = tmp_path / "laodong.wacz"
     packed = congdoan("wacz", str(wacz), "--db", str(live))
@@ -291,6 +294,7 @@ def test_the_warcs_package_as_a_wacz_that_replays(mirror_site, tmp_path):
     assert pages[0]["format"] == "json-pages-1.0" and {p["url"] for p in pages[1:]} == ARTICLES
 
     replayed = tmp_path / "replay" / "archive.db"
+    replayed.parent.mkdir()  # congdoan refuses a --db in a missing folder
     result = congdoan(*SITE, "--db", str(replayed), "--replay", str(wacz))
     assert result.returncode == 0, result.stderr[-3000:]
     assert content(replayed) == content(live)
