@@ -86,6 +86,11 @@ def congdoan(*args: str, cwd: Path | None = None, timeout: int = 120) -> subproc
     return subprocess.run(command, capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=timeout)
 
 
+def run_log(db_path: Path) -> str:
+    """The full Scrapy log of every run on this archive (logs/<run-id>.log beside it), oldest first."""
+    return "".join(log.read_text(encoding="utf-8") for log in sorted((db_path.parent / "logs").glob("*.log")))
+
+
 def datasette_for(db_path: Path):
     """Datasette configured as `congdoan serve` configures it (metadata, plugins, templates)."""
     import yaml

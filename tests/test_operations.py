@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from crawler.store.lock import ArchiveLock
-from tests.conftest import FAST, TESTS, congdoan
+from tests.conftest import FAST, TESTS, congdoan, run_log
 from tests.mirror_site import MirrorSite
 from tests.test_crawl import ARTICLES, B, rows
 
@@ -55,7 +55,7 @@ def test_a_first_crawl_on_a_fresh_machine_contacts_only_the_sites(mirror_site, t
     # fetch one from publicsuffix.org, and print a traceback when it cannot.
     monkeypatch.setenv("TLDEXTRACT_CACHE", str(tmp_path / "empty-cache"))
     result = crawl(mirror_site, tmp_path / "archive.db")
-    log = result.stdout + result.stderr
+    log = result.stdout + result.stderr + run_log(tmp_path / "archive.db")
     assert result.returncode == 0, log[-2000:]
     assert "publicsuffix" not in log and "Traceback" not in log, log[-3000:]
 
@@ -144,7 +144,7 @@ def test_a_site_whose_markup_changed_fails_its_monitor(tmp_path):
     )
     ((verdict, alerts),) = rows(db_path, "select verdict, alerts from crawls")
     assert verdict == "failed" and "the markup has probably changed" in alerts
-    assert "Traceback" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr + run_log(db_path)
 
 
 def test_status_summarizes_the_last_runs(mirror_site, tmp_path):
@@ -196,7 +196,8 @@ def test_429_and_503_are_retried_after_the_wait_the_server_asks_for(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]
     assert statuses == {listing: [429, 200], article: [503, 503, 200]}
     assert elapsed >= 2  # Retry-After: 2 was honoured
-    assert "retrying in 2 s" in result.stderr and "retrying in 1 s" in result.stderr  # 0.5 s, then 1 s
+    log = run_log(db_path)
+    assert "retrying in 2 s" in log and "retrying in 1 s" in log  # 0.5 s, then 1 s
     assert article in {url for (url,) in rows(db_path, "select url from articles")}
 
 

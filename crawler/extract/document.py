@@ -56,7 +56,12 @@ class Document:
             boilerplate.drop_related_boxes(self.article)
         self.scope = Selector(root=self.article, type="html") if self.article is not None else None
         if self.scope is None and profile is not GENERIC:
-            logger.warning("extract: no article container of the %s profile on %s", profile.name, url)
+            logger.warning(
+                "extract: no article container of the %s profile on %s",
+                profile.name,
+                url,
+                extra={"alert": "markup", "site": profile.name, "alert_key": "container"},
+            )
 
     def _first_element(self, queries: tuple[str, ...]) -> lxml_html.HtmlElement | None:
         for query in queries:
@@ -132,7 +137,12 @@ class Document:
     def fallback(self, field: str, source: str) -> None:
         if self.profile is not GENERIC:
             logger.warning(
-                "extract: %s for %s came from %s, not the %s profile", field, self.url, source, self.profile.name
+                "extract: %s for %s came from %s, not the %s profile",
+                field,
+                self.url,
+                source,
+                self.profile.name,
+                extra={"alert": "markup", "site": self.profile.name, "alert_key": field},
             )
 
     def wrapper_id(self) -> str | None:

@@ -80,7 +80,10 @@ class FailureHandling:
             return
         stats.inc_value(f"archive/errors/{category}")
         stats.set_value("archive/last_error", message)
-        logger.warning("%s: %s", failure.request.url, message)
+        # Not an HTTP answer, or a server error: the site cannot be reached (shown above the live display).
+        reachable = failure.check(HttpError) and not category.startswith(("http-5", "http-429"))
+        alert = {} if reachable else {"alert": "unreachable", "site": self.name, "alert_key": category}
+        logger.warning("%s: %s", failure.request.url, message, extra=alert)
         if failure.check(HttpError) and is_article:
             # A dead article link is recorded, not forgotten: it becomes an http-NNN rejection.
             yield self.page(failure.value.response)

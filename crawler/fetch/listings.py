@@ -90,6 +90,15 @@ class ListingWalk:
     def capped(self) -> bool:
         return self.max_articles is not None and len(self.scheduled) >= self.max_articles
 
+    def note_listing(self, url: str, links: list[discover.ListingLink]) -> None:
+        """The listing page read last and the oldest date it printed (the live display's
+        "listing page" and "reached": how far back a --since walk has got)."""
+        stats = self.crawler.stats
+        stats.set_value("archive/listing/current", url)
+        dates = [link.published_at[:10] for link in links if link.published_at]
+        if dates:
+            stats.set_value("archive/listing/reached", min(dates))
+
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
             return
@@ -100,6 +109,7 @@ class ListingWalk:
             logger.warning(
                 "%s prints no dates: --since cannot end its paging, only the no-new-link rule can", response.url
             )
+        self.note_listing(response.url, links)
         chain = response.meta.get("archive_chain") or discover.canonical_url(response.url)
         walk_started = response.meta.get("walk_started")
         wanted, fresh = self.new_articles(links, self.chains.setdefault(chain, set()), walk_started)

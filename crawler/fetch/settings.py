@@ -108,3 +108,4 @@ ARCHIVE_MIN_PROFILE_SHARE = 0.5  # monitors (ops/monitors.py)
 ARCHIVE_MIN_AUTHOR_COVERAGE = 0.8
 ARCHIVE_REPLAY: list[str] = []  # set by `congdoan crawl --replay`
 ARCHIVE_RUN_ID = None  # set by `congdoan crawl`: one name for the sites of a run
+ARCHIVE_PROGRESS_INTERVAL = 1.0  # seconds between refreshes of the live display on a terminal

@@ -129,6 +129,10 @@ overrides_option: Decorator = click.option(
     help="Override a Scrapy setting (a name Scrapy or crawler/fetch/settings.py declares).",
 )
 
+verbose_option: Decorator = click.option(
+    "--verbose", "-v", is_flag=True, help="Also stream the full log to stderr (it always goes to logs/<run-id>.log)."
+)
+
 
 def replay_option(description: str) -> Decorator:
     return click.option(

@@ -20,6 +20,7 @@ from crawler.ops.arguments import (
     since_option,
     sites_argument,
     spider_classes,
+    verbose_option,
     warc_dir_option,
 )
 
@@ -108,6 +109,7 @@ def main() -> None:
     "--no-images", is_flag=True, help="Archive the articles only, not their photos (fetch-media gets them later)."
 )
 @overrides_option
+@verbose_option
 def crawl(
     sites: tuple[str, ...],
     db: str,
@@ -120,6 +122,7 @@ def crawl(
     legacy_tls: bool,
     no_images: bool,
     overrides: tuple[str, ...],
+    verbose: bool,
 ) -> None:
     """Crawl SITES (default: all five) into the archive and print one summary line per site.
 
@@ -143,18 +146,25 @@ def crawl(
         settings.set("ARCHIVE_MEDIA", False, priority="cmdline")
     if start_urls and len(sites) != 1:
         raise click.BadParameter("--start-url needs exactly one SITE", param_hint="--start-url")
-    _run(settings, sites, since=since, max_articles=max_articles, start_url=list(start_urls) or None)
+    _run(settings, sites, verbose, since=since, max_articles=max_articles, start_url=list(start_urls) or None)
 
 
-def _run(settings, sites: tuple[str, ...], **spider_arguments) -> None:
-    """Run the spiders of SITES (default: all) in one process under the archive's lock,
-    print one summary line per site, and exit 1 if any failed (75 if the archive is locked)."""
+def _run(settings, sites: tuple[str, ...], verbose: bool = False, **spider_arguments) -> None:
+    """Run the spiders of SITES (default: all) in one process under the archive's lock, then
+    report: see crawler.ops.terminal for where the output goes. Exits 1 if a site failed,
+    75 if the archive is locked."""
     from scrapy.crawler import CrawlerProcess
 
     from crawler.ops.logs import quiet_network_tracebacks
     from crawler.ops.report import summarize
+    from crawler.ops.terminal import Terminal, run_log_path
     from crawler.store.lock import ArchiveLock, ArchiveLocked
 
+    log_path = run_log_path(settings.get("ARCHIVE_DB"), settings.get("ARCHIVE_RUN_ID"))
+    settings.set("LOG_FILE", str(log_path), priority="cmdline")  # the full log, always
+    terminal = Terminal(
+        verbose, since=spider_arguments.get("since"), interval=settings.getfloat("ARCHIVE_PROGRESS_INTERVAL")
+    )
     process = CrawlerProcess(settings)
     available = sorted(process.spider_loader.list())
     try:
@@ -165,13 +175,18 @@ def _run(settings, sites: tuple[str, ...], **spider_arguments) -> None:
                 crawlers.append((name, crawler))
                 process.crawl(crawler, **spider_arguments)
             quiet_network_tracebacks()  # after crawl(): each crawler reinstalls Scrapy's root handler
-            process.start()
+            terminal.attach_logging(settings.get("LOG_LEVEL"))
+            terminal.watch(crawlers)
+            try:
+                process.start()
+            finally:
+                terminal.stop()
     except ArchiveLocked as locked:
         click.echo(f"{click.get_current_context().command_path}: {locked}", err=True)
         sys.exit(EXIT_LOCKED)
-    results = [summarize(name, crawler.stats.get_stats()) for name, crawler in crawlers]
-    for line, _ in results:
-        click.echo(line)
+    stats = [(name, crawler.stats.get_stats()) for name, crawler in crawlers]
+    results = [summarize(name, site_stats) for name, site_stats in stats]
+    terminal.summary(stats, [line for line, _ in results], log_path)
     if not all(ok for _, ok in results):
         sys.exit(1)
 
@@ -183,6 +198,7 @@ def _run(settings, sites: tuple[str, ...], **spider_arguments) -> None:
 @replay_option("Fetch from recorded captures.")
 @warc_dir_option
 @overrides_option
+@verbose_option
 def fetch_media(
     sites: tuple[str, ...],
     db: str,
@@ -190,6 +206,7 @@ def fetch_media(
     replay: tuple[str, ...],
     warc_dir: str | None,
     overrides: tuple[str, ...],
+    verbose: bool,
 ) -> None:
     """Fetch the missing photos of archived articles of SITES (default: all five), and nothing else.
 
@@ -206,7 +223,7 @@ def fetch_media(
     """
     _check_sources(mirror, replay)
     settings = _settings(db, mirror, overrides, replay, warc_dir)
-    _run(settings, sites, media_only=True)
+    _run(settings, sites, verbose, media_only=True)
 
 
 def _check_sources(mirror: str | None, replay: tuple[str, ...]) -> None:

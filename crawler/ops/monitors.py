@@ -142,7 +142,8 @@ class RecordVerdict(Action):
         stats.set_value("archive/monitors/verdict", "failed" if failures else "ok")
         stats.set_value("archive/monitors/failures", failures)
         for failure in failures:
-            logger.error("monitor failed for %s: %s", self.data.spider.name, failure)
+            name = self.data.spider.name
+            logger.error("monitor failed for %s: %s", name, failure, extra={"alert": "monitor", "site": name})
         settings = self.data.crawler.settings
         row = crawl_row(settings.get("ARCHIVE_RUN_ID") or "unknown", self.data.spider.name, stats.get_stats())
         row.update(verdict="failed" if failures else "ok", alerts=json.dumps(failures, ensure_ascii=False))

@@ -10,7 +10,7 @@ from typing import Any
 _NOT_ERRORS = ("archive/errors/http-404", "archive/errors/http-410")
 
 
-def _sum_prefix(stats: dict[str, Any], prefix: str) -> int:
+def sum_prefix(stats: dict[str, Any], prefix: str) -> int:
     return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
 
 
@@ -20,13 +20,13 @@ def error_count(stats: dict[str, Any]) -> int:
     >>> error_count({"archive/errors/timeout": 2, "archive/errors/http-404": 5, "archive/errors/http-503": 1})
     3
     """
-    return _sum_prefix(stats, "archive/errors/") - sum(stats.get(k, 0) for k in _NOT_ERRORS)
+    return sum_prefix(stats, "archive/errors/") - sum(stats.get(k, 0) for k in _NOT_ERRORS)
 
 
 def failure_cause(stats: dict[str, Any]) -> str | None:
     """Why the crawl of a site failed outright, or None: no successful response at all,
     or listings that came back without a single article link."""
-    ok_responses = _sum_prefix(stats, "downloader/response_status_count/2")
+    ok_responses = sum_prefix(stats, "downloader/response_status_count/2")
     reason = stats.get("finish_reason", "finished")
     if ok_responses == 0 or reason not in ("finished", "closespider_itemcount", "closespider_pagecount"):
         return stats.get("archive/last_error") or f"no successful response (finish reason: {reason})"
@@ -67,15 +67,15 @@ def summarize(site: str, stats: dict[str, Any]) -> tuple[str, bool]:
     if stats.get("archive/media/only"):  # congdoan fetch-media: photos and nothing else
         finished = stats.get("finish_reason", "finished") == "finished"
         return f"{site}: {'ok' if finished else 'FAILED'}: {photo_counts(stats)}", finished
-    ok_responses = _sum_prefix(stats, "downloader/response_status_count/2")
+    ok_responses = sum_prefix(stats, "downloader/response_status_count/2")
     requests = stats.get("downloader/request_count", 0)
     responses = stats.get("downloader/response_count", ok_responses)
-    counts = f"{requests} requests, {responses} responses, {_sum_prefix(stats, 'archive/errors/')} errors"
+    counts = f"{requests} requests, {responses} responses, {sum_prefix(stats, 'archive/errors/')} errors"
     cause = failure_cause(stats)
     if cause is not None:
         return f"{site}: FAILED: {cause} ({counts})", False
     articles = ", ".join(f"{stats.get(f'archive/articles/{k}', 0)} {k}" for k in ("new", "updated", "unchanged"))
-    rejected = _sum_prefix(stats, "archive/rejected/")
+    rejected = sum_prefix(stats, "archive/rejected/")
     extra = ""
     if stats.get("archive/d1n/answered"):
         extra = f", {stats['archive/d1n/answered']} cookie challenges answered"
@@ -106,7 +106,7 @@ def crawl_row(run_id: str, site: str, stats: dict[str, Any]) -> dict[str, Any]:
         "responses": stats.get("downloader/response_count", 0),
         "responses_by_status": json.dumps(by_status, sort_keys=True),
         **{k: stats.get(f"archive/articles/{k}", 0) for k in ("new", "updated", "unchanged")},
-        "rejected": _sum_prefix(stats, "archive/rejected/"),
+        "rejected": sum_prefix(stats, "archive/rejected/"),
         "errors": error_count(stats),
         "listing_requests": sum(stats.get(f"archive/requests/{kind}", 0) for kind in listing_kinds),
         "article_requests": stats.get("archive/requests/article", 0) + stats.get("archive/requests/recheck", 0),

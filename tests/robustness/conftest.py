@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from tests.conftest import FAST, REPLACED_TEXT, TESTS, congdoan
+from tests.conftest import FAST, REPLACED_TEXT, TESTS, congdoan, run_log
 from tests.mirror_site import MirrorSite
 from tests.test_crawl import ARTICLES
 
@@ -125,7 +125,8 @@ class Outcome:
 
     @property
     def log(self) -> str:
-        return self.result.stdout + self.result.stderr
+        """What the run printed, and its full log (logs/<run-id>.log beside the archive)."""
+        return self.result.stdout + self.result.stderr + run_log(self.db_path)
 
     def rows(self, sql: str, *params: object) -> list[tuple]:
         with sqlite3.connect(self.db_path) as connection:
