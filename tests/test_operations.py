@@ -152,16 +152,19 @@ def test_status_summarizes_the_last_runs(mirror_site, tmp_path):
     assert crawl(mirror_site, db_path).returncode == 0
     healthy = congdoan("status", "--db", str(db_path))
     assert healthy.returncode == 0, healthy.stdout + healthy.stderr
-    (header, line) = healthy.stdout.strip().splitlines()
-    assert header.split()[:3] == ["site", "health", "last"]
-    assert line.split()[:2] == ["laodong", "OK"] and line.endswith("[runs: .]")
+    lines = [line.split() for line in healthy.stdout.splitlines() if line.strip()]
+    assert lines[0][:3] == ["site", "health", "last"] and lines[0][-2:] == ["runs", "alerts"]
+    assert lines[-1][:2] == ["laodong", "OK"] and lines[-1][-2:] == [".", "-"]
     unreachable = congdoan("crawl", "laodong", "--db", str(db_path), "--mirror", "http://127.0.0.1:9", *FAST)
     assert unreachable.returncode == 1
     failing = congdoan("status", "--db", str(db_path))
     assert failing.returncode == 1
-    assert (
-        "laodong    FAILED" in failing.stdout and "Site reachable" in failing.stdout and "[runs: .F]" in failing.stdout
-    )
+    assert re.search(r"laodong +FAILED .* \.F +Site reachable", failing.stdout), failing.stdout
+    monitored = congdoan("status", "--db", str(db_path), "--json")
+    assert monitored.returncode == 1
+    (site,) = json.loads(monitored.stdout)
+    assert (site["site"], site["healthy"], site["runs"], site["new"]) == ("laodong", False, ["ok", "failed"], 0)
+    assert site["alerts"][0].startswith("Site reachable") and site["last_new_article"].startswith("20")
 
 
 def test_429_and_503_are_retried_after_the_wait_the_server_asks_for(tmp_path):

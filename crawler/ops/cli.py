@@ -350,29 +350,40 @@ def links(listing, url: str) -> None:
 @main.command()
 @existing_db_option
 @click.option("--runs", default=5, show_default=True, help="How many recent runs of each site to weigh.")
-def status(db: str, runs: int) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output, for monitoring.")
+def status(db: str, runs: int, as_json: bool) -> None:
     """Health of each site from its last runs: verdict, counts, last new article, alerts.
 
-    Exits 1 when a site's last run failed, so a monitoring check can call it.
+    Exits 1 when a site's last run failed, so a monitoring check can call it. --json prints
+    a list of objects, one per site (docs/operations.md), with the same exit code.
 
     Example:
 
+    \b
         congdoan status --db archive.db
+        congdoan status --json | jq '.[] | select(.healthy | not) | .site'
     """
-    from crawler.ops.report import status_report
+    from rich.console import Console
+
+    from crawler.ops.progress import health_table
+    from crawler.ops.report import site_health
     from crawler.store.crawls import last_crawls
     from crawler.store.database import open_db
 
     archive = open_db(db)
     try:
-        lines, healthy = status_report(last_crawls(archive, runs))
+        health = site_health(last_crawls(archive, runs))
     finally:
         archive.close()
-    if len(lines) == 1:
+    if as_json:
+        click.echo(json.dumps(health, ensure_ascii=False, indent=2))
+    elif not health:
         click.echo("no crawl recorded yet")
-        return
-    click.echo("\n".join(lines))
-    if not healthy:
+    else:
+        # Off a terminal (cron mail, a pipe) rich would fold the table at 80 columns.
+        console = Console() if sys.stdout.isatty() else Console(width=200, color_system=None)
+        console.print(health_table(health))
+    if not all(site["healthy"] for site in health):
         sys.exit(1)
 
 

@@ -178,3 +178,27 @@ def summary_table(results: Iterable[tuple[str, dict[str, Any]]]) -> Table:
             photo_counts(stats) if stats.get("archive/requests/media") else "-",
         )
     return table
+
+
+def _minute(moment: str | None, default: str = "-") -> str:
+    """ISO moment to 'YYYY-MM-DD HH:MM' (UTC, as stored)."""
+    return moment[:16].replace("T", " ") if moment else default
+
+
+def health_table(health: list[dict[str, Any]]) -> Table:
+    """`congdoan status`: one row per site from report.site_health."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in ("site", "health", "last run (UTC)", "new", "upd", "rej", "err", "last new article (UTC)", "runs"):
+        table.add_column(name, justify="right" if name in ("new", "upd", "rej", "err") else "left", no_wrap=True)
+    table.add_column("alerts", overflow="fold")
+    for site in health:
+        table.add_row(
+            site["site"],
+            Text("OK", style="green") if site["healthy"] else Text("FAILED", style="red"),
+            _minute(site["last_run_started_at"]),
+            *(str(site[key]) for key in ("new", "updated", "rejected", "errors")),
+            _minute(site["last_new_article"], "never"),
+            "".join("." if verdict == "ok" else "F" for verdict in site["runs"]),
+            Text("; ".join(site["alerts"]) or "-"),
+        )
+    return table

@@ -114,28 +114,32 @@ def crawl_row(run_id: str, site: str, stats: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def status_report(crawls: list[dict[str, Any]]) -> tuple[list[str], bool]:
-    """(lines, healthy) for `congdoan status`: per site, its last run and the runs before.
-    `crawls` are db.last_crawls rows, newest first within each site."""
-    lines = [
-        (
-            f"{'site':10} {'health':7} {'last run (UTC)':17} {'new':>4} {'upd':>4} {'rej':>4} {'err':>4}  "
-            f"{'last new article (UTC)':22} alerts"
-        )
-    ]
-    healthy = True
+def site_health(crawls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per site, for `congdoan status` (a table, or --json for monitoring): its last run and
+    the verdicts of the runs before. `crawls` are store.crawls.last_crawls rows, newest first
+    within each site.
+
+    >>> run = {"site": "laodong", "verdict": "ok", "alerts": "[]", "started_at": "2026-11-22T06:00:00+00:00",
+    ...        "finished_at": None, "new": 4, "updated": 0, "rejected": 6, "errors": 0, "last_new_article": None}
+    >>> [(h["site"], h["healthy"], h["runs"]) for h in site_health([run, {**run, "verdict": "failed"}])]
+    [('laodong', True, ['failed', 'ok'])]
+    """
     by_site: dict[str, list[dict[str, Any]]] = {}
     for row in crawls:
         by_site.setdefault(row["site"], []).append(row)
+    health = []
     for site, runs in sorted(by_site.items()):
         last = runs[0]
-        health = "OK" if last["verdict"] == "ok" else "FAILED"
-        healthy = healthy and health == "OK"
-        alerts = "; ".join(json.loads(last["alerts"] or "[]")) or "-"
-        history = "".join("." if run["verdict"] == "ok" else "F" for run in reversed(runs))
-        lines.append(
-            f"{site:10} {health:7} {(last['started_at'] or '')[:16].replace('T', ' '):17} "
-            f"{last['new']:>4} {last['updated']:>4} {last['rejected']:>4} {last['errors']:>4}  "
-            f"{(last['last_new_article'] or 'never')[:16].replace('T', ' '):22} {alerts}  [runs: {history}]"
+        health.append(
+            {
+                "site": site,
+                "healthy": last["verdict"] == "ok",
+                "last_run_started_at": last["started_at"],
+                "last_run_finished_at": last["finished_at"],
+                **{key: last[key] for key in ("new", "updated", "rejected", "errors")},
+                "last_new_article": last["last_new_article"],
+                "alerts": json.loads(last["alerts"] or "[]"),
+                "runs": [run["verdict"] for run in reversed(runs)],  # oldest first
+            }
         )
-    return lines, healthy
+    return health
