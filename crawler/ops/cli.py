@@ -379,10 +379,13 @@ def status(db: str, runs: int, as_json: bool) -> None:
         click.echo(json.dumps(health, ensure_ascii=False, indent=2))
     elif not health:
         click.echo("no crawl recorded yet")
-    else:
-        # Off a terminal (cron mail, a pipe) rich would fold the table at 80 columns.
-        console = Console() if sys.stdout.isatty() else Console(width=200, color_system=None)
-        console.print(health_table(health))
+    elif sys.stdout.isatty():
+        Console().print(health_table(health))
+    else:  # cron mail, a pipe: one line per site, unfolded, no padding at the end
+        console = Console(width=10_000, color_system=None)
+        with console.capture() as captured:
+            console.print(health_table(health))
+        click.echo("\n".join(line.rstrip() for line in captured.get().splitlines()))
     if not all(site["healthy"] for site in health):
         sys.exit(1)
 

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from crawler.ops.report import failure_cause, photo_counts, sum_prefix
+from crawler.ops.report import failure_cause, sum_prefix
 
 RATE_WINDOW = 30.0  # seconds of requests the rate is measured over
+WIDE = 110  # terminal columns from which the listing page being read is shown
+LISTING_WIDTH = 36
 
 
 def duration(seconds: float | None) -> str:
@@ -114,27 +115,20 @@ class Board:
         self.lines[site] = line
         return line
 
-    def table(self) -> Table:
-        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
-        for name, justify in (
-            ("site", "left"),
-            ("state", "left"),
-            ("pages", "right"),
-            ("new", "right"),
-            ("upd", "right"),
-            ("rej", "right"),
-            ("err", "right"),
-            ("queue", "right"),
-            ("req/s", "right"),
-            ("last new", "right"),
-            ("listing page", "left"),
-            ("reached" + (f" (since {self.since})" if self.since else ""), "left"),
-        ):
-            table.add_column(name, justify=justify, no_wrap=True)
+    def table(self, width: int = 160) -> Table:
+        """The display. Counts are never cut; on a terminal under WIDE columns the listing page
+        is left out, and a site whose crawl is done is dimmed."""
+        table = Table(box=None, pad_edge=False, header_style="bold underline")
+        table.add_column("site", no_wrap=True, min_width=9)
+        for name in ("pages", "new", "upd", "rej", "err", "queue", "req/s", "last new"):
+            table.add_column(name, justify="right", no_wrap=True)
+        wide = width >= WIDE
+        if wide:
+            table.add_column("listing page", no_wrap=True, overflow="ellipsis", max_width=LISTING_WIDTH)
+        table.add_column("reached" + (f" (since {self.since})" if self.since and wide else ""), no_wrap=True)
         for line in self.lines.values():
-            table.add_row(
+            cells = [
                 line.site,
-                line.state,
                 str(line.pages),
                 str(line.new),
                 str(line.updated),
@@ -143,9 +137,11 @@ class Board:
                 "-" if line.queue is None else str(line.queue),
                 f"{line.rate:.1f}",
                 duration(line.since_new),
-                short_url(line.listing),
-                line.reached or "-",
-            )
+            ]
+            if wide:
+                cells.append(short_url(line.listing, LISTING_WIDTH))
+            cells.append(line.reached or "-")
+            table.add_row(*cells, style="dim" if line.state == "done" else None)
         return table
 
 
@@ -162,20 +158,29 @@ def _result(stats: dict[str, Any]) -> Text:
     return Text("ok", style="green")
 
 
+def _photos(stats: dict[str, Any]) -> str:
+    if not stats.get("archive/requests/media"):
+        return "-"
+    failed = stats.get("archive/media/failed", 0)
+    return f"{stats.get('archive/media/archived', 0)}" + (f" ({failed} not)" if failed else "")
+
+
 def summary_table(results: Iterable[tuple[str, dict[str, Any]]]) -> Table:
     """The run's end on a terminal: the summary lines' figures as one table, and what failed."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("site", "result", "new", "updated", "unchanged", "rejected", "requests", "errors", "photos"):
-        table.add_column(name, justify="left" if name in ("site", "result", "photos") else "right")
+    table = Table(box=None, pad_edge=False, header_style="bold underline")
+    table.add_column("site", no_wrap=True, min_width=9)
+    for name in ("new", "upd", "same", "rej", "req", "err", "photos"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("result", overflow="fold")
     for site, stats in results:
         table.add_row(
             site,
-            _result(stats),
             *(str(stats.get(f"archive/articles/{key}", 0)) for key in ("new", "updated", "unchanged")),
             str(sum_prefix(stats, "archive/rejected/")),
             str(stats.get("downloader/request_count", 0)),
             str(sum_prefix(stats, "archive/errors/")),
-            photo_counts(stats) if stats.get("archive/requests/media") else "-",
+            _photos(stats),
+            _result(stats),
         )
     return table
 
@@ -187,7 +192,7 @@ def _minute(moment: str | None, default: str = "-") -> str:
 
 def health_table(health: list[dict[str, Any]]) -> Table:
     """`congdoan status`: one row per site from report.site_health."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(box=None, pad_edge=False, header_style="bold underline")
     for name in ("site", "health", "last run (UTC)", "new", "upd", "rej", "err", "last new article (UTC)", "runs"):
         table.add_column(name, justify="right" if name in ("new", "upd", "rej", "err") else "left", no_wrap=True)
     table.add_column("alerts", overflow="fold")

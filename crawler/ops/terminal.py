@@ -88,7 +88,7 @@ class Terminal:
             in_flight = len(engine.downloader.active) if engine and engine.downloader else 0
             queue = len(scheduler) + in_flight if scheduler is not None else None
             self.board.observe(name, stats, queue, closed="finish_reason" in stats)
-        self._live.update(self.board.table(), refresh=True)
+        self._live.update(self.board.table(self.console.width), refresh=True)
 
     def stop(self) -> None:
         if self._loop is not None and self._loop.running:
