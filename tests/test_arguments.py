@@ -48,3 +48,19 @@ def test_fetch_media_refuses_the_same_way(tmp_path: Path):
     result = congdoan("fetch-media", "--db", str(tmp_path / "archive.db"), "--mirror", "$MIRROR", timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().endswith("got '$MIRROR' (see congdoan fetch-media --help)"), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "said"),
+    [
+        ("download_delay=1", "unknown setting download_delay; did you mean DOWNLOAD_DELAY?"),
+        ("ARCHIVE_MAX_PAGES=abc", "ARCHIVE_MAX_PAGES=abc: expected a whole number"),
+        ("DOWNLOAD_DELAY=soon", "DOWNLOAD_DELAY=soon: expected a number"),
+        ("ARCHIVE_MEDIA=perhaps", "ARCHIVE_MEDIA=perhaps: expected true/false or 1/0"),
+        ("ARCHIVE_HOSTS=baodaklak.vn", "ARCHIVE_HOSTS=baodaklak.vn: expected a JSON object"),
+    ],
+)
+def test_a_setting_of_the_wrong_kind_is_refused_before_the_crawl(tmp_path: Path, override: str, said: str):
+    result = congdoan("crawl", "-s", override, "--db", str(tmp_path / "archive.db"), timeout=60)
+    assert result.returncode == 2 and said in result.stderr, result.stderr
+    assert not (tmp_path / "archive.db").exists() and not (tmp_path / "logs").exists()

@@ -34,19 +34,23 @@ def under_a_terminal(*args: str, timeout: float = 120) -> tuple[int, str]:
     )
     os.close(follower)
     chunks, deadline = [], time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([leader], [], [], 0.5)
-        if ready:
-            try:
-                data = os.read(leader, 65536)
-            except OSError:  # the terminal closed: the process has exited
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 0.5)
+            if ready:
+                try:
+                    data = os.read(leader, 65536)
+                except OSError:  # the terminal closed: the process has exited
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+            elif process.poll() is not None:
                 break
-            if not data:
-                break
-            chunks.append(data)
-        elif process.poll() is not None:
-            break
-    os.close(leader)
+    finally:
+        os.close(leader)
+        if process.poll() is None:  # past the deadline: no crawl left behind
+            process.kill()
     code = process.wait(timeout=30)
     return code, ANSI.sub("", b"".join(chunks).decode("utf-8", "replace"))
 

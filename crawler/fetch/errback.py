@@ -20,6 +20,7 @@ from crawler.records import Page, Rejection
 from crawler.sites import discover
 
 logger = logging.getLogger(__name__)
+UNREACHABLE = frozenset({"dns", "connection", "timeout", "tls"})
 
 
 def describe_failure(failure: Failure) -> tuple[str, str]:
@@ -80,9 +81,9 @@ class FailureHandling:
             return
         stats.inc_value(f"archive/errors/{category}")
         stats.set_value("archive/last_error", message)
-        # Not an HTTP answer, or a server error: the site cannot be reached (shown above the live display).
-        reachable = failure.check(HttpError) and not category.startswith(("http-5", "http-429"))
-        alert = {} if reachable else {"alert": "unreachable", "site": self.name, "alert_key": category}
+        # No connection, no answer, or a server error: the site cannot be reached (an operator alert).
+        unreachable = category in UNREACHABLE or category.startswith("http-5") or category == "http-429"
+        alert = {"alert": "unreachable", "site": self.name, "alert_key": category} if unreachable else {}
         logger.warning("%s: %s", failure.request.url, message, extra=alert)
         if failure.check(HttpError) and is_article:
             # A dead article link is recorded, not forgotten: it becomes an http-NNN rejection.

@@ -1,5 +1,6 @@
 """The log records an operator must see while a crawl runs, as one plain line each: a site whose
-markup changed (a fallback fired), a monitor that failed, a site that cannot be reached.
+markup changed (a fallback fired), a monitor that failed, a site that cannot be reached, and
+any error.
 
 The stages mark such records with `extra={"alert": KIND, "site": NAME}` (and optionally
 `"alert_key"`, what makes two records the same alert); everything else stays in the run's log.
@@ -10,7 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-LABELS = {"markup": "markup changed?", "monitor": "monitor failed", "unreachable": "cannot reach it"}
+# What precedes the record's message on the line ("monitor failed for <site>: …" says it itself).
+# Errors a marked record already tells: Scrapy giving up on a request (or on robots.txt) is the
+# unreachable site.
+ALREADY_ALERTED = frozenset({"scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt"})
+LABELS = {"markup": "markup changed? ", "monitor": "", "unreachable": "cannot reach it ", "error": "error: "}
 
 
 def alert_line(record: logging.LogRecord) -> tuple[tuple[str, str, str], str] | None:
@@ -20,16 +25,22 @@ def alert_line(record: logging.LogRecord) -> tuple[tuple[str, str, str], str] | 
     ...     "alert": "markup", "site": "daklak", "alert_key": "title"})
     >>> alert_line(record)
     (('daklak', 'markup', 'title'), 'daklak: markup changed? title for https://x/1 came from og:title')
-    >>> alert_line(logging.makeLogRecord({"msg": "Crawled (200)"})) is None
+    >>> alert_line(logging.makeLogRecord({"msg": "Crawled (200)", "levelno": logging.INFO})) is None
     True
+    >>> alert_line(logging.makeLogRecord({"msg": "Spider error processing %s", "args": ("<GET x>",),
+    ...     "levelno": logging.ERROR, "name": "scrapy.core.scraper"}))[1]
+    'scrapy.core.scraper: error: Spider error processing <GET x>'
+
     """
     kind = getattr(record, "alert", None)
+    if kind is None and record.levelno >= logging.ERROR and record.name not in ALREADY_ALERTED:
+        kind = "error"  # an error nobody marked: shown all the same
     if kind is None:
         return None
-    site = getattr(record, "site", None) or "?"
+    site = getattr(record, "site", None) or record.name  # an unmarked error: the logger that raised it
     key = str(getattr(record, "alert_key", None) or record.msg)
     message = " ".join(record.getMessage().split())  # one line, whatever the message held
-    return (site, kind, key), f"{site}: {LABELS.get(kind, kind)} {message}"
+    return (site, kind, key), f"{site}: {LABELS.get(kind, kind + ' ')}{message}"
 
 
 class OperatorAlerts(logging.Handler):

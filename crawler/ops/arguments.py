@@ -70,28 +70,60 @@ def _check_replay(ctx: click.Context, param: click.Parameter, value: tuple[str, 
     return value
 
 
-def known_settings() -> set[str]:
-    """Every setting name Scrapy or crawler/fetch/settings.py declares."""
+def known_settings() -> dict[str, Any]:
+    """Every setting Scrapy or crawler/fetch/settings.py declares, with its default."""
     from scrapy.settings import default_settings
 
     from crawler.fetch import settings as project
 
-    return {name for module in (default_settings, project) for name in dir(module) if name.isupper()}
+    return {
+        name: getattr(module, name) for module in (default_settings, project) for name in dir(module) if name.isupper()
+    }
 
 
 def _check_overrides(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
-    """-s KEY=VALUE: a setting Scrapy or this project knows, the nearest named when not."""
-    known = known_settings()
+    """-s KEY=VALUE: a setting Scrapy or this project knows (the nearest named when not), with a
+    value of its default's kind (a number where a number is expected, a boolean, JSON for a
+    dict or list), so that a typo is refused here rather than crashing the crawl later."""
+    defaults = known_settings()
     for override in value:
-        key, sep, _ = override.partition("=")
+        key, sep, text = override.partition("=")
         key = key.strip()
         if not sep:
             raise click.BadParameter(f"expected KEY=VALUE, got {override!r}")
-        if key not in known and not key.startswith("SPIDERMON_"):  # Spidermon's are read by its own modules
-            nearest = difflib.get_close_matches(key, known, n=1)
+        if key.startswith("SPIDERMON_"):  # Spidermon's are read by its own modules
+            continue
+        if key not in defaults:
+            nearest = [key.upper()] if key.upper() in defaults else difflib.get_close_matches(key, defaults, n=1)
             hint = f"; did you mean {nearest[0]}?" if nearest else ""
             raise click.BadParameter(f"unknown setting {key}{hint}")
+        problem = _kind_problem(defaults[key], text)
+        if problem:
+            raise click.BadParameter(f"{key}={text}: {problem}")
     return value
+
+
+def _kind_problem(default: Any, text: str) -> str | None:
+    """Why `text` cannot stand for a setting whose default is `default`; None when it can.
+
+    >>> _kind_problem(2.0, "abc"), _kind_problem(5, "1.5"), _kind_problem(True, "yes"), _kind_problem(5, "7")
+    ('expected a number', 'expected a whole number', 'expected true/false or 1/0', None)
+    """
+    if isinstance(default, bool):
+        return None if text.strip().lower() in ("0", "1", "true", "false") else "expected true/false or 1/0"
+    if isinstance(default, int):
+        try:
+            int(text)
+        except ValueError:
+            return "expected a whole number"
+    elif isinstance(default, float):
+        try:
+            float(text)
+        except ValueError:
+            return "expected a number"
+    elif isinstance(default, dict) and not text.strip().startswith("{"):
+        return "expected a JSON object"  # Scrapy reads a dict setting given as text as JSON
+    return None
 
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -107,8 +139,9 @@ existing_db_option: Decorator = click.option(
 since_option: Decorator = click.option(
     "--since",
     type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
     callback=_check_since,
-    help="Stop paging once listings are older than this date (YYYY-MM-DD).",
+    help="Stop paging once listings are older than this date.",
 )
 mirror_option: Decorator = click.option(
     "--mirror",

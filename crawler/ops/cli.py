@@ -154,38 +154,41 @@ def _run(settings, sites: tuple[str, ...], verbose: bool = False, **spider_argum
     report: see crawler.ops.terminal for where the output goes. Exits 1 if a site failed,
     75 if the archive is locked."""
     from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import SETTINGS_PRIORITIES
 
     from crawler.ops.logs import quiet_network_tracebacks
     from crawler.ops.report import summarize
-    from crawler.ops.terminal import Terminal, run_log_path
+    from crawler.ops.terminal import Terminal, run_log_path, site_stats
     from crawler.store.lock import ArchiveLock, ArchiveLocked
 
-    log_path = run_log_path(settings.get("ARCHIVE_DB"), settings.get("ARCHIVE_RUN_ID"))
-    settings.set("LOG_FILE", str(log_path), priority="cmdline")  # the full log, always
     terminal = Terminal(
         verbose, since=spider_arguments.get("since"), interval=settings.getfloat("ARCHIVE_PROGRESS_INTERVAL")
     )
-    process = CrawlerProcess(settings)
-    available = sorted(process.spider_loader.list())
     try:
+        # The lock first: a run refused for overlap (exit 75) leaves no log file behind.
         with ArchiveLock(settings.get("ARCHIVE_DB")):  # one crawl at a time per archive; released even on SIGKILL
+            if settings.getpriority("LOG_FILE") != SETTINGS_PRIORITIES["cmdline"]:  # unless -s LOG_FILE=… names one
+                log_path = run_log_path(settings.get("ARCHIVE_DB"), settings.get("ARCHIVE_RUN_ID"))
+                settings.set("LOG_FILE", str(log_path), priority="cmdline")  # the full log, always
+            log_path = Path(settings.get("LOG_FILE"))
+            process = CrawlerProcess(settings)
             crawlers = []
-            for name in sites or available:
+            for name in sites or sorted(process.spider_loader.list()):
                 crawler = process.create_crawler(name)
                 crawlers.append((name, crawler))
                 process.crawl(crawler, **spider_arguments)
-            quiet_network_tracebacks()  # after crawl(): each crawler reinstalls Scrapy's root handler
-            terminal.attach_logging(settings.get("LOG_LEVEL"))
-            terminal.watch(crawlers)
             try:
+                terminal.attach_logging(settings.get("LOG_LEVEL"))
+                quiet_network_tracebacks()  # after crawl() (each crawler reinstalls Scrapy's root handler) and ours
+                terminal.watch(crawlers)
                 process.start()
             finally:
                 terminal.stop()
     except ArchiveLocked as locked:
         click.echo(f"{click.get_current_context().command_path}: {locked}", err=True)
         sys.exit(EXIT_LOCKED)
-    stats = [(name, crawler.stats.get_stats()) for name, crawler in crawlers]
-    results = [summarize(name, site_stats) for name, site_stats in stats]
+    stats = [(name, site_stats(crawler)) for name, crawler in crawlers]
+    results = [summarize(name, stats_of_site) for name, stats_of_site in stats]
     terminal.summary(stats, [line for line, _ in results], log_path)
     if not all(ok for _, ok in results):
         sys.exit(1)

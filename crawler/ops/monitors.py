@@ -143,7 +143,8 @@ class RecordVerdict(Action):
         stats.set_value("archive/monitors/failures", failures)
         for failure in failures:
             name = self.data.spider.name
-            logger.error("monitor failed for %s: %s", name, failure, extra={"alert": "monitor", "site": name})
+            alert = {"alert": "monitor", "site": name, "alert_key": failure}  # each failing monitor its line
+            logger.error("monitor failed for %s: %s", name, failure, extra=alert)
         settings = self.data.crawler.settings
         row = crawl_row(settings.get("ARCHIVE_RUN_ID") or "unknown", self.data.spider.name, stats.get_stats())
         row.update(verdict="failed" if failures else "ok", alerts=json.dumps(failures, ensure_ascii=False))

@@ -141,7 +141,8 @@ class Board:
             if wide:
                 cells.append(short_url(line.listing, LISTING_WIDTH))
             cells.append(line.reached or "-")
-            table.add_row(*cells, style="dim" if line.state == "done" else None)
+            # Text, not markup: a listing URL such as ?q=[b] must print as it is.
+            table.add_row(*map(Text, cells), style="dim" if line.state == "done" else None)
         return table
 
 
@@ -155,6 +156,9 @@ def _result(stats: dict[str, Any]) -> Text:
         return Text(f"FAILED: {cause}", style="red")
     if monitors:
         return Text("MONITOR FAILED: " + "; ".join(monitors), style="red")
+    exceptions = sum_prefix(stats, "spider_exceptions/")
+    if exceptions:
+        return Text(f"ok; {exceptions} spider exceptions (see the log)", style="yellow")
     return Text("ok", style="green")
 
 
@@ -174,7 +178,7 @@ def summary_table(results: Iterable[tuple[str, dict[str, Any]]]) -> Table:
     table.add_column("result", overflow="fold")
     for site, stats in results:
         table.add_row(
-            site,
+            Text(site),
             *(str(stats.get(f"archive/articles/{key}", 0)) for key in ("new", "updated", "unchanged")),
             str(sum_prefix(stats, "archive/rejected/")),
             str(stats.get("downloader/request_count", 0)),
@@ -198,7 +202,7 @@ def health_table(health: list[dict[str, Any]]) -> Table:
     table.add_column("alerts", overflow="fold")
     for site in health:
         table.add_row(
-            site["site"],
+            Text(site["site"]),
             Text("OK", style="green") if site["healthy"] else Text("FAILED", style="red"),
             _minute(site["last_run_started_at"]),
             *(str(site[key]) for key in ("new", "updated", "rejected", "errors")),

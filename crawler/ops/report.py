@@ -63,6 +63,8 @@ def summarize(site: str, stats: dict[str, Any]) -> tuple[str, bool]:
     >>> summarize("laodong", {"downloader/request_count": 3, "archive/errors/dns": 3,
     ...                       "archive/last_error": "DNS lookup failed for laodong.vn"})[0]
     'laodong: FAILED: DNS lookup failed for laodong.vn (3 requests, 0 responses, 3 errors)'
+    >>> summarize("laodong", {"downloader/response_status_count/200": 5, "spider_exceptions/KeyError": 2})[0]
+    'laodong: ok: 0 new, 0 updated, 0 unchanged, 0 rejected; 0 requests, 5 responses, 0 errors; 2 spider exceptions (see the log)'
     """
     if stats.get("archive/media/only"):  # congdoan fetch-media: photos and nothing else
         finished = stats.get("finish_reason", "finished") == "finished"
@@ -81,6 +83,9 @@ def summarize(site: str, stats: dict[str, Any]) -> tuple[str, bool]:
         extra = f", {stats['archive/d1n/answered']} cookie challenges answered"
     if stats.get("archive/requests/media"):
         extra += f"; {photo_counts(stats)}"
+    exceptions = sum_prefix(stats, "spider_exceptions/")
+    if exceptions:  # a bug met on some pages: they are in the log, not in the archive
+        extra += f"; {exceptions} spider exceptions (see the log)"
     line = f"{site}: ok: {articles}, {rejected} rejected; {counts}{extra}"
     failures = stats.get("archive/monitors/failures") or []
     if failures:
