@@ -18,6 +18,7 @@ import base64
 import dataclasses
 import hashlib
 import io
+import sys
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -359,7 +360,7 @@ def _streams(path: Path) -> Iterator[tuple[str, IO[bytes]]]:
             yield str(path), stream
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per replayable URL: a large archive holds millions
 class Recorded:
     """One replayable response: its status line and headers, and where its payload is.
     The payload is read on demand, so replaying a large archive does not hold it in memory."""
@@ -394,8 +395,9 @@ def index_archives(paths: Iterable[Path]) -> dict[str, Recorded]:
                 recorded = Recorded(
                     url,
                     int(http.get_statuscode() or 0) if http else 0,
-                    list(http.headers) if http else [],
-                    iso_from_warc_date(headers.get_header("WARC-Date")),
+                    # Interned: the same few names and values recur in every record of a crawl.
+                    [(sys.intern(k), sys.intern(v)) for k, v in http.headers] if http else [],
+                    sys.intern(iso_from_warc_date(headers.get_header("WARC-Date"))),
                     source,
                     iterator.get_record_offset(),
                 )
