@@ -15,7 +15,7 @@ DATA   ?= ../shared/extraction-benchmark
 FUNDUS ?= ../shared/extraction-benchmark-fundus
 VI     ?= ../shared/extraction-benchmark-vi
 
-.PHONY: crawl test lint serve eval bench demo demo-sample install install-test chromium clean
+.PHONY: redis crawl test lint serve eval bench demo demo-sample install install-test chromium clean
 
 # Debian ships venv and ensurepip in a separate package; install it when it is missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -42,7 +42,7 @@ install-test: $(VENV)/.installed-test
 crawl: install
 	$(BIN)/congdoan crawl --db $(DB) $(CRAWL_ARGS)
 
-test: lint chromium
+test: lint chromium redis
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Style (ruff) and the stages' layering (import-linter contracts in pyproject.toml), before
@@ -84,3 +84,10 @@ demo-sample: install-test
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache test-artifacts
+
+# The fleet tests (tests/test_fleet.py) start Debian's redis-server on a free loopback port;
+# a single-machine crawl never needs it.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		echo "redis-server is missing: installing Debian's package for the fleet tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server; }

@@ -129,3 +129,8 @@ class Rejected(Exception):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
+
+
+def article_from_dict(values: dict[str, Any]) -> Article:
+    """The Article `as_dict` gave (a fleet worker's record, read back by the writer)."""
+    return Article(**{**values, "images": [Image(**image) for image in values.get("images") or ()]})

@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +26,7 @@ class Hit:
     cookie: str
     user_agent: str
     status: int
+    at: float = field(default_factory=time.monotonic)  # when the request arrived
 
 
 @dataclass

@@ -20,6 +20,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 
 from crawler.capture.warc import Exchange, Recorded, WarcFile, as_stored, sha256_hex, warc_dir_for
+from crawler.fetch.fleet import FleetRun, connect
 from crawler.store.captures import earlier_capture, save_capture
 from crawler.store.database import open_db
 from crawler.store.media import earlier_media_capture
@@ -91,7 +92,13 @@ class CaptureMiddleware:
         self.db_path = db_path
         self.warc_dir = warc_dir
         self.run = run
-        self.db = open_db(db_path)
+        # A fleet worker writes its own WARC file and sends its captures to the writer.
+        self.fleet: FleetRun | None = None
+        worker = crawler.settings.get("ARCHIVE_FLEET_WORKER")
+        if crawler.settings.get("REDIS_URL") and worker:
+            self.fleet = FleetRun(connect(crawler.settings["REDIS_URL"]), run)
+            run = f"{run}-{worker}"
+        self.db = open_db(db_path) if self.fleet is None else None
         self.warc_path = warc_dir / f"{run}.warc.gz"
         # Decoded no further than Scrapy itself would (a gzip bomb is stored as sent).
         self.max_decoded = crawler.settings.getint("DOWNLOAD_MAXSIZE") or 64 * 1024 * 1024
@@ -163,12 +170,29 @@ class CaptureMiddleware:
                 ),
                 row,
             )
-        request.meta["capture_id"] = save_capture(self.db, row)
+        request.meta["capture_id"] = self._save(row)
         request.meta["fetched_at"] = row["fetched_at"]
         self.crawler.stats.inc_value(f"archive/captures/{kind}")
         return response
 
+    def _save(self, row: dict) -> int:
+        if self.fleet is None:
+            assert self.db is not None
+            return save_capture(self.db, row)
+        row["id"] = self.fleet.next_capture_id()
+        self.fleet.push({"type": "capture", "row": row})
+        return row["id"]
+
     def _write(self, request: Request, exchange: Exchange, row: dict) -> str:
+        if self.db is None:  # a fleet worker: only the writer knows earlier captures
+            location = self.warc.write(exchange)
+            row.update(
+                record_type="response",
+                warc_file=_stored_name(self.warc.path, self.db_path),
+                warc_offset=location.offset,
+                warc_length=location.length,
+            )
+            return "response"
         found = earlier_capture(self.db, request.url, row["sha256"])
         earlier = (*found, request.url) if found else None
         if earlier is None and request.meta.get("archive_media") and row["status"] == 200:
@@ -192,4 +216,5 @@ class CaptureMiddleware:
 
     def spider_closed(self) -> None:
         _release_run_file(self.warc_path)
-        self.db.close()
+        if self.db is not None:
+            self.db.close()

@@ -4,7 +4,7 @@ A missing feed is logged, never an error; old monthly sitemaps are not read."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
@@ -30,6 +30,8 @@ class Feeds:
     sitemap_max_age_days: ClassVar[int]
     since: str | None
     start_url_override: list[str]
+    forget: Callable[[str], None]
+    done: Callable[[Response], str]
 
     def feed_urls(self) -> list[str]:
         return [] if self.start_url_override else [f"https://{self.profile.host}{path}" for path in self.feed_paths]
@@ -46,3 +48,4 @@ class Feeds:
             dated = sitemap_date(url, lastmod)  # monthly news sitemaps: only the recent ones
             if dated is None or dated[:10] >= oldest:
                 yield self.request(url, RequestKind.FEED)
+        self.forget(self.done(response))

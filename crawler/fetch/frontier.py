@@ -11,6 +11,7 @@ import sqlite_utils
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from crawler.fetch.fleet import FleetSite
 from crawler.fetch.kinds import RESUMABLE, RequestKind
 from crawler.store.crawls import forget_pending, pending, remember_pending
 
@@ -30,6 +31,7 @@ class Frontier:
     frontier: sqlite_utils.Database | None
     listings: set[str]
     scheduled: set[str]
+    fleet: FleetSite | None
 
     def closed(self, reason: str) -> None:
         if self.frontier is not None:
@@ -46,6 +48,8 @@ class Frontier:
         """Nothing left to resume from `url`: it is done, or dead."""
         if self.frontier is not None:
             forget_pending(self.frontier, self.name, url)
+        if self.fleet is not None:
+            self.fleet.done(url)
 
     @staticmethod
     def origin(request: scrapy.Request) -> str:

@@ -35,7 +35,7 @@ class ListingWalk:
     known: dict[str, str]
     scheduled: set[str]
     listings: set[str]
-    chains: dict[str, set[str]]
+    chains: dict[str, set[str]]  # in a fleet, sets shared through Redis (crawler/fetch/fleet.py)
     pages_seen: dict[str, int]
     max_pages: int
 
@@ -76,8 +76,6 @@ class ListingWalk:
                 fresh = fresh or seen is None or link.url not in seen
                 if link.url not in self.scheduled and link.url not in wanted:
                     wanted.append(link.url)
-        if seen is not None:
-            seen.update(link.url for link in links)
         return wanted, fresh
 
     def schedule(self, urls: list[str]) -> Iterator[scrapy.Request]:
@@ -112,7 +110,8 @@ class ListingWalk:
         self.note_listing(response.url, links)
         chain = response.meta.get("archive_chain") or discover.canonical_url(response.url)
         walk_started = response.meta.get("walk_started")
-        wanted, fresh = self.new_articles(links, self.chains.setdefault(chain, set()), walk_started)
+        seen = self.chains.setdefault(chain, set())
+        wanted, fresh = self.new_articles(links, seen, walk_started)
         yield from self.schedule(wanted)
         # One level of section discovery, from default entry pages only: a --start-url
         # backfill stays in the section it names.
@@ -134,5 +133,7 @@ class ListingWalk:
         if next_url and next_url not in self.listings:
             self.listings.add(next_url)
             yield self.request(next_url, RequestKind.NEXT_PAGE, chain=chain, walk_started=walk_started)
-        # Everything this page led to is remembered now; the page itself is done.
+        # Everything this page led to is queued now; the page itself is done. Its links count as
+        # seen only from here, so a walk cut short in between pages on as if never interrupted.
+        seen.update(link.url for link in links)
         self.forget(self.done(response))

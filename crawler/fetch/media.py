@@ -25,6 +25,7 @@ from crawler.capture.media import Verdict, judge, refused, worth_retrying
 from crawler.extract.schema import media_errors
 from crawler.fetch.capture import header
 from crawler.fetch.errback import describe_failure, ignored_reason
+from crawler.fetch.fleet import FleetRun
 from crawler.fetch.frontier import now
 from crawler.records import MediaWanted
 from crawler.store.database import open_db
@@ -66,7 +67,7 @@ class MediaArchivePipeline(MediaPipeline):
 
     def open_spider(self) -> None:
         super().open_spider()
-        if self.enabled and self.db_path:
+        if self.enabled and self.db_path and self.fleet is None:
             self.db = open_db(self.db_path)
 
     def close_spider(self) -> None:
@@ -74,7 +75,7 @@ class MediaArchivePipeline(MediaPipeline):
             self.db.close()
 
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
-        if not isinstance(item, MediaWanted) or self.db is None:
+        if not isinstance(item, MediaWanted) or (self.db is None and self.fleet is None):
             return []
         self.crawler.stats.inc_value("archive/requests/media", len(item.urls))
         return [
@@ -130,7 +131,6 @@ class MediaArchivePipeline(MediaPipeline):
         fetched_at: str | None = None,
     ) -> str | None:
         """One photo's row in `media`; returns its sha256 when it was kept."""
-        assert self.db is not None
         sha256 = hashlib.sha256(payload).hexdigest() if verdict.archived else None
         stats = self.crawler.stats
         if verdict.archived:
@@ -139,32 +139,46 @@ class MediaArchivePipeline(MediaPipeline):
             stats.inc_value("archive/media/failed")
             stats.inc_value(f"archive/media/failed/{verdict.reason}")
             logger.info("photo not kept: %s: %s (%s)", url, verdict.reason, verdict.detail)
+        row = {
+            "url": url,
+            "site": site,
+            "status": "archived" if verdict.archived else "failed",
+            "reason": verdict.reason,
+            "detail": verdict.detail or None,
+            "http_status": http_status,
+            "sha256": sha256,
+            "content_type": verdict.content_type,
+            "bytes": len(payload) if verdict.archived else None,
+            "width": verdict.width,
+            "height": verdict.height,
+            "capture_id": capture_id,
+            "fetched_at": fetched_at or now(),
+        }
+        if self.fleet is not None:  # the writer counts the attempts and stores the row
+            self.fleet.push({"type": "media", "row": row})
+            return sha256
+        assert self.db is not None
         with self.db.atomic():
-            tried = attempts(self.db, url) + 1
-            row = {
-                "url": url,
-                "site": site,
-                "status": "archived" if verdict.archived else "failed",
-                "reason": verdict.reason,
-                "detail": verdict.detail or None,
-                "http_status": http_status,
-                "sha256": sha256,
-                "content_type": verdict.content_type,
-                "bytes": len(payload) if verdict.archived else None,
-                "width": verdict.width,
-                "height": verdict.height,
-                "capture_id": capture_id,
-                "attempts": tried,
-                "retry": int(not verdict.archived and worth_retrying(verdict.reason, tried)),
-                "fetched_at": fetched_at or now(),
-            }
-            for problem in media_errors(row):  # the contract downstream tools read (docs/schema.md)
-                stats.inc_value("archive/validation/errors")
-                logger.warning("schema: media %s: %s", url, problem)
-            save_media(self.db, row)
+            save_media_attempt(self.db, row, stats)
         return sha256
+
+    @property
+    def fleet(self) -> FleetRun | None:
+        site = getattr(self.crawler.spider, "fleet", None)
+        return site.run if site is not None else None
 
     def file_path(
         self, request: Request, response: Response | None = None, info: Any = None, *, item: Any = None
     ) -> str:
         return ""  # photos live in the WARC captures, not in files of their own
+
+
+def save_media_attempt(db: sqlite_utils.Database, row: dict[str, Any], stats: Any) -> None:
+    """Store one photo's fetch, counted as one more attempt (a failure that may pass is tried
+    again by later runs, a few times at most), checked against the schema downstream reads."""
+    tried = attempts(db, row["url"]) + 1
+    row = {**row, "attempts": tried, "retry": int(row["status"] != "archived" and worth_retrying(row["reason"], tried))}
+    for problem in media_errors(row):  # the contract downstream tools read (docs/schema.md)
+        stats.inc_value("archive/validation/errors")
+        logger.warning("schema: media %s: %s", row["url"], problem)
+    save_media(db, row)

@@ -17,6 +17,7 @@ from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.response import response_status_message
 from twisted.internet.defer import Deferred
 
@@ -189,6 +190,21 @@ class RobotsTxtMiddleware(scrapy_robotstxt.RobotsTxtMiddleware):
     """
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
+        # In a fleet, a robots.txt is fetched once per run and shared: the worker that takes a
+        # site over reads the rules its first worker fetched (crawler/fetch/fleet.py).
+        netloc = urlparse_cached(request).netloc
+        fleet = getattr(self.crawler.spider, "fleet", None)
+        if fleet is not None and netloc not in self._parsers:
+            body = fleet.run.robots(netloc)
+            if body is not None:
+                self._parsers[netloc] = build_from_crawler(self._parserimpl, self.crawler, body)
+                self.crawler.stats.inc_value("robotstxt/shared")
         waited = await super().robot_parser(request)
         settled = self._parsers.get(urlparse_cached(request).netloc, waited)
         return waited if isinstance(settled, Deferred) else settled
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        fleet = getattr(self.crawler.spider, "fleet", None)
+        if fleet is not None and response.status == 200:
+            fleet.run.keep_robots(netloc, response.body)
+        await super()._parse_robots(response, netloc, request)

@@ -109,3 +109,8 @@ ARCHIVE_MIN_AUTHOR_COVERAGE = 0.8
 ARCHIVE_REPLAY: list[str] = []  # set by `congdoan crawl --replay`
 ARCHIVE_RUN_ID = None  # set by `congdoan crawl`: one name for the sites of a run
 ARCHIVE_PROGRESS_INTERVAL = 1.0  # seconds between refreshes of the live display on a terminal
+# A fleet (`congdoan crawl --redis`, crawler/fetch/fleet.py and worker.py): set by the command.
+REDIS_URL = None  # the run's Redis; none: a single-machine crawl
+ARCHIVE_FLEET_WORKER = None  # this worker's name (host and process id)
+ARCHIVE_FLEET_LEASE = 10.0  # seconds a site's lease outlives its worker's last heartbeat
+ARCHIVE_FLEET_WAIT = 300.0  # seconds a worker waits for the writer's run to be ready

@@ -16,9 +16,11 @@ from scrapy.crawler import Crawler
 from crawler.fetch.articles import Articles, due_for_recheck
 from crawler.fetch.errback import FailureHandling
 from crawler.fetch.feeds import Feeds
+from crawler.fetch.fleet import FleetRun, FleetSite, SharedChains, connect
 from crawler.fetch.frontier import Frontier
 from crawler.fetch.kinds import RequestKind
 from crawler.fetch.listings import ListingWalk
+from crawler.fetch.redis_scheduler import CLAIM
 from crawler.records import MediaWanted
 from crawler.sites import discover
 from crawler.sites.cms import CmsProfile
@@ -86,16 +88,25 @@ class NewsSpider(Frontier, ListingWalk, Feeds, Articles, FailureHandling, scrapy
         self.pages_seen: dict[str, int] = {}  # listing pages read along each section this run
         self.max_pages = 200
         self.frontier: sqlite_utils.Database | None = None  # where pending requests are kept
+        self.fleet: FleetSite | None = None  # the run this spider crawls for, as a fleet worker
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         kwargs.setdefault("host", crawler.settings.getdict("ARCHIVE_HOSTS").get(cls.name))
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_pages = crawler.settings.getint("ARCHIVE_MAX_PAGES", 200)
+        if crawler.settings.get("REDIS_URL"):
+            # A fleet worker: the writer read the archive's state into the run (fetch/fleet.py).
+            run = FleetRun(connect(crawler.settings["REDIS_URL"]), crawler.settings["ARCHIVE_RUN_ID"])
+            spider.fleet = FleetSite(run, spider.name, crawler.settings["ARCHIVE_FLEET_WORKER"])
+            spider.known = run.known(spider.name)
+            spider.recheck = [Recheck(*due) for due in run.recheck(spider.name)]
+            spider.chains = SharedChains(run, spider.name)
+            return spider
         db_path = crawler.settings.get("ARCHIVE_DB")
         spider.known = known_urls_in(db_path, spider.name)
         spider.recheck = due_for_recheck(crawler.settings, db_path, spider.name)
         spider.frontier = open_db(db_path) if db_path else None
-        spider.max_pages = crawler.settings.getint("ARCHIVE_MAX_PAGES", 200)
         return spider
 
     @property
@@ -116,6 +127,14 @@ class NewsSpider(Frontier, ListingWalk, Feeds, Articles, FailureHandling, scrapy
         return [f"https://{self.profile.host}{path}" for path in self.start_paths]
 
     async def start(self) -> AsyncIterator[scrapy.Request | MediaWanted]:
+        if self.fleet is not None:
+            # A fleet worker queues them once per run; one taking the site over later carries on
+            # from the shared queue. (Earlier runs' photo backlog is `congdoan fetch-media`'s.)
+            if not self.fleet.run.start_queued(self.name):
+                for request in self.starting_requests():
+                    yield request
+                self.fleet.run.mark_start_queued(self.name)
+            return
         # Photos of earlier runs' articles still missing (a killed run, a busy photo server,
         # an archive from before photos were kept); with media_only, nothing else.
         limit = None if self.media_only else self.crawler.settings.getint("ARCHIVE_MEDIA_BACKLOG", 200)
@@ -125,13 +144,17 @@ class NewsSpider(Frontier, ListingWalk, Feeds, Articles, FailureHandling, scrapy
             return
         for request in self.resumed():
             yield request
+        for request in self.starting_requests():
+            yield request
+
+    def starting_requests(self) -> Iterator[scrapy.Request]:
+        """The entry listings, the feeds and the re-checks every run begins with."""
         for url in self.entry_urls():
             self.listings.add(discover.canonical_url(url))
             yield self.request(url, RequestKind.ENTRY)
         for url in self.feed_urls():
             yield self.request(url, RequestKind.FEED)
-        for request in self.rechecks():
-            yield request
+        yield from self.rechecks()
 
     def missing_media(self, limit: int | None) -> Iterator[MediaWanted]:
         if self.frontier is None or not media_enabled(self.crawler.settings):
@@ -157,11 +180,14 @@ class NewsSpider(Frontier, ListingWalk, Feeds, Articles, FailureHandling, scrapy
         }.get(kind, self.parse_listing)
         # Articles are deduplicated by `scheduled`; not filtering them lets an old link that
         # redirects to an article fetched elsewhere in this run still be recorded.
+        meta: dict[str, Any] = {"archive_kind": kind.name, "archive_chain": chain, "walk_started": walk_started}
+        if self.fleet is not None and kind in (RequestKind.ARTICLE, RequestKind.RECHECK):
+            meta[CLAIM] = True  # fetched once a run across the fleet, like the listings
         return scrapy.Request(
             url,
             callback=callback,
             errback=self.on_error,
             priority=kind.value,
-            meta={"archive_kind": kind.name, "archive_chain": chain, "walk_started": walk_started},
+            meta=meta,
             dont_filter=kind in (RequestKind.ARTICLE, RequestKind.RECHECK),
         )

@@ -176,3 +176,14 @@ def replay_option(description: str) -> Decorator:
         callback=_check_replay,
         help=description,
     )
+
+
+def redis_option(help_text: str, required: bool = False) -> Decorator:
+    """--redis URL, checked before anything starts: redis://, rediss:// or unix://."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise click.BadParameter(f"{value!r} is not a redis://HOST:PORT/DB URL", ctx, param)
+        return value
+
+    return click.option("--redis", "redis_url", metavar="URL", required=required, callback=check, help=help_text)

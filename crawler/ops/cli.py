@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from crawler.ops.arguments import (
     mirror_option,
     new_db_option,
     overrides_option,
+    redis_option,
     replay_option,
     since_option,
     sites_argument,
@@ -108,6 +110,10 @@ def main() -> None:
 @click.option(
     "--no-images", is_flag=True, help="Archive the articles only, not their photos (fetch-media gets them later)."
 )
+@redis_option(
+    "Run as a fleet worker of the run `congdoan store --redis` holds at URL (redis://HOST:PORT/DB): "
+    "the writer stores, and --db only places the WARC files."
+)
 @overrides_option
 @verbose_option
 def crawl(
@@ -121,6 +127,7 @@ def crawl(
     warc_dir: str | None,
     legacy_tls: bool,
     no_images: bool,
+    redis_url: str | None,
     overrides: tuple[str, ...],
     verbose: bool,
 ) -> None:
@@ -146,7 +153,62 @@ def crawl(
         settings.set("ARCHIVE_MEDIA", False, priority="cmdline")
     if start_urls and len(sites) != 1:
         raise click.BadParameter("--start-url needs exactly one SITE", param_hint="--start-url")
-    _run(settings, sites, verbose, since=since, max_articles=max_articles, start_url=list(start_urls) or None)
+    arguments = {"since": since, "max_articles": max_articles, "start_url": list(start_urls) or None}
+    if redis_url:
+        _work(settings, sites, redis_url, {k: v for k, v in arguments.items() if v is not None})
+        return
+    _run(settings, sites, verbose, **arguments)
+
+
+def _work(settings, sites: tuple[str, ...], redis_url: str, spider_arguments: dict) -> None:
+    """A fleet worker: crawl sites of the writer's run until all of them are done."""
+    from scrapy.utils.log import configure_logging
+
+    from crawler.fetch.worker import Worker, wait_for_run
+
+    configure_logging(settings)
+    run = wait_for_run(redis_url, settings.getfloat("ARCHIVE_FLEET_WAIT", 300))
+    worker = Worker(settings, run, redis_url, sites, spider_arguments)
+    worker.start()
+    click.echo(f"{worker.name}: run {run.id}: crawled {', '.join(site for site, _ in worker.crawled) or 'nothing'}")
+
+
+@main.command()
+@sites_argument
+@new_db_option
+@redis_option("The Redis the workers share (redis://HOST:PORT/DB).", required=True)
+@overrides_option
+def store(sites: tuple[str, ...], db: str, redis_url: str, overrides: tuple[str, ...]) -> None:
+    """Own a fleet run: seed it from the archive, store what the workers send, then report.
+
+    Start it first (or again, after a crash: it carries on the same run), then any number
+    of `congdoan crawl --redis URL` workers on any machines. Holds the archive's lock for the
+    whole run. Prints one summary line per site; exits 1 if a site failed, 75 if the
+    archive is locked (docs/operations.md, "More than one machine").
+
+    Example:
+
+    \b
+        congdoan store --redis redis://10.0.0.5:6379/0 --db archive.db
+    """
+    from scrapy import spiderloader
+
+    from crawler.ops.writer import Writer
+    from crawler.store.lock import ArchiveLocked
+
+    settings = _settings(db, None, overrides)
+    logging.basicConfig(level=settings.get("LOG_LEVEL"), format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    loader = spiderloader.SpiderLoader.from_settings(settings)
+    names = list(sites) or sorted(loader.list())
+    try:
+        results = Writer(settings, redis_url, names, {name: loader.load(name) for name in loader.list()}).run()
+    except ArchiveLocked as locked:
+        click.echo(f"{click.get_current_context().command_path}: {locked}", err=True)
+        sys.exit(EXIT_LOCKED)
+    for line, _ in results:
+        click.echo(line)
+    if not all(ok for _, ok in results):
+        sys.exit(1)
 
 
 def _run(settings, sites: tuple[str, ...], verbose: bool = False, **spider_arguments) -> None:
@@ -354,7 +416,8 @@ def links(listing, url: str) -> None:
 @existing_db_option
 @click.option("--runs", default=5, show_default=True, help="How many recent runs of each site to weigh.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output, for monitoring.")
-def status(db: str, runs: int, as_json: bool) -> None:
+@redis_option("Also show the fleet run at URL: queues per site, workers alive, records waiting for the writer.")
+def status(db: str, runs: int, as_json: bool, redis_url: str | None) -> None:
     """Health of each site from its last runs: verdict, counts, last new article, alerts.
 
     Exits 1 when a site's last run failed, so a monitoring check can call it. --json prints
@@ -373,6 +436,8 @@ def status(db: str, runs: int, as_json: bool) -> None:
     from crawler.store.crawls import last_crawls
     from crawler.store.database import open_db
 
+    if redis_url:
+        _fleet_status(redis_url, as_json)
     archive = open_db(db)
     try:
         health = site_health(last_crawls(archive, runs))
@@ -391,6 +456,27 @@ def status(db: str, runs: int, as_json: bool) -> None:
         click.echo("\n".join(line.rstrip() for line in captured.get().splitlines()))
     if not all(site["healthy"] for site in health):
         sys.exit(1)
+
+
+def _fleet_status(redis_url: str, as_json: bool) -> None:
+    from crawler.fetch.fleet import fleet_status
+
+    found = fleet_status(redis_url)
+    if as_json:
+        click.echo(json.dumps({"fleet": found}, ensure_ascii=False))
+        return
+    if found is None:
+        click.echo("fleet: no run in progress")
+        return
+    click.echo(
+        f"fleet run {found['run']}: {len(found['workers'])} workers alive ({', '.join(found['workers']) or 'none'}), "
+        f"{found['waiting']} records waiting for the writer"
+    )
+    for site, queue in found["sites"].items():
+        click.echo(
+            f"  {site}: {queue['queued']} queued, {queue['in_flight']} in flight, "
+            f"{'done' if queue['done'] else 'worker ' + (queue['worker'] or '-')}"
+        )
 
 
 @main.command()

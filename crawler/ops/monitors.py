@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from spidermon import Monitor, MonitorSuite, monitors
@@ -165,3 +166,26 @@ class CloseMonitorSuite(MonitorSuite):
         FreshnessMonitor,
     ]
     monitors_finished_actions: ClassVar[list[type]] = [RecordVerdict]
+
+
+def monitor_run(settings: Any, run_id: str, spider: Any, stats: Any) -> None:
+    """Run the monitors over a fleet run's counters of one site (summed over its workers and
+    the writer), on the writer: the same suite, verdict and `crawls` row as a single crawl.
+    `spider` is the site's spider class."""
+    from spidermon.contrib.scrapy.runners import SpiderMonitorRunner
+
+    crawler = SimpleNamespace(settings=_with_run_id(settings, run_id), stats=stats)
+    # Not a crawling spider: the monitors read its name and profile, the runner logs through it.
+    instance = SimpleNamespace(name=spider.name, profile=getattr(spider, "profile", None), log=_log)
+    data = {"stats": stats.get_stats(), "stats_history": [], "crawler": crawler, "spider": instance, "job": None}
+    SpiderMonitorRunner(spider=instance).run(CloseMonitorSuite(crawler=crawler), **data)
+
+
+def _log(message: str, level: int = logging.INFO) -> None:
+    logger.log(level, message)
+
+
+def _with_run_id(settings: Any, run_id: str) -> Any:
+    copy = settings.copy()
+    copy.set("ARCHIVE_RUN_ID", run_id, priority="cmdline")
+    return copy

@@ -92,16 +92,33 @@ def store_page(
     """Extract, validate and store one page. With `topic_terms` (a general newspaper's
     spider), a story that names none of them is rejected as off-topic. `keep_version`:
     see save_article."""
+    return store_read(db, page, read_or_reject(page, topic_terms), keep_version, count_attempt)
+
+
+def read_or_reject(page: Page, topic_terms: tuple[str, ...] | None = None) -> Article | Rejected:
+    """The page's article, or why it is none. A fleet worker reads; the writer stores."""
     try:
-        article = read_page(page, topic_terms)
+        return read_page(page, topic_terms)
     except Rejected as rejected:
         logger.info("rejected %s: %s", page.url, rejected)
-        return _reject(db, page, rejected, count_attempt)
+        return rejected
     except Exception as error:  # an extractor bug must not stop the crawl or lose the URL
         logger.exception("extraction failed for %s", page.url)
-        return _reject(db, page, Rejected("extract-error", repr(error)), count_attempt)
-    outcome = save_article(db, article, page.fetched_at, page.capture_id, extractor_version(), keep_version)
-    return Stored(outcome, article=article)
+        return Rejected("extract-error", repr(error))
+
+
+def store_read(
+    db: sqlite_utils.Database,
+    page: Page,
+    result: Article | Rejected,
+    keep_version: bool = True,
+    count_attempt: bool = True,
+) -> Stored:
+    """Store what reading `page` gave (its body is not needed any more)."""
+    if isinstance(result, Rejected):
+        return _reject(db, page, result, count_attempt)
+    outcome = save_article(db, result, page.fetched_at, page.capture_id, extractor_version(), keep_version)
+    return Stored(outcome, article=result)
 
 
 def _reject(db: sqlite_utils.Database, page: Page, rejected: Rejected, count_attempt: bool = True) -> Stored:

@@ -8,11 +8,13 @@ from typing import Any
 import sqlite_utils
 
 
-def save_capture(db: sqlite_utils.Database, capture: dict[str, Any]) -> int:
+def save_capture(db: sqlite_utils.Database, capture: dict[str, Any], replace: bool = False) -> int:
+    """Insert one capture; its id is the database's, or the fleet's (`replace`: a row a restarted
+    writer stores again keeps that id)."""
     # Plain SQL: sqlite-utils' insert lists the tables and views first, on every capture.
     names = list(capture)
     cursor = db.execute(
-        f"insert into captures ({', '.join(names)}) values ({', '.join('?' * len(names))})",
+        f"insert {'or replace ' if replace else ''}into captures ({', '.join(names)}) values ({', '.join('?' * len(names))})",
         [capture[name] for name in names],
     )
     return int(cursor.lastrowid or 0)

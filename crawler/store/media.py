@@ -81,6 +81,11 @@ def backlog(db: sqlite_utils.Database, site: str, limit: int | None = None) -> l
     return list(grouped.items())
 
 
+def settled_media(db: sqlite_utils.Database) -> list[str]:
+    """Photos no run needs to fetch again: kept, or failed for good."""
+    return [row[0] for row in db.execute(f"select url from media where not {_wanted()}")]
+
+
 def attempts(db: sqlite_utils.Database, url: str) -> int:
     row = db.execute("select attempts from media where url = ?", [url]).fetchone()
     return int(row[0] or 0) if row else 0

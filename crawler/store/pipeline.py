@@ -12,10 +12,10 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.extract.encoding import decode
 from crawler.extract.schema import schema_errors
-from crawler.records import Article, Attachment, MediaWanted, NotModified, Page, Rejection
+from crawler.records import Article, Attachment, MediaWanted, NotModified, Page, Rejected, Rejection
 from crawler.sites.discover import DOCUMENT, document_links
 from crawler.sites.topic import parse_terms
-from crawler.store.archive import store_page
+from crawler.store.archive import read_or_reject, store_read
 from crawler.store.articles import save_rejection, touch_article
 from crawler.store.captures import save_attachment, set_capture_profile
 from crawler.store.crawls import forget_pending
@@ -39,14 +39,17 @@ class ArchivePipeline:
     Stats: archive/articles/{new,updated,unchanged}, archive/rejected/<reason>.
     """
 
-    def __init__(self, db_path: str, stats: StatsCollector, terms: tuple[str, ...], crawler: Crawler) -> None:
+    def __init__(
+        self, db_path: str, stats: StatsCollector, terms: tuple[str, ...], crawler: Crawler | None = None
+    ) -> None:
         self.db_path = db_path
         self.stats = stats
         self.terms = terms
         self.crawler = crawler
         self.topic_terms: tuple[str, ...] | None = None
         self.db: sqlite_utils.Database | None = None
-        self.media = media_enabled(crawler.settings)
+        # A fleet's writer (no crawler) leaves photos to the workers.
+        self.media = media_enabled(crawler.settings) if crawler is not None else False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -57,7 +60,7 @@ class ArchivePipeline:
     def open_spider(self) -> None:
         self.db = open_db(self.db_path)
         # Pages a general newspaper redirects to another host are filtered too.
-        profile = getattr(self.crawler.spider, "profile", None)
+        profile = getattr(self.crawler.spider, "profile", None) if self.crawler else None
         self.topic_terms = self.terms if profile is not None and profile.topic_filter else None
 
     def close_spider(self) -> None:
@@ -93,32 +96,34 @@ class ArchivePipeline:
             return item
         if not isinstance(item, Page):
             return item
-        if item.capture_id is not None:  # re-extraction reads the capture as the spider did
-            set_capture_profile(self.db, item.capture_id, item.profile)
-        stored = store_page(self.db, item, self.topic_terms)
+        return self.store_read(item, read_or_reject(item, self.topic_terms))
+
+    def store_read(
+        self, page: Page, result: Article | Rejected, documents: list[tuple[str, str]] | None = None
+    ) -> Page | MediaWanted:
+        """Store what reading `page` gave: here right after reading it, or on a fleet's writer
+        (crawler/ops/writer.py), which gets `documents` from the worker that read the body."""
+        assert self.db is not None
+        if page.capture_id is not None:  # re-extraction reads the capture as the spider did
+            set_capture_profile(self.db, page.capture_id, page.profile)
+        stored = store_read(self.db, page, result)
         if stored.outcome == "rejected":
             self.stats.inc_value(f"archive/rejected/{stored.reason}")
         else:
             self.stats.inc_value(f"archive/articles/{stored.outcome}")
-        self.finish(item.site, item.frontier_url)
+        self.finish(page.site, page.frontier_url)
         if stored.article is None:
-            return item
-        self.check(stored.article, own_host=item.profile is not None)
-        self.documents(item, stored.article.url)
-        wanted = wanted_among(self.db, [image.url for image in stored.article.images]) if self.media else []
-        return MediaWanted(stored.article.url, item.site, tuple(wanted)) if wanted else item
-
-    def documents(self, page: Page, article_url: str) -> None:
-        """Documents the article links to (a plan as PDF, a form as DOCX) become attachments."""
-        assert self.db is not None
-        html = decode(page.body, page.content_type)
-        if not may_link_documents(html, page.url):
-            return
-        for url, text in document_links(html, page.url):
+            return page
+        self.check(stored.article, own_host=page.profile is not None)
+        for url, text in linked_documents(page) if documents is None else documents:
             save_attachment(
-                self.db, Attachment(url, page.site, article_url, "linked", link_text=text or None), page.fetched_at
+                self.db,
+                Attachment(url, page.site, stored.article.url, "linked", link_text=text or None),
+                page.fetched_at,
             )
             self.stats.inc_value("archive/attachments/linked")
+        wanted = wanted_among(self.db, [image.url for image in stored.article.images]) if self.media else []
+        return MediaWanted(stored.article.url, page.site, tuple(wanted)) if wanted else page
 
     def finish(self, site: str | None, frontier_url: str | None) -> None:
         """Stored: the request this item answers is no longer pending."""
@@ -139,6 +144,13 @@ class ArchivePipeline:
                 self.stats.inc_value(f"archive/coverage/{name}")
         method = article.extraction_method or "unknown"
         self.stats.inc_value(f"archive/extraction/{method}" if own_host else "archive/extraction/other-host")
+
+
+def linked_documents(page: Page) -> list[tuple[str, str]]:
+    """Documents the article links to (a plan as PDF, a form as DOCX), with their link text:
+    they become attachments."""
+    html = decode(page.body, page.content_type)
+    return document_links(html, page.url) if may_link_documents(html, page.url) else []
 
 
 def media_enabled(settings: Any) -> bool:

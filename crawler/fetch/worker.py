@@ -1,0 +1,183 @@
+"""A fleet worker (`congdoan crawl --redis URL`): takes sites of the writer's run by lease, one
+Scrapy crawler per site, and gives each back when the site is done. Leases lapse when a worker
+dies; another worker takes the site over and carries on from the shared queue.
+
+Each site is crawled by one worker at a time, so its delay, concurrency, AutoThrottle and
+Retry-After backoff are exactly a single machine's: the fleet never doubles a site's rate.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
+from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.reactor import install_reactor
+from twisted.internet import task
+
+from crawler.fetch.fleet import HEARTBEAT, FleetRun, connect
+from crawler.fetch.redis_scheduler import fleet_settings
+
+logger = logging.getLogger(__name__)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def wait_for_run(redis_url: str, timeout: float) -> FleetRun:
+    """The writer's run, once it has seeded it (the writer may start after the workers)."""
+    client = connect(redis_url)
+    deadline = time.monotonic() + timeout
+    while True:
+        run = FleetRun.current(client)
+        if run is not None and run.ready():
+            return run
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no run ready at {redis_url} after {timeout:g} s: start `congdoan store --redis` first")
+        time.sleep(0.2)
+
+
+class Worker:
+    """Settings: ARCHIVE_FLEET_LEASE (seconds a lease outlives its last heartbeat, default 10)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        run: FleetRun,
+        redis_url: str,
+        sites: tuple[str, ...] = (),
+        spider_arguments: dict[str, Any] | None = None,
+    ) -> None:
+        self.run = run
+        self.spider_arguments = spider_arguments or {}
+        self.name = settings.get("ARCHIVE_FLEET_WORKER") or worker_name()
+        self.lease = settings.getfloat("ARCHIVE_FLEET_LEASE", 10.0)
+        settings.setdict(
+            {**fleet_settings(run.id, redis_url), "ARCHIVE_RUN_ID": run.id, "ARCHIVE_FLEET_WORKER": self.name},
+            priority="cmdline",
+        )
+        # The writer stores; this worker reads pages and sends what storing needs.
+        pipelines = dict(settings.getdict("ITEM_PIPELINES"))
+        pipelines.pop("crawler.store.pipeline.ArchivePipeline", None)
+        pipelines["crawler.fetch.fleet_pipeline.FleetPipeline"] = 300
+        settings.set("ITEM_PIPELINES", pipelines, priority="cmdline")
+        extensions = dict(settings.getdict("EXTENSIONS"))
+        extensions["spidermon.contrib.scrapy.extensions.Spidermon"] = None  # the writer monitors the whole run
+        extensions["crawler.fetch.worker.FleetStats"] = 500
+        settings.set("EXTENSIONS", extensions, priority="cmdline")
+        self.settings = settings
+        self.wanted = set(sites)
+        # The heartbeat's LoopingCall needs the reactor before the crawlers start it.
+        install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
+        self.process = CrawlerProcess(settings)
+        self.crawlers: dict[str, Crawler] = {}
+        self.lost: set[str] = set()
+        self.started_at = time.monotonic()
+        self.crawled: list[tuple[str, Crawler]] = []
+
+    def start(self) -> None:
+        """Crawl until every site of the run is done (blocks; runs the reactor)."""
+        self.run.heartbeat(self.name, self.lease)
+        self.loop = task.LoopingCall(self.tick)
+        self.loop.start(HEARTBEAT, now=False)
+        self.process.start(stop_after_crawl=False)
+
+    def tick(self) -> None:
+        try:
+            self._tick()
+        except Exception:  # Redis gone a moment: the next beat tries again; leases outlive a few
+            logger.exception("fleet heartbeat failed")
+
+    def _tick(self) -> None:
+        self.run.heartbeat(self.name, self.lease)
+        for site, crawler in list(self.crawlers.items()):
+            if site not in self.lost and not self.run.renew_lease(site, self.name, self.lease):
+                logger.warning("%s: lease lost to another worker; stopping this worker's crawl of it", site)
+                self.lost.add(site)
+                deferred_from_coro(crawler.stop_async())
+        finished = self.run.finished()
+        todo = [site for site in self.run.sites() if site not in finished and (not self.wanted or site in self.wanted)]
+        if not todo and not self.crawlers:
+            from twisted.internet import reactor  # the one CrawlerProcess installed
+
+            self.loop.stop()
+            reactor.stop()
+            return
+        # Wait for the other workers' first heartbeat before taking a fair share.
+        if time.monotonic() - self.started_at < 2 * HEARTBEAT:
+            return
+        share = self.run.fair_share(len(todo))
+        for site in todo:
+            if len(self.crawlers) >= share:
+                break
+            if site not in self.crawlers and self.run.take_lease(site, self.name, self.lease):
+                self.crawl(site)
+
+    def crawl(self, site: str) -> None:
+        logger.info("%s: taking the site (lease for %s)", site, self.name)
+        crawler = self.process.create_crawler(site)
+        self.crawlers[site] = crawler
+        self.crawled.append((site, crawler))
+        deferred = self.process.crawl(crawler, **self.spider_arguments)
+        deferred.addBoth(self.crawl_ended, site, crawler)
+
+    def crawl_ended(self, result: Any, site: str, crawler: Crawler) -> Any:
+        self.crawlers.pop(site, None)
+        reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+        if reason == "finished" and site not in self.lost:
+            self.run.finish_site(site)
+            logger.info("%s: done", site)
+        elif site not in self.lost:
+            self.run.release_lease(site, self.name)
+        self.lost.discard(site)
+        return result
+
+
+class FleetStats:
+    """Adds this worker's counters for a site to the run's (the writer's monitors and `crawls`
+    rows read the sum over all workers): every heartbeat, with each item, and when the crawl closes."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.sent: dict[str, int] = {}
+        self.loop = task.LoopingCall(self.send)
+        crawler.signals.connect(self.opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.closed, signal=signals.spider_closed)
+        # With each stored item too: a worker killed at any moment loses at most the counts of
+        # the exchanges since its last item, never a whole site's.
+        crawler.signals.connect(self.send, signal=signals.item_scraped)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FleetStats:
+        return cls(crawler)
+
+    def opened(self) -> None:
+        self.loop.start(HEARTBEAT, now=False)
+
+    def closed(self) -> None:
+        if self.loop.running:
+            self.loop.stop()
+        self.send()
+
+    def send(self) -> None:
+        spider = self.crawler.spider
+        fleet = getattr(spider, "fleet", None)
+        if fleet is None or self.crawler.stats is None:
+            return
+        counts = {
+            name: value
+            for name, value in self.crawler.stats.get_stats().items()
+            if isinstance(value, int) and not isinstance(value, bool)
+        }
+        deltas = {
+            name: value - self.sent.get(name, 0) for name, value in counts.items() if value != self.sent.get(name, 0)
+        }
+        fleet.run.add_stats(fleet.site, deltas)
+        self.sent = counts

@@ -1,0 +1,174 @@
+"""More than one machine: `congdoan store --redis` and three `congdoan crawl --redis` workers,
+each a real process, over one real redis-server on loopback, against the sites' replicas.
+They must archive exactly what one process archives, whoever is killed and when."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FAST, ROOT, congdoan
+from tests.mirror_site import MirrorSite
+from tests.test_crawl import rows
+
+CONGDOAN = str(Path(sys.executable).parent / "congdoan")
+LEASE = ("-s", "ARCHIVE_FLEET_LEASE=2")  # a dead worker's sites pass on after 2 s
+
+
+def archived(db_path: Path) -> tuple[list, list, list]:
+    """What the kill-9 tests compare: articles, rejections and attachments."""
+    return (
+        rows(db_path, "select url, title, body, published_at, author, section from articles order by url"),
+        rows(db_path, "select url, reason from rejections order by url"),
+        rows(db_path, "select url, status, found_on from attachments order by url, found_on"),
+    )
+
+
+@pytest.fixture(scope="module")
+def single_process(tmp_path_factory) -> tuple[list, list, list]:
+    db_path = tmp_path_factory.mktemp("single") / "archive.db"
+    with MirrorSite() as site:
+        result = congdoan("crawl", "--db", str(db_path), "--mirror", site.url, *FAST)
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = archived(db_path)
+    assert found[0] and found[1], found  # the replicas link no document: attachments are compared empty
+    return found
+
+
+class Fleet:
+    """A writer and workers as real processes; their output goes to files in `folder`."""
+
+    def __init__(self, folder: Path, redis_url: str, site: MirrorSite, *settings: str) -> None:
+        self.folder = folder
+        self.db = folder / "archive.db"
+        self.redis_url = redis_url
+        self.site = site
+        self.settings = settings
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self, *args: str, name: str) -> subprocess.Popen:
+        log = (self.folder / f"{name}.log").open("a")
+        process = subprocess.Popen([CONGDOAN, *args], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        self.processes.append(process)
+        return process
+
+    def writer(self) -> subprocess.Popen:
+        return self.start("store", "--redis", self.redis_url, "--db", str(self.db), name="writer")
+
+    def worker(self, number: int) -> subprocess.Popen:
+        return self.start(
+            "crawl", "--redis", self.redis_url, "--db", str(self.db), "--mirror", self.site.url,
+            *FAST, *LEASE, *self.settings, name=f"worker{number}",
+        )  # fmt: skip
+
+    def wait(self, process: subprocess.Popen, timeout: float = 120) -> int:
+        try:
+            return process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            for other in self.processes:
+                other.kill()
+            raise AssertionError(self.logs()[-6000:]) from None
+
+    def logs(self) -> str:
+        return "".join(
+            f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}" for log in sorted(self.folder.glob("*.log"))
+        )
+
+
+def wait_until(condition, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_three_workers_and_a_writer_archive_what_one_process_does(single_process, redis_url, tmp_path):
+    delay = 0.2
+    polite = ("-s", f"DOWNLOAD_DELAY={delay}", "-s", "DOWNLOAD_DELAY_JITTER=0")
+    with MirrorSite() as site:
+        fleet = Fleet(tmp_path, redis_url, site, *polite)
+        writer = fleet.writer()
+        status: dict = {}
+
+        def ready() -> bool:
+            if not fleet.db.exists():  # the writer makes it first
+                return False
+            answer = congdoan("status", "--redis", redis_url, "--db", str(fleet.db), "--json")
+            status.update(json.loads(answer.stdout.splitlines()[0]))
+            return bool(status["fleet"] and status["fleet"]["ready"])
+
+        wait_until(ready)
+        assert set(status["fleet"]["sites"]) == {"baohatinh", "caobang", "daklak", "hoabinh", "laodong"}
+        assert status["fleet"]["waiting"] == 0
+        workers = [fleet.worker(number) for number in range(3)]
+        assert [fleet.wait(worker) for worker in workers] == [0, 0, 0], fleet.logs()
+        assert fleet.wait(writer) == 0, fleet.logs()
+        first_hits = len(site.hits)
+
+        # Politeness across the fleet: each host's requests are its delay apart (less the jitter
+        # of a new connection against a reused one); two workers on one site would halve it.
+        by_host: dict[str, list[float]] = defaultdict(list)
+        for hit in site.hits:
+            by_host[hit.url.split("/")[2]].append(hit.at)
+        for host, times in by_host.items():
+            gaps = [b - a for a, b in itertools.pairwise(times)]
+            assert min(gaps, default=delay) >= delay * 0.75, (host, min(gaps))
+
+        assert archived(fleet.db) == single_process
+        crawls = rows(fleet.db, "select site, verdict, new, article_requests from crawls order by site")
+        assert [(site_name, verdict) for site_name, verdict, _, _ in crawls] == [
+            (name, "ok") for name in ("baohatinh", "caobang", "daklak", "hoabinh", "laodong")
+        ]
+        assert sum(new for _, _, new, _ in crawls) == len(single_process[0])
+        warcs = {row[0] for row in rows(fleet.db, "select distinct warc_file from captures")}
+        assert len(warcs) == 3 and all((tmp_path / warc).exists() for warc in warcs), warcs  # a WARC per worker
+
+        # A second distributed run fetches no article again.
+        writer = fleet.writer()
+        workers = [fleet.worker(number) for number in range(3)]
+        assert [fleet.wait(worker) for worker in [*workers, writer]] == [0, 0, 0, 0], fleet.logs()
+    articles = {url for url, *_ in single_process[0]}
+    again = [hit.url for hit in site.hits[first_hits:] if hit.url in articles]
+    assert again == []
+    second = rows(fleet.db, "select sum(new), sum(article_requests) from crawls group by run_id order by min(id)")
+    assert second[-1] == (0, 0)
+    assert archived(fleet.db) == single_process
+
+
+@pytest.mark.parametrize("attempt", range(5))
+def test_a_killed_worker_and_a_killed_writer_lose_nothing(single_process, redis_url, tmp_path, attempt):
+    chance = random.Random(attempt)
+    slow = ("-s", "DOWNLOAD_DELAY=0.02", "-s", "DOWNLOAD_DELAY_JITTER=0")
+    with MirrorSite() as site:
+        fleet = Fleet(tmp_path, redis_url, site, *slow)
+        writer = fleet.writer()
+        workers = [fleet.worker(number) for number in range(3)]
+        kill_worker_at, kill_writer_at = chance.randint(5, 120), chance.randint(5, 120)
+        victim = chance.choice(workers)
+        for moment in sorted([kill_worker_at, kill_writer_at]):
+            wait_until(lambda moment=moment: len(site.hits) >= moment or victim.poll() is not None)
+            if moment == kill_worker_at:
+                victim.send_signal(signal.SIGKILL)
+                victim.wait()
+            else:
+                writer.send_signal(signal.SIGKILL)
+                writer.wait()
+                with sqlite3.connect(fleet.db) as connection:
+                    assert connection.execute("pragma integrity_check").fetchone() == ("ok",)
+                writer = fleet.writer()  # it carries on the same run
+        results = [fleet.wait(worker) for worker in workers if worker is not victim]
+        assert results == [0, 0], fleet.logs()
+        assert fleet.wait(writer) == 0, fleet.logs()
+    assert victim.returncode == -signal.SIGKILL  # killed mid-crawl, not after its work was done
+    assert "carrying on run" in (tmp_path / "writer.log").read_text()
+    assert archived(fleet.db) == single_process
