@@ -15,7 +15,7 @@ DATA   ?= ../shared/extraction-benchmark
 FUNDUS ?= ../shared/extraction-benchmark-fundus
 VI     ?= ../shared/extraction-benchmark-vi
 
-.PHONY: redis crawl test lint serve eval bench demo demo-sample install install-test chromium clean
+.PHONY: redis bench-fleet crawl test lint serve eval bench demo demo-sample install install-test chromium clean
 
 # Debian ships venv and ensurepip in a separate package; install it when it is missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -67,6 +67,10 @@ eval: install
 BENCH_ARGS ?=
 bench: install-test
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+# One process against three fleet workers and a writer over a local redis-server (docs/scaling.md).
+bench-fleet: install-test redis
+	$(BIN)/python benchmarks/fleet.py $(BENCH_ARGS)
 
 serve: install
 	$(BIN)/congdoan serve --db $(DB) --port $(PORT)

@@ -101,6 +101,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 # setting from a typo (crawler.ops.cli refuses names Scrapy and this file do not know).
 ARCHIVE_D1N_ENABLED = True  # answer Lao Động's cookie interstitial (fetch/middlewares.py)
 ARCHIVE_HOSTS: dict[str, str] = {}  # {spider: host} for a site that moved (fetch/spider.py)
+ARCHIVE_START_URLS: dict[str, list[str]] = {}  # {spider: [listing URL]}: --start-url per site
 ARCHIVE_RECHECK_DAYS = 3  # re-check articles published this recently for edits
 ARCHIVE_RECHECK_AFTER_HOURS = 12.0
 ARCHIVE_TOPIC_TERMS = None  # the general papers' union terms (sites/topic.py's list by default)

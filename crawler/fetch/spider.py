@@ -93,6 +93,10 @@ class NewsSpider(Frontier, ListingWalk, Feeds, Articles, FailureHandling, scrapy
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         kwargs.setdefault("host", crawler.settings.getdict("ARCHIVE_HOSTS").get(cls.name))
+        # {spider: [listing URL, ...]}: the setting form of start_url, one per site (a fleet's
+        # workers crawl several sites with one command line).
+        if not kwargs.get("start_url"):
+            kwargs["start_url"] = crawler.settings.getdict("ARCHIVE_START_URLS").get(cls.name)
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_pages = crawler.settings.getint("ARCHIVE_MAX_PAGES", 200)
         if crawler.settings.get("REDIS_URL"):
