@@ -205,6 +205,6 @@ class RobotsTxtMiddleware(scrapy_robotstxt.RobotsTxtMiddleware):
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         fleet = getattr(self.crawler.spider, "fleet", None)
-        if fleet is not None and response.status == 200:
+        if fleet is not None:  # whatever the answer: Scrapy reads rules from any robots.txt body
             fleet.run.keep_robots(netloc, response.body)
         await super()._parse_robots(response, netloc, request)
