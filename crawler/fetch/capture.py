@@ -20,7 +20,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 
 from crawler.capture.warc import Exchange, Recorded, WarcFile, as_stored, sha256_hex, warc_dir_for
-from crawler.fetch.fleet import FleetRun, connect
+from crawler.fetch.fleet import run_of
 from crawler.store.captures import earlier_capture, save_capture
 from crawler.store.database import open_db
 from crawler.store.media import earlier_media_capture
@@ -93,12 +93,11 @@ class CaptureMiddleware:
         self.warc_dir = warc_dir
         self.run = run
         # A fleet worker writes its own WARC file and sends its captures to the writer.
-        self.fleet: FleetRun | None = None
         worker = crawler.settings.get("ARCHIVE_FLEET_WORKER")
-        if crawler.settings.get("REDIS_URL") and worker:
-            self.fleet = FleetRun(connect(crawler.settings["REDIS_URL"]), run)
+        in_fleet = bool(crawler.settings.get("REDIS_URL") and worker)
+        if in_fleet:
             run = f"{run}-{worker}"
-        self.db = open_db(db_path) if self.fleet is None else None
+        self.db = None if in_fleet else open_db(db_path)
         self.warc_path = warc_dir / f"{run}.warc.gz"
         # Decoded no further than Scrapy itself would (a gzip bomb is stored as sent).
         self.max_decoded = crawler.settings.getint("DOWNLOAD_MAXSIZE") or 64 * 1024 * 1024
@@ -176,31 +175,17 @@ class CaptureMiddleware:
         return response
 
     def _save(self, row: dict) -> int:
-        if self.fleet is None:
+        fleet = run_of(self.crawler.spider)
+        if fleet is None:
             assert self.db is not None
             return save_capture(self.db, row)
-        row["id"] = self.fleet.next_capture_id()
-        self.fleet.push({"type": "capture", "row": row})
+        row["id"] = fleet.next_capture_id()
+        fleet.push({"type": "capture", "row": row})
         return row["id"]
 
     def _write(self, request: Request, exchange: Exchange, row: dict) -> str:
-        if self.db is None:  # a fleet worker: only the writer knows earlier captures
-            location = self.warc.write(exchange)
-            row.update(
-                record_type="response",
-                warc_file=_stored_name(self.warc.path, self.db_path),
-                warc_offset=location.offset,
-                warc_length=location.length,
-            )
-            return "response"
-        found = earlier_capture(self.db, request.url, row["sha256"])
-        earlier = (*found, request.url) if found else None
-        if earlier is None and request.meta.get("archive_media") and row["status"] == 200:
-            # A photo is the same photo under any address (a resized copy is not: other bytes).
-            earlier = earlier_media_capture(self.db, row["sha256"])
-        # A revisit only helps while the record it points to is still on disk.
-        if earlier is not None and not self._exists(earlier[1]):
-            earlier = None
+        # A fleet worker writes every payload: only the writer knows earlier captures.
+        earlier = self._earlier(request, row) if self.db is not None else None
         location = self.warc.write(exchange, revisit_of=(earlier[3], earlier[2]) if earlier else None)
         row.update(
             record_type="revisit" if earlier else "response",
@@ -210,6 +195,19 @@ class CaptureMiddleware:
             warc_length=location.length,
         )
         return row["record_type"]
+
+    def _earlier(self, request: Request, row: dict) -> tuple | None:
+        """(id, warc file, fetched at, URL) of an earlier capture of the same payload, if any."""
+        assert self.db is not None
+        found = earlier_capture(self.db, request.url, row["sha256"])
+        earlier = (*found, request.url) if found else None
+        if earlier is None and request.meta.get("archive_media") and row["status"] == 200:
+            # A photo is the same photo under any address (a resized copy is not: other bytes).
+            earlier = earlier_media_capture(self.db, row["sha256"])
+        # A revisit only helps while the record it points to is still on disk.
+        if earlier is not None and not self._exists(earlier[1]):
+            earlier = None
+        return earlier
 
     def _exists(self, warc_file: str) -> bool:
         return (Path(self.db_path).resolve().parent / warc_file).exists()

@@ -43,6 +43,12 @@ HEARTBEAT = 1.0
 DEFAULT_LEASE = 10.0
 
 
+def run_of(spider: object) -> FleetRun | None:
+    """The fleet run a spider crawls in (its FleetSite's), or None on a single machine."""
+    site = getattr(spider, "fleet", None)
+    return site.run if site is not None else None
+
+
 def connect(url: str) -> redis.Redis:
     """A client for redis://HOST:PORT/DB; fails at once when nothing answers there."""
     client = redis.Redis.from_url(url, socket_connect_timeout=10, socket_timeout=60, health_check_interval=30)

@@ -14,7 +14,7 @@ from crawler.fetch.fleet import FleetSite
 from crawler.records import Article, Attachment, MediaWanted, NotModified, Page, Rejected, Rejection
 from crawler.sites.topic import parse_terms
 from crawler.store.archive import read_or_reject
-from crawler.store.pipeline import linked_documents, media_enabled
+from crawler.store.pipeline import linked_documents, media_enabled, topic_terms_for
 
 
 class FleetPipeline:
@@ -34,9 +34,8 @@ class FleetPipeline:
         return self.crawler.spider.fleet  # type: ignore[union-attr]
 
     def open_spider(self) -> None:
-        profile = getattr(self.crawler.spider, "profile", None)
         terms = parse_terms(self.crawler.settings.get("ARCHIVE_TOPIC_TERMS"))
-        self.topic_terms = terms if profile is not None and profile.topic_filter else None
+        self.topic_terms = topic_terms_for(self.crawler.spider, terms)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Page):

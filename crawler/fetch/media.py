@@ -25,7 +25,7 @@ from crawler.capture.media import Verdict, judge, refused, worth_retrying
 from crawler.extract.schema import media_errors
 from crawler.fetch.capture import header
 from crawler.fetch.errback import describe_failure, ignored_reason
-from crawler.fetch.fleet import FleetRun
+from crawler.fetch.fleet import FleetRun, run_of
 from crawler.fetch.frontier import now
 from crawler.records import MediaWanted
 from crawler.store.database import open_db
@@ -164,8 +164,7 @@ class MediaArchivePipeline(MediaPipeline):
 
     @property
     def fleet(self) -> FleetRun | None:
-        site = getattr(self.crawler.spider, "fleet", None)
-        return site.run if site is not None else None
+        return run_of(self.crawler.spider)
 
     def file_path(
         self, request: Request, response: Response | None = None, info: Any = None, *, item: Any = None

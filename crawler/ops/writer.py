@@ -27,7 +27,6 @@ from crawler.fetch.media import save_media_attempt
 from crawler.ops.monitors import monitor_run
 from crawler.ops.report import summarize
 from crawler.records import Attachment, NotModified, Page, Rejected, Rejection, article_from_dict
-from crawler.sites.topic import parse_terms
 from crawler.store.captures import save_capture
 from crawler.store.crawls import known_urls
 from crawler.store.database import open_db
@@ -100,14 +99,12 @@ class Writer:
         return run
 
     def store_all(self, db: sqlite_utils.Database, run: FleetRun) -> None:
-        terms = parse_terms(self.settings.get("ARCHIVE_TOPIC_TERMS"))
         self.stats = {site: RunStats() for site in self.sites}
         self.pipelines: dict[str, ArchivePipeline] = {}
         for site in self.sites:
-            pipeline = ArchivePipeline(self.db_path, self.stats[site], terms)  # type: ignore[arg-type]
+            # The workers read the pages (topic filter included); the writer only stores.
+            pipeline = ArchivePipeline(self.db_path, self.stats[site], ())  # type: ignore[arg-type]
             pipeline.db = db
-            profile = getattr(self.spiders.get(site), "profile", None)
-            pipeline.topic_terms = terms if profile is not None and profile.topic_filter else None
             self.pipelines[site] = pipeline
         run.ensure_group()
         unacknowledged = True  # first what a killed writer read and never acknowledged

@@ -29,6 +29,13 @@ _DOCUMENT_ANYWHERE = re.compile(DOCUMENT.pattern.removesuffix("$"), DOCUMENT.fla
 _OTHER_REFERENCE = re.compile(r"&(?!(?:amp|lt|gt|quot|nbsp);)")
 
 
+def topic_terms_for(spider: object, terms: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The union terms a spider's pages must mention: a general newspaper's (its profile sets
+    `topic_filter`), also on pages it redirects to another host; None for a union site."""
+    profile = getattr(spider, "profile", None)
+    return terms if profile is not None and profile.topic_filter else None
+
+
 class ArchivePipeline:
     """Stores articles and rejections.
 
@@ -59,9 +66,7 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         self.db = open_db(self.db_path)
-        # Pages a general newspaper redirects to another host are filtered too.
-        profile = getattr(self.crawler.spider, "profile", None) if self.crawler else None
-        self.topic_terms = self.terms if profile is not None and profile.topic_filter else None
+        self.topic_terms = topic_terms_for(self.crawler.spider if self.crawler else None, self.terms)
 
     def close_spider(self) -> None:
         if self.db is not None:
