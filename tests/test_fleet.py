@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.fetch.fleet import FleetRun, FleetSite, connect
 from tests.conftest import FAST, ROOT, congdoan
 from tests.mirror_site import MirrorSite
 from tests.test_crawl import rows
@@ -32,6 +33,16 @@ def archived(db_path: Path) -> tuple[list, list, list]:
         rows(db_path, "select url, reason from rejections order by url"),
         rows(db_path, "select url, status, found_on from attachments order by url, found_on"),
     )
+
+
+def assert_same_archive(db_path: Path, expected: tuple[list, list, list]) -> None:
+    """The fleet's rows are the single process's; on failure, which rows differ and how."""
+    found = archived(db_path)
+    for name, got, want in zip(("articles", "rejections", "attachments"), found, expected, strict=True):
+        missing, extra = [row for row in want if row not in got], [row for row in got if row not in want]
+        assert not missing and not extra, (
+            f"{name} missing: {[str(row)[:200] for row in missing]}; extra: {[str(row)[:200] for row in extra]}"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +135,7 @@ def test_three_workers_and_a_writer_archive_what_one_process_does(single_process
             gaps = [b - a for a, b in itertools.pairwise(times)]
             assert min(gaps, default=delay) >= delay * 0.75, (host, min(gaps))
 
-        assert archived(fleet.db) == single_process
+        assert_same_archive(fleet.db, single_process)
         crawls = rows(fleet.db, "select site, verdict, new, article_requests from crawls order by site")
         assert [(site_name, verdict) for site_name, verdict, _, _ in crawls] == [
             (name, "ok") for name in ("baohatinh", "caobang", "daklak", "hoabinh", "laodong")
@@ -142,7 +153,7 @@ def test_three_workers_and_a_writer_archive_what_one_process_does(single_process
     assert again == []
     second = rows(fleet.db, "select sum(new), sum(article_requests) from crawls group by run_id order by min(id)")
     assert second[-1] == (0, 0)
-    assert archived(fleet.db) == single_process
+    assert_same_archive(fleet.db, single_process)
 
 
 @pytest.mark.parametrize("attempt", range(5))
@@ -171,4 +182,50 @@ def test_a_killed_worker_and_a_killed_writer_lose_nothing(single_process, redis_
         assert fleet.wait(writer) == 0, fleet.logs()
     assert victim.returncode == -signal.SIGKILL  # killed mid-crawl, not after its work was done
     assert "carrying on run" in (tmp_path / "writer.log").read_text()
-    assert archived(fleet.db) == single_process
+    assert_same_archive(fleet.db, single_process)
+
+
+def in_flight(site: FleetSite) -> int:
+    return site.run.redis.zcard(site.inflight_key)
+
+
+@pytest.mark.parametrize("listing_ends_first", [True, False])
+def test_a_listing_stays_in_flight_until_every_request_it_led_to_is_queued(redis_url, listing_ends_first):
+    # Scrapy queues a callback's requests while the callback runs on: either may end first.
+    site = FleetSite(FleetRun(connect(redis_url), "run"), "caobang", "worker")
+    site.run.redis.zadd(site.inflight_key, {b"listing": 1})
+    site.taken("https://ldld.caobang.gov.vn/news/tin-tuc-su-kien/", b"listing")
+    walked = []
+    if listing_ends_first:
+        site.expect("https://ldld.caobang.gov.vn/news/tin-tuc-su-kien/", 3, lambda: walked.append(True))
+    for _ in range(2):
+        site.queued("https://ldld.caobang.gov.vn/news/tin-tuc-su-kien/")
+    if not listing_ends_first:
+        site.expect("https://ldld.caobang.gov.vn/news/tin-tuc-su-kien/", 3, lambda: walked.append(True))
+    assert walked == [] and in_flight(site) == 1  # a worker killed now redoes the listing
+    site.queued("https://ldld.caobang.gov.vn/news/tin-tuc-su-kien/")
+    site.done("https://ldld.caobang.gov.vn/news/tin-tuc-su-kien/")
+    assert walked == [True] and in_flight(site) == 0
+
+
+def test_a_page_is_sent_and_leaves_flight_in_one_step(redis_url):
+    site = FleetSite(FleetRun(connect(redis_url), "run"), "laodong", "worker")
+    site.run.redis.zadd(site.inflight_key, {b"article": 1})
+    site.taken("https://laodong.vn/cong-doan/a-1.ldo", b"article")
+    site.send({"type": "capture", "row": {"id": site.next_capture_id()}})
+    site.count({"downloader/request_count": 2})
+    assert site.run.waiting() == 0 and in_flight(site) == 1  # nothing out before the page is done
+    site.send({"type": "Page", "page": {"url": "https://laodong.vn/cong-doan/a-1.ldo"}})
+    site.done("https://laodong.vn/cong-doan/a-1.ldo")
+    assert site.run.waiting() == 2 and in_flight(site) == 0
+    assert site.run.stats("laodong") == {"downloader/request_count": 2}
+    site.flush()  # nothing left: no empty transaction
+    assert site.run.waiting() == 2
+
+
+def test_capture_ids_never_repeat_across_workers(redis_url):
+    run = FleetRun(connect(redis_url), "run")
+    run.set_capture_floor(41)  # the archive's highest capture id
+    workers = [FleetSite(run, "daklak", f"worker{number}") for number in range(2)]
+    ids = [workers[number % 2].next_capture_id() for number in range(3 * FleetSite.CAPTURE_IDS)]
+    assert len(set(ids)) == len(ids) and min(ids) == 42

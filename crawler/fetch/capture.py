@@ -20,7 +20,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 
 from crawler.capture.warc import Exchange, Recorded, WarcFile, as_stored, sha256_hex, warc_dir_for
-from crawler.fetch.fleet import run_of
+from crawler.fetch.fleet import site_of
 from crawler.store.captures import earlier_capture, save_capture
 from crawler.store.database import open_db
 from crawler.store.media import earlier_media_capture
@@ -175,12 +175,12 @@ class CaptureMiddleware:
         return response
 
     def _save(self, row: dict) -> int:
-        fleet = run_of(self.crawler.spider)
+        fleet = site_of(self.crawler.spider)
         if fleet is None:
             assert self.db is not None
             return save_capture(self.db, row)
         row["id"] = fleet.next_capture_id()
-        fleet.push({"type": "capture", "row": row})
+        fleet.send({"type": "capture", "row": row})
         return row["id"]
 
     def _write(self, request: Request, exchange: Exchange, row: dict) -> str:

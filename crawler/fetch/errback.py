@@ -105,6 +105,10 @@ class FailureHandling:
         if not (is_article and settled):
             return
         if origin != target:  # the link is remembered under the URL the listing gave
+            # The target's first: the rejection that names the request (its frontier URL)
+            # marks it done, and nothing of it may come after (a worker killed in between).
+            if slug != "redirect-loop":
+                yield Rejection(discover.canonical_url(target), self.name, slug, reason, now())
             yield Rejection(
                 discover.canonical_url(origin),
                 self.name,
@@ -113,7 +117,5 @@ class FailureHandling:
                 now(),
                 origin,
             )
-            if slug != "redirect-loop":
-                yield Rejection(discover.canonical_url(target), self.name, slug, reason, now())
         else:
             yield Rejection(discover.canonical_url(target), self.name, slug, reason, now(), origin)

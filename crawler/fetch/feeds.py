@@ -30,8 +30,7 @@ class Feeds:
     sitemap_max_age_days: ClassVar[int]
     since: str | None
     start_url_override: list[str]
-    forget: Callable[[str], None]
-    done: Callable[[Response], str]
+    hand_over: Callable[[Response, list[scrapy.Request]], Iterator[scrapy.Request]]
 
     def feed_urls(self) -> list[str]:
         return [] if self.start_url_override else [f"https://{self.profile.host}{path}" for path in self.feed_paths]
@@ -42,10 +41,10 @@ class Feeds:
             self.crawler.stats.inc_value("archive/feeds/empty")
             logger.info("no feed or sitemap entries at %s", response.url)
         links = [link for link in entries.links if discover.is_article_url(link.url, self.profile)]
-        yield from self.schedule(self.new_articles(links)[0])
+        requests = list(self.schedule(self.new_articles(links)[0]))
         oldest = self.since or (datetime.now(UTC) - timedelta(days=self.sitemap_max_age_days)).date().isoformat()
         for url, lastmod in entries.sitemaps:
             dated = sitemap_date(url, lastmod)  # monthly news sitemaps: only the recent ones
             if dated is None or dated[:10] >= oldest:
-                yield self.request(url, RequestKind.FEED)
-        self.forget(self.done(response))
+                requests.append(self.request(url, RequestKind.FEED))
+        yield from self.hand_over(response, requests)

@@ -41,10 +41,12 @@ class FleetPipeline:
         if isinstance(item, Page):
             return self.page(item)
         if isinstance(item, Rejection | Attachment | NotModified):
-            self.fleet.run.push({"type": type(item).__name__, "item": dataclasses.asdict(item)})
+            self.fleet.send({"type": type(item).__name__, "item": dataclasses.asdict(item)})
             frontier_url = getattr(item, "frontier_url", None)
             if frontier_url:
                 self.fleet.done(frontier_url)
+            else:  # no queued request stands for it, so nothing would redo it: out at once
+                self.fleet.flush()
         return item
 
     def page(self, page: Page) -> Page | MediaWanted:
@@ -56,7 +58,7 @@ class FleetPipeline:
         else:
             record["article"] = result.as_dict()
             record["documents"] = linked_documents(page)
-        self.fleet.run.push(record)
+        self.fleet.send(record)
         if page.frontier_url:
             self.fleet.done(page.frontier_url)
         if isinstance(result, Article) and self.media:

@@ -3,7 +3,7 @@ table), so a crawl killed at any point resumes them on its next run."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import scrapy
@@ -11,7 +11,7 @@ import sqlite_utils
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from crawler.fetch.fleet import FleetSite
+from crawler.fetch.fleet import PARENT, FleetSite
 from crawler.fetch.kinds import RESUMABLE, RequestKind
 from crawler.store.crawls import forget_pending, pending, remember_pending
 
@@ -50,6 +50,29 @@ class Frontier:
             forget_pending(self.frontier, self.name, url)
         if self.fleet is not None:
             self.fleet.done(url)
+
+    def hand_over(
+        self, response: Response, requests: list[scrapy.Request], then: Callable[[], None] | None = None
+    ) -> Iterator[scrapy.Request]:
+        """Yield the requests a listing or feed led to; once they are all queued, run `then`
+        and forget the page. Scrapy queues a callback's requests while the callback runs on,
+        so in a fleet the page stays in flight until its scheduler has queued the last of
+        them (crawler/fetch/redis_scheduler.py): a worker killed in between redoes the page."""
+        origin = self.done(response)
+
+        def finish() -> None:
+            if then is not None:
+                then()
+            self.forget(origin)
+
+        if self.fleet is None or not requests:
+            yield from requests  # a single process remembers each request as it is made
+            finish()
+            return
+        self.fleet.expect(origin, len(requests), finish)
+        for request in requests:
+            request.meta[PARENT] = origin
+            yield request
 
     @staticmethod
     def origin(request: scrapy.Request) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import ClassVar
 from urllib.parse import urlsplit
 
@@ -38,6 +38,7 @@ class ListingWalk:
     chains: dict[str, set[str]]  # in a fleet, sets shared through Redis (crawler/fetch/fleet.py)
     pages_seen: dict[str, int]
     max_pages: int
+    hand_over: Callable[..., Iterator[scrapy.Request]]
 
     def listing_profile(self, url: str) -> CmsProfile:
         """The spider's profile on its own host; on a host it was redirected to (the site
@@ -112,14 +113,14 @@ class ListingWalk:
         walk_started = response.meta.get("walk_started")
         seen = self.chains.setdefault(chain, set())
         wanted, fresh = self.new_articles(links, seen, walk_started)
-        yield from self.schedule(wanted)
+        requests = list(self.schedule(wanted))
         # One level of section discovery, from default entry pages only: a --start-url
         # backfill stays in the section it names.
         if response.meta.get("archive_kind") == RequestKind.ENTRY.name and not self.start_url_override:
             for url in discover.category_links(response.text, response.url, profile):
                 if url not in self.listings:
                     self.listings.add(url)
-                    yield self.request(url, RequestKind.CATEGORY)
+                    requests.append(self.request(url, RequestKind.CATEGORY))
         # A page with nothing new (or nothing recent enough) ends paging: the rest is archived.
         next_url = next_page_url(response.url, response.text, profile) if fresh and not self.capped() else None
         pages = self.pages_seen[chain] = self.pages_seen.get(chain, 0) + 1
@@ -132,8 +133,7 @@ class ListingWalk:
             next_url = None
         if next_url and next_url not in self.listings:
             self.listings.add(next_url)
-            yield self.request(next_url, RequestKind.NEXT_PAGE, chain=chain, walk_started=walk_started)
-        # Everything this page led to is queued now; the page itself is done. Its links count as
-        # seen only from here, so a walk cut short in between pages on as if never interrupted.
-        seen.update(link.url for link in links)
-        self.forget(self.done(response))
+            requests.append(self.request(next_url, RequestKind.NEXT_PAGE, chain=chain, walk_started=walk_started))
+        # The page's links count as seen only once all it led to is queued, so a walk cut
+        # short in between pages on as if never interrupted.
+        yield from self.hand_over(response, requests, lambda: seen.update(link.url for link in links))

@@ -25,7 +25,7 @@ from crawler.capture.media import Verdict, judge, refused, worth_retrying
 from crawler.extract.schema import media_errors
 from crawler.fetch.capture import header
 from crawler.fetch.errback import describe_failure, ignored_reason
-from crawler.fetch.fleet import FleetRun, run_of
+from crawler.fetch.fleet import FleetSite, site_of
 from crawler.fetch.frontier import now
 from crawler.records import MediaWanted
 from crawler.store.database import open_db
@@ -155,7 +155,7 @@ class MediaArchivePipeline(MediaPipeline):
             "fetched_at": fetched_at or now(),
         }
         if self.fleet is not None:  # the writer counts the attempts and stores the row
-            self.fleet.push({"type": "media", "row": row})
+            self.fleet.send({"type": "media", "row": row})
             return sha256
         assert self.db is not None
         with self.db.atomic():
@@ -163,8 +163,8 @@ class MediaArchivePipeline(MediaPipeline):
         return sha256
 
     @property
-    def fleet(self) -> FleetRun | None:
-        return run_of(self.crawler.spider)
+    def fleet(self) -> FleetSite | None:
+        return site_of(self.crawler.spider)
 
     def file_path(
         self, request: Request, response: Response | None = None, info: Any = None, *, item: Any = None

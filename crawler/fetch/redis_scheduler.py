@@ -21,7 +21,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from crawler.fetch.fleet import ROOT
+from crawler.fetch.fleet import PARENT, ROOT
 
 # Set on a request the spider makes once (an article): the queue marks it seen, although
 # dont_filter lets its redirects and retries through. Dropped when queued, so those do not inherit it.
@@ -105,8 +105,12 @@ class FleetScheduler(Scheduler):
 
     def enqueue_request(self, request: Request) -> bool:
         claim = request.meta.pop(CLAIM, False)
+        parent = request.meta.pop(PARENT, None)
         fingerprint = self.df.request_fingerprint(request) if claim or not request.dont_filter else None
-        if not self.queue.push_unseen(request, fingerprint, self.df.key):
+        queued = self.queue.push_unseen(request, fingerprint, self.df.key)
+        if parent is not None:
+            self.spider.fleet.queued(parent)
+        if not queued:
             self.df.log(request, self.spider)
             return False
         if self.stats:

@@ -21,7 +21,7 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.reactor import install_reactor
 from twisted.internet import task
 
-from crawler.fetch.fleet import HEARTBEAT, FleetRun, connect
+from crawler.fetch.fleet import HEARTBEAT, FleetRun, FleetSite, connect, site_of
 from crawler.fetch.redis_scheduler import fleet_settings
 
 logger = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class Worker:
         """Crawl until every site of the run is done (blocks; runs the reactor)."""
         self.run.heartbeat(self.name, self.lease)
         self.loop = task.LoopingCall(self.tick)
-        self.loop.start(HEARTBEAT, now=False)
+        self.loop.start(HEARTBEAT, now=True)
         self.process.start(stop_after_crawl=False)
 
     def tick(self) -> None:
@@ -108,12 +108,11 @@ class Worker:
             from twisted.internet import reactor  # the one CrawlerProcess installed
 
             self.loop.stop()
-            reactor.stop()
+            reactor.callWhenRunning(reactor.stop)  # the first beat comes before the reactor runs
             return
-        # Wait for the other workers' first heartbeat before taking a fair share.
-        if time.monotonic() - self.started_at < 2 * HEARTBEAT:
-            return
-        share = self.run.fair_share(len(todo))
+        # One site at once; a fair share once the other workers' first heartbeats are in.
+        settled = time.monotonic() - self.started_at >= 2 * HEARTBEAT
+        share = self.run.fair_share(len(todo)) if settled else 1
         for site in todo:
             if len(self.crawlers) >= share:
                 break
@@ -142,7 +141,9 @@ class Worker:
 
 class FleetStats:
     """Adds this worker's counters for a site to the run's (the writer's monitors and `crawls`
-    rows read the sum over all workers): every heartbeat, with each item, and when the crawl closes."""
+    rows read the sum over all workers). Counted with each item and sent with the site's next
+    flush (crawler/fetch/fleet.py), which every heartbeat and the crawl's close force: a worker
+    killed at any moment loses the counts of a second at most, never a whole site's."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -150,9 +151,7 @@ class FleetStats:
         self.loop = task.LoopingCall(self.send)
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
-        # With each stored item too: a worker killed at any moment loses at most the counts of
-        # the exchanges since its last item, never a whole site's.
-        crawler.signals.connect(self.send, signal=signals.item_scraped)
+        crawler.signals.connect(self.count, signal=signals.item_scraped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FleetStats:
@@ -167,17 +166,21 @@ class FleetStats:
         self.send()
 
     def send(self) -> None:
-        spider = self.crawler.spider
-        fleet = getattr(spider, "fleet", None)
+        fleet = self.count()
+        if fleet is not None:
+            fleet.flush()
+
+    def count(self) -> FleetSite | None:
+        fleet = site_of(self.crawler.spider)
         if fleet is None or self.crawler.stats is None:
-            return
+            return None
         counts = {
             name: value
             for name, value in self.crawler.stats.get_stats().items()
             if isinstance(value, int) and not isinstance(value, bool)
         }
-        deltas = {
-            name: value - self.sent.get(name, 0) for name, value in counts.items() if value != self.sent.get(name, 0)
-        }
-        fleet.run.add_stats(fleet.site, deltas)
+        fleet.count(
+            {name: value - self.sent.get(name, 0) for name, value in counts.items() if value != self.sent.get(name, 0)}
+        )
         self.sent = counts
+        return fleet
