@@ -23,6 +23,9 @@ from tests.mirror_site import MirrorSite
 TESTS = Path(__file__).resolve().parent
 CASES = TESTS / "cases"
 ROOT = TESTS.parent
+# Replay indexes the crawls keep (crawler/capture/index_cache.py) go to a folder of this
+# session's, not the user's cache. Set before the crawler's settings are first imported.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="congdoan-test-cache-")
 # Tests crawl the loopback replica as fast as it answers; politeness is tested as settings.
 FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=0")
 

@@ -3,6 +3,7 @@ not), and a write/read round trip with Vietnamese header values."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import zlib
 
@@ -60,3 +61,42 @@ def test_round_trip_keeps_vietnamese_header_values(tmp_path):
     assert ("Location", ascii_location) in read_record(tmp_path / "run.warc.gz", where.offset).headers
     (recorded,) = index_archives([tmp_path]).values()
     assert ("Location", ascii_location) in recorded.headers and recorded.status == 301
+
+
+def test_a_kept_replay_index_is_read_back_until_the_archive_changes(tmp_path, caplog):
+    folder, cache = tmp_path / "warcs", tmp_path / "cache"
+    folder.mkdir()
+    page = Exchange(
+        "https://baohatinh.vn/cong-doan-post1.html",
+        "GET",
+        [],
+        200,
+        [("Content-Type", "text/html; charset=utf-8")],
+        HTML,
+        "2026-11-22T02:15:00+00:00",
+    )
+    warc = WarcFile(folder / "run.warc.gz", "test")
+    warc.write(page)
+    warc.write(
+        dataclasses.replace(page, fetched_at="2026-11-23T02:15:00+00:00"), revisit_of=(page.url, page.fetched_at)
+    )
+    warc.close()
+    fresh = index_archives([folder])
+    assert fresh[page.url].fetched_at == "2026-11-23T02:15:00+00:00"  # the revisit, replaying the first payload
+    assert index_archives([folder], cache) == fresh
+    (kept,) = cache.glob("*.jsonl")
+
+    # Read back, not parsed again: an entry changed in the cache shows.
+    kept.write_text(kept.read_text().replace('"2026-11-23T02:15:00+00:00"', '"2026-11-24T02:15:00+00:00"'))
+    assert index_archives([folder], cache)[page.url].fetched_at == "2026-11-24T02:15:00+00:00"
+
+    # A torn cache is read through instead, loudly.
+    kept.write_text('["response", "https://baohatinh.vn/x"')
+    assert index_archives([folder], cache) == fresh
+    assert "unreadable" in caplog.text
+
+    # A grown archive is indexed again.
+    more = WarcFile(folder / "run.warc.gz", "test")  # appends a gzip member
+    more.write(dataclasses.replace(page, url="https://baohatinh.vn/cong-doan-post2.html"))
+    more.close()
+    assert set(index_archives([folder], cache)) == {page.url, "https://baohatinh.vn/cong-doan-post2.html"}

@@ -24,7 +24,8 @@ _INDEXES: dict[tuple[str, ...], dict[str, Recorded]] = {}
 class ReplayDownloadHandler(BaseDownloadHandler):
     """Serves requests from the archives in ARCHIVE_REPLAY (WARC, WACZ or folders of them).
 
-    The archives are indexed once per process, however many spiders replay them."""
+    The archives are indexed once per process, however many spiders replay them, and the
+    index is kept in ARCHIVE_REPLAY_INDEX_CACHE (a folder; empty: not kept) for the next."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
@@ -32,7 +33,8 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         if not paths:
             raise NotConfigured("ARCHIVE_REPLAY names no archive")
         if paths not in _INDEXES:
-            _INDEXES[paths] = index_archives(Path(p) for p in paths)
+            cache = crawler.settings.get("ARCHIVE_REPLAY_INDEX_CACHE")
+            _INDEXES[paths] = index_archives((Path(p) for p in paths), Path(cache) if cache else None)
             logger.info("replaying %d recorded URLs from %s", len(_INDEXES[paths]), ", ".join(paths))
         self.index = _INDEXES[paths]
 

@@ -34,6 +34,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from crawler.capture import index_cache
+
 Headers = list[tuple[str, str]]
 
 # Headers that describe how the bytes travelled, not what they are: the body we hold is
@@ -376,42 +378,57 @@ class Recorded:
         return read_record(Path(self.source), self.offset).payload
 
 
-def index_archives(paths: Iterable[Path]) -> dict[str, Recorded]:
+def index_archives(paths: Iterable[Path], cache: Path | None = None) -> dict[str, Recorded]:
     """URL → its latest recorded response. A revisit replays the payload of the response it
-    refers to, wherever that is among the archives given."""
+    refers to, wherever that is among the archives given. With `cache`, each archive file's
+    entries are kept there and read back while the file is unchanged (capture/index_cache.py)."""
     latest: dict[str, Recorded] = {}
     originals: dict[tuple[str, str], tuple[str, int]] = {}
     revisits: list[tuple[Recorded, str, str]] = []
     for path in warc_files(paths):
-        for source, stream in _streams(path):
-            iterator = ArchiveIterator(stream)
-            for record in iterator:
-                if record.rec_type not in ("response", "revisit"):
-                    continue
-                headers, http = record.rec_headers, record.http_headers
-                url = headers.get_header("WARC-Target-URI")
-                digest = headers.get_header("WARC-Payload-Digest") or ""
-                record.raw_stream.read()  # to the end, so the offset is known
-                recorded = Recorded(
-                    url,
-                    int(http.get_statuscode() or 0) if http else 0,
-                    # Interned: the same few names and values recur in every record of a crawl.
-                    [(sys.intern(k), sys.intern(v)) for k, v in http.headers] if http else [],
-                    sys.intern(iso_from_warc_date(headers.get_header("WARC-Date"))),
-                    source,
-                    iterator.get_record_offset(),
-                )
-                if record.rec_type == "response":
-                    originals[(url, digest)] = (source, recorded.offset)
-                    _keep_latest(latest, recorded)
-                else:
-                    revisits.append((recorded, headers.get_header("WARC-Refers-To-Target-URI") or url, digest))
+        entries = index_cache.load(cache, path) if cache else None
+        if entries is None:
+            entries = list(_index_entries(path))
+            if cache:
+                index_cache.save(cache, path, entries)
+        for entry in entries:
+            source = f"{path}#{entry.member}" if entry.member else str(path)
+            recorded = Recorded(entry.url, entry.status, entry.headers, entry.fetched_at, source, entry.offset)
+            if entry.rec_type == "response":
+                originals[(entry.url, entry.digest)] = (source, entry.offset)
+                _keep_latest(latest, recorded)
+            else:
+                revisits.append((recorded, entry.refers_to or entry.url, entry.digest))
     for recorded, target, digest in revisits:
         original = originals.get((target, digest))
         if original is None:
             continue  # the original is in an archive we were not given
         _keep_latest(latest, dataclasses.replace(recorded, source=original[0], offset=original[1]))
     return latest
+
+
+def _index_entries(path: Path) -> Iterator[index_cache.IndexEntry]:
+    """The response and revisit records of one WARC or WACZ file, read through."""
+    for source, stream in _streams(path):
+        member = source.partition("#")[2]
+        iterator = ArchiveIterator(stream)
+        for record in iterator:
+            if record.rec_type not in ("response", "revisit"):
+                continue
+            headers, http = record.rec_headers, record.http_headers
+            record.raw_stream.read()  # to the end, so the offset is known
+            yield index_cache.IndexEntry(
+                record.rec_type,
+                headers.get_header("WARC-Target-URI"),
+                headers.get_header("WARC-Payload-Digest") or "",
+                headers.get_header("WARC-Refers-To-Target-URI") or "",
+                int(http.get_statuscode() or 0) if http else 0,
+                # Interned: the same few names and values recur in every record of a crawl.
+                [(sys.intern(k), sys.intern(v)) for k, v in http.headers] if http else [],
+                sys.intern(iso_from_warc_date(headers.get_header("WARC-Date"))),
+                member,
+                iterator.get_record_offset(),
+            )
 
 
 def _keep_latest(latest: dict[str, Recorded], recorded: Recorded) -> None:

@@ -5,11 +5,14 @@ Project settings carry the ARCHIVE_ prefix:
 - ARCHIVE_MIRROR: fetch https://HOST/PATH from MIRROR/HOST/PATH instead (tests, replicas).
 - ARCHIVE_CONTACT: the contact put in the User-Agent.
 - ARCHIVE_CAPTURE, ARCHIVE_WARC_DIR: raw WARC captures of every exchange (crawler/fetch/capture.py).
-- ARCHIVE_REPLAY: archives to replay instead of fetching (set by `congdoan crawl --replay`).
+- ARCHIVE_REPLAY: archives to replay instead of fetching (set by `congdoan crawl --replay`);
+  ARCHIVE_REPLAY_INDEX_CACHE: where their indexes are kept between runs.
 - ARCHIVE_MEDIA, ARCHIVE_MEDIA_MAXSIZE, ARCHIVE_MEDIA_BACKLOG: the articles' photos (crawler/fetch/media.py).
 """
 
 import os
+
+from crawler.capture import index_cache
 
 # Scrapy's cookie middleware asks tldextract for the public suffix list, which downloads
 # it from publicsuffix.org on a machine's first crawl (and prints a traceback when offline).
@@ -108,6 +111,8 @@ ARCHIVE_TOPIC_TERMS = None  # the general papers' union terms (sites/topic.py's 
 ARCHIVE_MIN_PROFILE_SHARE = 0.5  # monitors (ops/monitors.py)
 ARCHIVE_MIN_AUTHOR_COVERAGE = 0.8
 ARCHIVE_REPLAY: list[str] = []  # set by `congdoan crawl --replay`
+# Where replay indexes are kept between runs (capture/index_cache.py); empty: not kept.
+ARCHIVE_REPLAY_INDEX_CACHE = index_cache.default_folder()
 ARCHIVE_RUN_ID = None  # set by `congdoan crawl`: one name for the sites of a run
 ARCHIVE_PROGRESS_INTERVAL = 1.0  # seconds between refreshes of the live display on a terminal
 # A fleet (`congdoan crawl --redis`, crawler/fetch/fleet.py and worker.py): set by the command.

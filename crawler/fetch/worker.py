@@ -21,7 +21,7 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.reactor import install_reactor
 from twisted.internet import task
 
-from crawler.fetch.fleet import HEARTBEAT, FleetRun, FleetSite, connect, site_of
+from crawler.fetch.fleet import HEARTBEAT, FleetRun, connect, site_of
 from crawler.fetch.redis_scheduler import fleet_settings
 
 logger = logging.getLogger(__name__)
@@ -141,9 +141,9 @@ class Worker:
 
 class FleetStats:
     """Adds this worker's counters for a site to the run's (the writer's monitors and `crawls`
-    rows read the sum over all workers). Counted with each item and sent with the site's next
-    flush (crawler/fetch/fleet.py), which every heartbeat and the crawl's close force: a worker
-    killed at any moment loses the counts of a second at most, never a whole site's."""
+    rows read the sum over all workers): every heartbeat and when the crawl closes, with the
+    site's outbox (crawler/fetch/fleet.py). A worker killed at any moment loses the counts of a
+    second at most, never a whole site's."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -151,7 +151,6 @@ class FleetStats:
         self.loop = task.LoopingCall(self.send)
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
-        crawler.signals.connect(self.count, signal=signals.item_scraped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FleetStats:
@@ -166,14 +165,9 @@ class FleetStats:
         self.send()
 
     def send(self) -> None:
-        fleet = self.count()
-        if fleet is not None:
-            fleet.flush()
-
-    def count(self) -> FleetSite | None:
         fleet = site_of(self.crawler.spider)
         if fleet is None or self.crawler.stats is None:
-            return None
+            return
         counts = {
             name: value
             for name, value in self.crawler.stats.get_stats().items()
@@ -183,4 +177,4 @@ class FleetStats:
             {name: value - self.sent.get(name, 0) for name, value in counts.items() if value != self.sent.get(name, 0)}
         )
         self.sent = counts
-        return fleet
+        fleet.flush()
