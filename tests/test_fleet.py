@@ -229,3 +229,26 @@ def test_capture_ids_never_repeat_across_workers(redis_url):
     workers = [FleetSite(run, "daklak", f"worker{number}") for number in range(2)]
     ids = [workers[number % 2].next_capture_id() for number in range(3 * FleetSite.CAPTURE_IDS)]
     assert len(set(ids)) == len(ids) and min(ids) == 42
+
+
+def test_a_worker_obeys_the_robots_txt_the_run_already_has(redis_url, tmp_path):
+    # The worker that took the site first fetched and shared it; this one must not fetch it again.
+    with MirrorSite() as site:
+        fleet = Fleet(tmp_path, redis_url, site)
+        writer = fleet.writer()
+        client = connect(redis_url)
+        wait_until(lambda: (run := FleetRun.current(client)) is not None and run.ready())
+        run = FleetRun.current(client)
+        assert run is not None
+        run.keep_robots("ldld.caobang.gov.vn", b"User-agent: *\nDisallow: /news/tin-tuc-su-kien/\n")
+        worker = fleet.start(
+            "crawl", "caobang", "--redis", redis_url, "--db", str(fleet.db), "--mirror", site.url, *FAST, *LEASE,
+            name="worker",
+        )  # fmt: skip
+        assert fleet.wait(worker) == 0, fleet.logs()
+        writer.kill()
+        writer.wait()
+    caobang = [hit.url for hit in site.hits if hit.url.startswith("https://ldld.caobang.gov.vn/")]
+    assert caobang, "the worker crawled nothing"
+    assert "https://ldld.caobang.gov.vn/robots.txt" not in caobang
+    assert not [url for url in caobang if "/news/tin-tuc-su-kien/" in url]  # the shared rules, not the site's
