@@ -27,6 +27,19 @@ TOMORROW = (date.today() + timedelta(days=2)).isoformat()
         (["-s", "ARCHIVE_MEDIA_MAXSIZ=5"], "did you mean ARCHIVE_MEDIA_MAXSIZE?"),
         (["-s", "DOWNLOAD_DELAY"], "expected KEY=VALUE"),
     ],
+    ids=[
+        "mirror-unexpanded",
+        "mirror-without-scheme",
+        "unknown-site",
+        "since-day-first",
+        "since-in-the-future",  # named: a date in the id would differ across midnight between workers
+        "replay-missing",
+        "replay-not-warc",
+        "db-folder-missing",
+        "setting-typo",
+        "archive-setting-typo",
+        "setting-without-value",
+    ],
 )
 def test_a_bad_argument_is_refused_with_exit_code_2(tmp_path: Path, arguments: list[str], said: str):
     database = [] if arguments[0] == "--db" else ["--db", str(tmp_path / "archive.db")]  # unless the case names it
