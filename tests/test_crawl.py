@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from tests.conftest import FAST, congdoan, free_port, run_log
+from tests.mirror_site import MirrorSite
 
 A = "https://laodong.vn/cong-doan/cong-doan-hoa-binh-dua-ra-nhieu-muc-tieu-huong-den-loi-ich-nguoi-lao-dong-1069877.ldo"
 B = "https://laodong.vn/ldld-cao-bang/ldld-tinh-cao-bang-so-ket-6-thang-dau-nam-2021-931877.ldo"
@@ -169,3 +170,32 @@ def test_a_site_that_repeats_its_last_page_does_not_page_forever(tmp_path):
     requested = {hit.url for hit in site.hits}
     assert "https://laodong.vn/ldld-dak-lak?page=2" in requested
     assert "https://laodong.vn/ldld-dak-lak?page=3" not in requested
+
+
+def test_an_article_whose_path_has_vietnamese_letters_is_known_on_the_next_crawl(tmp_path):
+    # The listing links the path as written (letters, a space); Scrapy requests it
+    # percent-encoded. Both spellings must be one URL, or every run fetches it again.
+    encoded = "https://baohatinh.vn/tin-t%E1%BB%A9c/c%C3%B4ng%20%C4%91o%C3%A0n-vi%C3%AAn-ch%E1%BB%A9c-post299001.html"
+    listing = tmp_path / "listing.html"
+    listing.write_text(
+        '<html><body><div class="list-news"><article class="story">'
+        '<h3 class="story__heading"><a href="/tin-tức/công đoàn-viên-chức-post299001.html">Công đoàn viên chức</a></h3>'
+        "</article></div></body></html>",
+        encoding="utf-8",
+    )
+    overrides = {
+        "https://baohatinh.vn/quy-xa-hoi-cong-doan-tag145557.html": {"file": str(listing)},
+        encoded: {"file": "cases/baohatinh/seed-000-cong-doan-vien-chuc/page.html"},
+    }
+    db_path = tmp_path / "archive.db"
+    with MirrorSite(overrides=overrides) as site:
+        first = congdoan("crawl", "baohatinh", "--db", str(db_path), "--mirror", site.url, *FAST)
+        assert first.returncode == 0, first.stderr[-2000:]
+        assert len(site.requested(encoded)) == 1
+        assert rows(db_path, f"select count(*) from articles where url = '{encoded}'") == [(1,)]
+        fetched = len(site.hits)
+        second = congdoan(
+            "crawl", "baohatinh", "--db", str(db_path), "--mirror", site.url, *FAST, "-s", "ARCHIVE_RECHECK_DAYS=0"
+        )
+        assert second.returncode == 0, second.stderr[-2000:]
+        assert [hit.url for hit in site.hits[fetched:] if hit.url == encoded] == []

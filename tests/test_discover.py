@@ -44,6 +44,17 @@ def test_is_article_url(url: str, expected: bool):
         ("https://LAODONG.VN/cong-doan?page=2&utm_campaign=x", "https://laodong.vn/cong-doan?page=2"),
         ("https://media.laodong.vn/cong-doan/a-1.ldo", "https://laodong.vn/cong-doan/a-1.ldo"),
         ("https://example.org:8080/a?b=1#c", "https://example.org:8080/a?b=1"),
+        # Both slash forms of a baodaklak article are one page; its listings keep theirs.
+        ("https://baodaklak.vn/xa-hoi/202411/a-c4e81f2", "https://baodaklak.vn/xa-hoi/202411/a-c4e81f2/"),
+        ("https://baodaklak.vn/xa-hoi/", "https://baodaklak.vn/xa-hoi/"),
+        ("https://baodaklak.vn/uploads/2024/anh.jpg", "https://baodaklak.vn/uploads/2024/anh.jpg"),
+        # Vietnamese letters and spaces: the percent-encoded UTF-8 Scrapy requests, in capitals.
+        (
+            "https://baohatinh.vn/tin-tức/công đoàn-post1.html",
+            "https://baohatinh.vn/tin-t%E1%BB%A9c/c%C3%B4ng%20%C4%91o%C3%A0n-post1.html",
+        ),
+        ("https://baohatinh.vn/tin-t%e1%bb%a9c/a-post1.html", "https://baohatinh.vn/tin-t%E1%BB%A9c/a-post1.html"),
+        ("https://laodong.vn/tim-kiem?q=công đoàn", "https://laodong.vn/tim-kiem?q=c%C3%B4ng+%C4%91o%C3%A0n"),
     ],
 )
 def test_canonical_url(url: str, canonical: str):

@@ -23,6 +23,9 @@ class CmsProfile:
     media_hosts: tuple[str, ...] = ()
     article_pattern: str = r"$^"  # regex on the URL path
     deny_pattern: str | None = None  # paths that match article_pattern but are not articles (tags, authors)
+    # The article URL's form where the site answers both: ending in "/" (True), never (False),
+    # or as linked (None). One article must be one row (sites.md: baodaklak answers both).
+    article_slash: bool | None = None
     page_param: str | None = None  # listing pagination as ?<page_param>=N
     page_path: bool = False  # listing pagination as <listing>/page-N (NukeViet); else the page's next link
     listing_pattern: str | None = None  # section listings to discover from entry pages (regex on the path)
@@ -278,6 +281,7 @@ DAKLAK = CmsProfile(
     host="baodaklak.vn",
     host_aliases=("www.baodaklak.vn",),
     article_pattern=r"/\d{6}/[^/]+-([0-9a-z]+)/?$",
+    article_slash=True,  # the site's current form (sites.md); it answers without the slash too
     deny_pattern=r"^/(multimedia|video|doc-bao-in|tim-kiem|en|daklak-news)/",
     page_param="paged",
     listing_item=(".item", "article", ".story", "li"),

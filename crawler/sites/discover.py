@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
+from w3lib.url import safe_url_string
 
 from crawler.sites.cms import GENERIC, PROFILES, CmsProfile
 from crawler.sites.css import first_text
@@ -98,7 +99,9 @@ def site_for_url(url: str) -> str | None:
 
 
 def canonical_url(url: str) -> str:
-    """One spelling per page: https, one host, no tracking parameters, no fragment.
+    """One spelling per page: https, one host, no tracking parameters, no fragment, the
+    site's article form, and one encoding: the percent-encoded UTF-8 Scrapy requests, with
+    upper-case escapes. Every URL the archive keeps or compares goes through it.
 
     >>> canonical_url("http://www.laodong.vn/cong-doan/a-1.ldo?utm_source=fb&fbclid=x#top")
     'https://laodong.vn/cong-doan/a-1.ldo'
@@ -106,6 +109,12 @@ def canonical_url(url: str) -> str:
     'https://laodong.vn/cong-doan?page=2'
     >>> canonical_url("http://[::1]:8080/x")
     'http://[::1]:8080/x'
+    >>> canonical_url("https://baodaklak.vn/xa-hoi/202411/cong-doan-b660145")
+    'https://baodaklak.vn/xa-hoi/202411/cong-doan-b660145/'
+    >>> canonical_url("https://baohatinh.vn/tin-tức/công đoàn-post1.html")
+    'https://baohatinh.vn/tin-t%E1%BB%A9c/c%C3%B4ng%20%C4%91o%C3%A0n-post1.html'
+    >>> canonical_url("https://baohatinh.vn/tin-t%e1%bb%a9c/c%C3%B4ng%20%C4%91o%C3%A0n-post1.html")
+    'https://baohatinh.vn/tin-t%E1%BB%A9c/c%C3%B4ng%20%C4%91o%C3%A0n-post1.html'
     """
     parts = urlsplit(url.strip())
     host = canonical_host((parts.hostname or "").lower().rstrip("."))
@@ -117,7 +126,20 @@ def canonical_url(url: str) -> str:
     query = urlencode(
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)]
     )
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    path = _article_form(parts.path or "/", profile_for_host(host)) if known else parts.path or "/"
+    return _ESCAPE.sub(
+        lambda escape: escape.group().upper(), safe_url_string(urlunsplit((scheme, netloc, path, query, "")))
+    )
+
+
+_ESCAPE = re.compile(r"%[0-9a-f]{2}", re.IGNORECASE)
+
+
+def _article_form(path: str, profile: CmsProfile) -> str:
+    """The path with the trailing slash the site's article URLs take (CmsProfile.article_slash)."""
+    if profile.article_slash is None or not re.search(profile.article_pattern, path):
+        return path
+    return path.rstrip("/") + "/" if profile.article_slash else path.rstrip("/")
 
 
 def is_article_url(url: str, profile: CmsProfile | None = None) -> bool:
