@@ -116,3 +116,14 @@ def test_listing_dates_in_iso_attributes_or_nested_text():
     <article><a class="link-title" href="/cong-doan/b-2.ldo">B</a><span class="time">\n <i class="icon"></i> 02/03/2019</span></article>"""
     dates = [link.published_at for link in listing_links(html, "https://laodong.vn/cong-doan")]
     assert dates == ["2019-03-01T08:00:00+07:00", "2019-03-02"]
+
+
+def test_a_listing_without_its_stream_container_is_read_whole_and_said_so(caplog):
+    # A theme that renamed the item class must not silence a section: every link, and a warning.
+    html = '<div class="row"><div class="item-list"><h3><a href="/news/hoat-dong-cong-doan/a-1500.html">A</a></h3></div></div>'
+    links = listing_links(html, "https://ldld.caobang.gov.vn/news/hoat-dong-cong-doan/page-2")
+    assert [link.url for link in links] == ["https://ldld.caobang.gov.vn/news/hoat-dong-cong-doan/a-1500.html"]
+    assert "no listing stream" in caplog.text
+    caplog.clear()
+    listing_links(html, "https://ldld.caobang.gov.vn/")  # the home page is no section listing
+    assert "no listing stream" not in caplog.text

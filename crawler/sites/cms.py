@@ -30,6 +30,9 @@ class CmsProfile:
     page_path: bool = False  # listing pagination as <listing>/page-N (NukeViet); else the page's next link
     listing_pattern: str | None = None  # section listings to discover from entry pages (regex on the path)
     listing_item: tuple[str, ...] = ()  # CSS for one item in a listing
+    # A section listing's own stream, as opposed to other modules' blocks and side boxes:
+    # the elements holding its items (CSS; none found: the whole page, with a warning).
+    listing_stream: tuple[str, ...] = ()
     listing_link: tuple[str, ...] = ("a::attr(href)",)
     listing_date: tuple[str, ...] = ()
     article_container: tuple[str, ...] = ()  # the article's own element: every field selector looks inside it
@@ -232,11 +235,17 @@ CAOBANG = CmsProfile(
     host="ldld.caobang.gov.vn",
     host_aliases=("www.ldld.caobang.gov.vn",),
     article_pattern=r"^(?:/vi)?/[^/]+/[^/]+/[^/]+-(\d+)\.html$",
-    deny_pattern=r"^(?:/vi)?/[^/]+/(tag|topic|print|sendmail|savefile|rss|search|groups)/",
+    # The news module's own non-article pages, and NukeViet's other modules, whose items
+    # share the article URL form (videos, văn bản, albums, downloads).
+    deny_pattern=(
+        r"^(?:/vi)?/(?:[^/]+/(tag|topic|print|sendmail|savefile|rss|search|groups)/"
+        r"|(videos?|video-clip|van-ban|vanban|laws|album|albums|photos?|download|faq)/)"
+    ),
     page_path=True,
     # Any /<module>/<category>/: portals name their news module freely (news, tin-tuc, tintuc).
     listing_pattern=r"(?i)^(?:/vi)?/[a-z0-9_-]+/[a-z0-9_-]+/?$",
     listing_item=(".news_column .panel-body", ".news-item", "article", "li", ".item"),
+    listing_stream=(".news_column", ".news-item", "#news-list"),  # viewcat's items, not [TOP]/[BOTTOM] blocks
     listing_date=("time::attr(datetime)", "time", ".text-muted", ".date", "em"),
     article_container=("[itemtype*='NewsArticle']", ".news_column", "#news-detail"),
     title=("h1.title", "[itemprop='headline']", "h1"),
@@ -345,6 +354,8 @@ HOABINH = CmsProfile(
     host_aliases=("www.baohoabinh.com.vn",),
     media_hosts=("ims.baohoabinh.com.vn",),
     article_pattern=r"^/\d+/(\d+)/[^/]+\.htm$",
+    # Category 274's page also shows the photo category's items and side boxes.
+    listing_stream=(".list-news", ".list-news-cate", ".cate-list", "#list-news"),
     listing_item=(".item", "article", ".news", "li", "tr"),
     listing_date=("time::attr(datetime)", ".date", ".time", "time"),
     article_container=(".news-detail", ".detail", ".article-detail", "#detail", "article"),

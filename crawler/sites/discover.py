@@ -4,8 +4,9 @@ article, and which links a listing page offers. Pure: plain strings in, plain va
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -28,6 +29,8 @@ SITE_HOSTS: dict[str, str] = {
     # what the hoabinh spider finds there is still Hòa Bình's archive.
     "baophutho.vn": "hoabinh",
 }
+
+logger = logging.getLogger(__name__)
 
 TRACKING_PARAMS = re.compile(r"^(utm_\w*|fbclid|gclid|zarsrc|_ga|mc_cid|mc_eid)$", re.IGNORECASE)
 
@@ -201,14 +204,42 @@ def listing_links(html: str, page_url: str, profile: CmsProfile | None = None) -
         parsed = parse_datetime(date_text)
         if href and parsed:
             dates.setdefault(canonical_url(urljoin(page_url, href)), to_iso(*parsed))
+    in_stream = _stream_rule(selector, page_url, profile)
     found: dict[str, ListingLink] = {}
     for url, anchor in page_anchors(selector, page_url):
-        if not is_article_url(url, profile):
+        if not is_article_url(url, profile) or not in_stream(url, anchor):
             continue
         furniture = _in_furniture(anchor)
         if url not in found or (found[url].in_furniture and not furniture):
             found[url] = ListingLink(url, dates.get(url), furniture)
     return list(found.values())
+
+
+def _stream_rule(selector: Selector, page_url: str, profile: CmsProfile) -> Callable[[str, Any], bool]:
+    """Whether a link belongs to the listing's own stream, not to another module's block
+    (videos, documents, photo galleries) or a side box: inside the stream's container, as
+    the profile names it (CmsProfile.listing_stream)."""
+    if profile.listing_stream:
+        containers = {element.root for query in profile.listing_stream for element in selector.css(query)}
+        if containers:
+            return lambda url, anchor: any(element in containers for element in anchor.iterancestors())
+        if is_section_listing(page_url, profile):
+            logger.warning(
+                "%s: no listing stream (%s) on the page: its links are read from the whole page; "
+                "has the site's markup changed?",
+                page_url,
+                ", ".join(profile.listing_stream),
+            )
+    return lambda url, anchor: True
+
+
+def is_section_listing(url: str, profile: CmsProfile) -> bool:
+    """A section's listing page (or a later page of it), as the profile's listing_pattern
+    says; without one, any page but the home page."""
+    path = re.sub(r"/page-\d+/?$", "/", urlsplit(url).path)
+    if profile.listing_pattern is None:
+        return path != "/"
+    return re.search(profile.listing_pattern, path) is not None
 
 
 def follows(link: ListingLink, follow_pattern: str, strict: bool = False) -> bool:
