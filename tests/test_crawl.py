@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import FAST, congdoan, free_port, run_log
+from tests.conftest import FAST, TESTS, congdoan, free_port, run_log
 from tests.mirror_site import MirrorSite
 
 A = "https://laodong.vn/cong-doan/cong-doan-hoa-binh-dua-ra-nhieu-muc-tieu-huong-den-loi-ich-nguoi-lao-dong-1069877.ldo"
@@ -199,3 +199,42 @@ def test_an_article_whose_path_has_vietnamese_letters_is_known_on_the_next_crawl
         )
         assert second.returncode == 0, second.stderr[-2000:]
         assert [hit.url for hit in site.hits[fetched:] if hit.url == encoded] == []
+
+
+def furnished(page: str, teaser: str, views: int, most_read: str) -> str:
+    """The daklak article with the parts that change from fetch to fetch on the live site:
+    the "(Video) …" teaser after the comments, a view counter by the date, a most-read box."""
+    page = page.replace(
+        '<div id="top-view" class="list-top-view"></div>',
+        f'<div id="top-view" class="list-top-view"><ul><li><a class="title5" href="/xa-hoi/202411/{most_read}/">{most_read}</a></li></ul></div>',
+    )
+    page = page.replace(
+        '<i class="icon-clock"></i> 09:15, 16/11/2023</span>',
+        f'<i class="icon-clock"></i> 09:15, 16/11/2023</span> <span class="post-view">Lượt xem: {views}</span>',
+    )
+    return page.replace(
+        '<div class="list-comment" id="list-comment"></div>\n  </div>',
+        '<div class="list-comment" id="list-comment"></div>\n  </div>\n'
+        f'  <div class="box-video"><a href="/video/202411/{teaser}-e01/">(Video) {teaser}</a><p>{teaser}: tóm tắt.</p></div>',
+    )
+
+
+def test_a_refetch_that_differs_only_in_furniture_makes_no_revision(tmp_path):
+    url = "https://baodaklak.vn/xa-hoi/202311/trao-5-mai-am-cong-doan-cho-doan-vien-co-hoan-canh-kho-khan-b3f07a2/"
+    original = (TESTS / "cases/daklak/xa-hoi-mai-am-cong-doan-sapo/page.html").read_text(encoding="utf-8")
+    page = tmp_path / "article.html"
+    first = furnished(original, "TP. Buôn Ma Thuột tiên phong trong cải cách hành chính", 1204, "gia-ca-phe-b81d3e0")
+    assert first.count("Lượt xem") == first.count("box-video") == 1 and "gia-ca-phe" in first
+    page.write_text(first, encoding="utf-8")
+    db_path = tmp_path / "archive.db"
+    recheck = ("-s", "ARCHIVE_RECHECK_DAYS=100000", "-s", "ARCHIVE_RECHECK_AFTER_HOURS=0")
+    with MirrorSite(overrides={url: {"file": str(page)}}) as site:
+        assert congdoan("crawl", "daklak", "--db", str(db_path), "--mirror", site.url, *FAST).returncode == 0
+        (before,) = rows(db_path, f"select content_hash, body from articles where url = '{url}'")
+        page.write_text(furnished(original, "Lễ hội cà phê lần thứ 9", 1377, "mua-lon-c4e81f2"), encoding="utf-8")
+        again = congdoan("crawl", "daklak", "--db", str(db_path), "--mirror", site.url, *FAST, *recheck)
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert [hit.status for hit in site.requested(url)] == [200, 200]  # fetched again, and changed
+    assert "Lễ hội" not in before[1] and "Lượt xem" not in before[1] and "gia-ca-phe" not in before[1]
+    assert rows(db_path, f"select content_hash, body from articles where url = '{url}'") == [before]
+    assert rows(db_path, "select count(*) from article_versions") == [(0,)]  # what the revisions feed lists
