@@ -47,9 +47,12 @@ class MirrorSite:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                arrived = time.monotonic()  # before the body is read: less skew between hits
                 real = "https://" + self.path.lstrip("/")
                 if real in site.faults:
-                    site.hits.append(Hit(real, self.headers.get("Cookie", ""), self.headers.get("User-Agent", ""), 0))
+                    site.hits.append(
+                        Hit(real, self.headers.get("Cookie", ""), self.headers.get("User-Agent", ""), 0, arrived)
+                    )
                     site.faults[real](self)
                     return
                 route = site.routes.get(real)
@@ -59,7 +62,9 @@ class MirrorSite:
                 if route is not None and failures < route.get("fail_first", 0):
                     # A server that says "not now" a few times before it answers.
                     site.failures_served[real] = failures + 1
-                    site.hits.append(Hit(real, cookie, self.headers.get("User-Agent", ""), route["fail_status"]))
+                    site.hits.append(
+                        Hit(real, cookie, self.headers.get("User-Agent", ""), route["fail_status"], arrived)
+                    )
                     self.send_response(route["fail_status"])
                     if route.get("retry_after") is not None:
                         self.send_header("Retry-After", str(route["retry_after"]))
@@ -77,7 +82,7 @@ class MirrorSite:
                 etag = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
                 if status == 200 and self.headers.get("If-None-Match") == etag:
                     status, body = 304, b""
-                site.hits.append(Hit(real, cookie, self.headers.get("User-Agent", ""), status))
+                site.hits.append(Hit(real, cookie, self.headers.get("User-Agent", ""), status, arrived))
                 self.send_response(status)
                 if status in (200, 304):
                     self.send_header("ETag", etag)

@@ -4,7 +4,6 @@ They must archive exactly what one process archives, whoever is killed and when.
 
 from __future__ import annotations
 
-import itertools
 import json
 import random
 import signal
@@ -103,6 +102,18 @@ def wait_until(condition, timeout: float = 60) -> None:
         time.sleep(0.01)
 
 
+def fastest_run(times: list[float], length: int) -> float:
+    """The shortest time in which `length` requests in a row arrived."""
+    return min(times[at + length - 1] - times[at] for at in range(len(times) - length + 1))
+
+
+def test_the_politeness_check_tells_one_late_request_from_a_doubled_rate():
+    polite = [0.2 * n for n in range(20)]
+    one_late = [*polite[:7], polite[7] + 0.18, *polite[8:]]  # gaps of 0.38 then 0.02
+    doubled = sorted([*polite[:10], *(at + 0.02 for at in polite[:10])])  # two workers, one site
+    assert fastest_run(one_late, 5) >= 3 * 0.2 * 0.9 > fastest_run(doubled, 5)
+
+
 def test_three_workers_and_a_writer_archive_what_one_process_does(single_process, redis_url, tmp_path):
     delay = 0.2
     polite = ("-s", f"DOWNLOAD_DELAY={delay}", "-s", "DOWNLOAD_DELAY_JITTER=0")
@@ -126,14 +137,16 @@ def test_three_workers_and_a_writer_archive_what_one_process_does(single_process
         assert fleet.wait(writer) == 0, fleet.logs()
         first_hits = len(site.hits)
 
-        # Politeness across the fleet: each host's requests are its delay apart (less the jitter
-        # of a new connection against a reused one); two workers on one site would halve it.
+        # Politeness across the fleet: each host's requests leave its delay apart, so any five in
+        # a row span four delays; two workers on one site would span two. The bound allows one
+        # request that reached the server late (a new connection, a busy machine) by up to a delay.
         by_host: dict[str, list[float]] = defaultdict(list)
         for hit in site.hits:
             by_host[hit.url.split("/")[2]].append(hit.at)
         for host, times in by_host.items():
-            gaps = [b - a for a, b in itertools.pairwise(times)]
-            assert min(gaps, default=delay) >= delay * 0.75, (host, min(gaps))
+            length = min(5, len(times))  # photo hosts see a few requests only
+            assert fastest_run(times, length) >= (length - 2) * delay * 0.9, (host, times)
+        assert sum(len(times) >= 5 for times in by_host.values()) >= 5, by_host  # the sites' own
 
         assert_same_archive(fleet.db, single_process)
         crawls = rows(fleet.db, "select site, verdict, new, article_requests from crawls order by site")
@@ -216,9 +229,13 @@ def test_a_page_is_sent_and_leaves_flight_in_one_step(redis_url):
     site.count({"downloader/request_count": 2})
     assert site.run.waiting() == 0 and in_flight(site) == 1  # nothing out before the page is done
     site.send({"type": "Page", "page": {"url": "https://laodong.vn/cong-doan/a-1.ldo"}})
+    site.tally = lambda: {"item_scraped_count": 1}  # the crawler's counters, taken at the flush
     site.done("https://laodong.vn/cong-doan/a-1.ldo")
     assert site.run.waiting() == 2 and in_flight(site) == 0
-    assert site.run.stats("laodong") == {"downloader/request_count": 2}
+    # A worker killed right after this page loses none of its counts (the writer's monitors
+    # fail a site whose counters say it answered nothing).
+    assert site.run.stats("laodong") == {"downloader/request_count": 2, "item_scraped_count": 1}
+    site.tally = None
     site.flush()  # nothing left: no empty transaction
     assert site.run.waiting() == 2
 

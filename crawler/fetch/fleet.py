@@ -282,6 +282,9 @@ class FleetSite:
         self._taken: dict[str, list[bytes]] = {}  # first URL requested -> its encoded requests
         self._outbox: list[str] = []
         self._stats: dict[str, int] = {}
+        # The crawler's counters since they were last taken (worker.FleetStats): they go out
+        # with every flush, so the counts of pages stored are never lost with their worker.
+        self.tally: Callable[[], dict[str, int]] | None = None
         self._capture_ids: Iterator[int] = iter(())
         self._queued: dict[str, int] = {}  # page -> how many of the requests it led to are queued
         self._awaited: dict[str, tuple[int, Callable[[], None]]] = {}  # page -> (how many, then)
@@ -318,6 +321,8 @@ class FleetSite:
     def flush(self, finished: list[bytes] | None = None) -> None:
         """Send the outbox and the stats, and take `finished` off the in-flight set, in one
         transaction; kept for the next flush if Redis does not answer."""
+        if self.tally is not None:
+            self.count(self.tally())
         if not (self._outbox or self._stats or finished):
             return
         pipe = self.run.redis.pipeline(transaction=True)

@@ -141,9 +141,9 @@ class Worker:
 
 class FleetStats:
     """Adds this worker's counters for a site to the run's (the writer's monitors and `crawls`
-    rows read the sum over all workers): every heartbeat and when the crawl closes, with the
-    site's outbox (crawler/fetch/fleet.py). A worker killed at any moment loses the counts of a
-    second at most, never a whole site's."""
+    rows read the sum over all workers): with each flush of the site's outbox
+    (crawler/fetch/fleet.py), so with every page stored, and every heartbeat and at close. A
+    worker killed at any moment loses only the counts of exchanges whose pages are redone."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -157,6 +157,9 @@ class FleetStats:
         return cls(crawler)
 
     def opened(self) -> None:
+        fleet = site_of(self.crawler.spider)
+        if fleet is not None:
+            fleet.tally = self.tally
         self.loop.start(HEARTBEAT, now=False)
 
     def closed(self) -> None:
@@ -166,15 +169,20 @@ class FleetStats:
 
     def send(self) -> None:
         fleet = site_of(self.crawler.spider)
-        if fleet is None or self.crawler.stats is None:
-            return
+        if fleet is not None:
+            fleet.flush()
+
+    def tally(self) -> dict[str, int]:
+        """The counters changed since the last tally, by how much."""
+        if self.crawler.stats is None:
+            return {}
         counts = {
             name: value
             for name, value in self.crawler.stats.get_stats().items()
             if isinstance(value, int) and not isinstance(value, bool)
         }
-        fleet.count(
-            {name: value - self.sent.get(name, 0) for name, value in counts.items() if value != self.sent.get(name, 0)}
-        )
+        deltas = {
+            name: value - self.sent.get(name, 0) for name, value in counts.items() if value != self.sent.get(name, 0)
+        }
         self.sent = counts
-        fleet.flush()
+        return deltas
