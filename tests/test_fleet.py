@@ -23,6 +23,8 @@ from tests.test_crawl import rows
 
 CONGDOAN = str(Path(sys.executable).parent / "congdoan")
 LEASE = ("-s", "ARCHIVE_FLEET_LEASE=2")  # a dead worker's sites pass on after 2 s
+DELAY = 0.2  # the politeness tests' download delay: every site's requests this far apart
+POLITE = ("-s", f"DOWNLOAD_DELAY={DELAY}", "-s", "DOWNLOAD_DELAY_JITTER=0")
 
 
 def archived(db_path: Path) -> tuple[list, list, list]:
@@ -87,7 +89,8 @@ class Fleet:
         except subprocess.TimeoutExpired:
             for other in self.processes:
                 other.kill()
-            raise AssertionError(self.logs()[-6000:]) from None
+            stuck = self.processes.index(process)
+            raise AssertionError(f"process {stuck} ({process.args[1]}) did not end:\n{self.logs()[-9000:]}") from None
 
     def logs(self) -> str:
         return "".join(
@@ -100,6 +103,19 @@ def wait_until(condition, timeout: float = 60) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.01)
+
+
+def assert_polite(site: MirrorSite, delay: float = DELAY) -> None:
+    """Politeness across the fleet: each host's requests leave its delay apart, so any five in
+    a row span four delays; two workers on one site would span two. The bound allows one
+    request that reached the server late (a new connection, a busy machine) by up to a delay."""
+    by_host: dict[str, list[float]] = defaultdict(list)
+    for hit in site.hits:
+        by_host[hit.url.split("/")[2]].append(hit.at)
+    for host, times in by_host.items():
+        length = min(5, len(times))  # photo hosts see a few requests only
+        assert fastest_run(times, length) >= (length - 2) * delay * 0.9, (host, times)
+    assert sum(len(times) >= 5 for times in by_host.values()) >= 5, by_host  # the sites' own
 
 
 def fastest_run(times: list[float], length: int) -> float:
@@ -115,10 +131,8 @@ def test_the_politeness_check_tells_one_late_request_from_a_doubled_rate():
 
 
 def test_three_workers_and_a_writer_archive_what_one_process_does(single_process, redis_url, tmp_path):
-    delay = 0.2
-    polite = ("-s", f"DOWNLOAD_DELAY={delay}", "-s", "DOWNLOAD_DELAY_JITTER=0")
     with MirrorSite() as site:
-        fleet = Fleet(tmp_path, redis_url, site, *polite)
+        fleet = Fleet(tmp_path, redis_url, site, *POLITE)
         writer = fleet.writer()
         status: dict = {}
 
@@ -137,16 +151,7 @@ def test_three_workers_and_a_writer_archive_what_one_process_does(single_process
         assert fleet.wait(writer) == 0, fleet.logs()
         first_hits = len(site.hits)
 
-        # Politeness across the fleet: each host's requests leave its delay apart, so any five in
-        # a row span four delays; two workers on one site would span two. The bound allows one
-        # request that reached the server late (a new connection, a busy machine) by up to a delay.
-        by_host: dict[str, list[float]] = defaultdict(list)
-        for hit in site.hits:
-            by_host[hit.url.split("/")[2]].append(hit.at)
-        for host, times in by_host.items():
-            length = min(5, len(times))  # photo hosts see a few requests only
-            assert fastest_run(times, length) >= (length - 2) * delay * 0.9, (host, times)
-        assert sum(len(times) >= 5 for times in by_host.values()) >= 5, by_host  # the sites' own
+        assert_polite(site)
 
         assert_same_archive(fleet.db, single_process)
         crawls = rows(fleet.db, "select site, verdict, new, article_requests from crawls order by site")
@@ -198,14 +203,38 @@ def test_a_killed_worker_and_a_killed_writer_lose_nothing(single_process, redis_
     assert_same_archive(fleet.db, single_process)
 
 
+def test_a_worker_stalled_past_its_lease_never_crawls_beside_the_next(single_process, redis_url, tmp_path):
+    # A stopped process (a loaded machine, a long pause) holds requests in its download slots.
+    # When it wakes, the worker that took its sites over is crawling them: it must send nothing.
+    with MirrorSite() as site:
+        fleet = Fleet(tmp_path, redis_url, site, *POLITE)
+        writer = fleet.writer()
+        stalled, other = fleet.worker(0), fleet.worker(1)
+        wait_until(lambda: len(site.hits) >= 20)
+        stalled.send_signal(signal.SIGSTOP)
+        time.sleep(4)  # twice the lease
+        stalled.send_signal(signal.SIGCONT)
+        codes = [fleet.wait(worker) for worker in (stalled, other, writer)]
+        assert codes == [0, 0, 0], (codes, fleet.logs())
+        assert_polite(site)
+    assert "lease lapsed while it was busy" in (tmp_path / "worker0.log").read_text(), fleet.logs()
+    assert_same_archive(fleet.db, single_process)
+
+
 def in_flight(site: FleetSite) -> int:
     return site.run.redis.zcard(site.inflight_key)
+
+
+def leased(run: FleetRun, site: str, worker: str = "worker") -> FleetSite:
+    """The site, as the worker holding its lease sees it."""
+    assert run.take_lease(site, worker, 10)
+    return FleetSite(run, site, worker, lease=10)
 
 
 @pytest.mark.parametrize("listing_ends_first", [True, False])
 def test_a_listing_stays_in_flight_until_every_request_it_led_to_is_queued(redis_url, listing_ends_first):
     # Scrapy queues a callback's requests while the callback runs on: either may end first.
-    site = FleetSite(FleetRun(connect(redis_url), "run"), "caobang", "worker")
+    site = leased(FleetRun(connect(redis_url), "run"), "caobang")
     site.run.redis.zadd(site.inflight_key, {b"listing": 1})
     site.taken("https://ldld.caobang.gov.vn/news/tin-tuc-su-kien/", b"listing")
     walked = []
@@ -222,7 +251,7 @@ def test_a_listing_stays_in_flight_until_every_request_it_led_to_is_queued(redis
 
 
 def test_a_page_is_sent_and_leaves_flight_in_one_step(redis_url):
-    site = FleetSite(FleetRun(connect(redis_url), "run"), "laodong", "worker")
+    site = leased(FleetRun(connect(redis_url), "run"), "laodong")
     site.run.redis.zadd(site.inflight_key, {b"article": 1})
     site.taken("https://laodong.vn/cong-doan/a-1.ldo", b"article")
     site.send({"type": "capture", "row": {"id": site.next_capture_id()}})
@@ -238,6 +267,24 @@ def test_a_page_is_sent_and_leaves_flight_in_one_step(redis_url):
     site.tally = None
     site.flush()  # nothing left: no empty transaction
     assert site.run.waiting() == 2
+
+
+def test_a_worker_that_stalled_past_its_lease_sends_nothing_more(redis_url):
+    run = FleetRun(connect(redis_url), "run")
+    site = leased(run, "hoabinh", "slow")
+    site.run.redis.zadd(site.inflight_key, {b"article": 1})
+    site.taken("https://baohoabinh.com.vn/274/1/a.htm", b"article")
+    assert site.holds_lease()
+    # The slow worker's lease lapses (its process stalled) and another takes the site over:
+    # the article goes back to the queue, for the new holder to fetch.
+    run.redis.delete(site.lease_key)
+    assert run.take_lease("hoabinh", "quick", 10)
+    site._vouched_at -= 10  # as after a stall of ten seconds
+    site.send({"type": "Page", "page": {"url": "https://baohoabinh.com.vn/274/1/a.htm"}})
+    site.done("https://baohoabinh.com.vn/274/1/a.htm")
+    assert not site.holds_lease() and run.lease_holder("hoabinh") == "quick"
+    assert run.waiting() == 0  # its record would repeat the new holder's
+    assert run.redis.zcard(run.key("hoabinh", "requests")) == 1  # the request is the new holder's
 
 
 def test_capture_ids_never_repeat_across_workers(redis_url):

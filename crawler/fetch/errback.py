@@ -15,7 +15,7 @@ from twisted.python.failure import Failure
 from crawler.fetch.failures import FAILURE_TEXT, category_of
 from crawler.fetch.frontier import now
 from crawler.fetch.kinds import RequestKind
-from crawler.fetch.middlewares import RefusedRequest
+from crawler.fetch.middlewares import LeaseLost, RefusedRequest
 from crawler.records import Page, Rejection
 from crawler.sites import discover
 
@@ -60,6 +60,9 @@ class FailureHandling:
         stats = self.crawler.stats
         kind = failure.request.meta.get("archive_kind")
         is_article = kind in (RequestKind.ARTICLE.name, RequestKind.RECHECK.name)
+        if failure.check(LeaseLost):  # the site's new worker makes it: nothing to record here
+            stats.inc_value("archive/fleet/lease-lost")
+            return
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             yield from self.ignored(failure, is_article)
             return

@@ -273,10 +273,13 @@ class FleetSite:
 
     CAPTURE_IDS = 100  # taken from the run's counter at a time
 
-    def __init__(self, run: FleetRun, site: str, worker: str) -> None:
+    def __init__(self, run: FleetRun, site: str, worker: str, lease: float = DEFAULT_LEASE) -> None:
         self.run = run
         self.site = site
         self.worker = worker
+        self.lease = lease
+        self._vouched_at = -math.inf  # when a renewal last proved the lease this worker's
+        self.lost = False
         self.inflight_key = run.key(site, "inflight")
         self.lease_key = run.key(site, "lease")
         self._taken: dict[str, list[bytes]] = {}  # first URL requested -> its encoded requests
@@ -288,6 +291,25 @@ class FleetSite:
         self._capture_ids: Iterator[int] = iter(())
         self._queued: dict[str, int] = {}  # page -> how many of the requests it led to are queued
         self._awaited: dict[str, tuple[int, Callable[[], None]]] = {}  # page -> (how many, then)
+
+    def holds_lease(self) -> bool:
+        """Whether this worker still holds the site: proved by a renewal less than half a lease
+        ago, or by one now. A worker whose process stalled past its lease (a loaded machine)
+        finds that another has taken the site over and redoes what it had in hand: it must send
+        neither a request nor a record after that, or the site sees two crawlers at once."""
+        if self.lost:
+            return False
+        moment = time.monotonic()
+        if moment - self._vouched_at < self.lease / 2:
+            return True
+        if self.run.renew_lease(self.site, self.worker, self.lease):
+            self._vouched_at = moment
+            return True
+        self.lost = True
+        logger.warning(
+            "%s: this worker's lease lapsed while it was busy; it sends nothing more for the site", self.site
+        )
+        return False
 
     def taken(self, origin: str, data: bytes) -> None:
         self._taken.setdefault(origin, []).append(data)
@@ -324,6 +346,10 @@ class FleetSite:
         if self.tally is not None:
             self.count(self.tally())
         if not (self._outbox or self._stats or finished):
+            return
+        if not self.holds_lease():  # the site's next worker redoes all this one had not finished
+            self._outbox.clear()
+            self._stats.clear()
             return
         pipe = self.run.redis.pipeline(transaction=True)
         for data in self._outbox:

@@ -144,6 +144,11 @@ class RefusedRequest(IgnoreRequest):
     """A request the host guard will not send (crawler/fetch/guard.py says why)."""
 
 
+class LeaseLost(IgnoreRequest):
+    """A fleet worker's request for a site another worker has taken over: not sent, and not a
+    failure; the site's new worker has it back from the shared queue (crawler/fetch/worker.py)."""
+
+
 class HostGuardMiddleware:
     """Refuses, before anything is sent, every request outside the spider's own hosts (its
     profile's host and aliases and its redirect hosts; for photos their subdomains and the

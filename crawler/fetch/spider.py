@@ -16,7 +16,7 @@ from scrapy.crawler import Crawler
 from crawler.fetch.articles import Articles, due_for_recheck
 from crawler.fetch.errback import FailureHandling
 from crawler.fetch.feeds import Feeds
-from crawler.fetch.fleet import FleetRun, FleetSite, SharedChains, connect
+from crawler.fetch.fleet import DEFAULT_LEASE, FleetRun, FleetSite, SharedChains, connect
 from crawler.fetch.frontier import Frontier
 from crawler.fetch.kinds import RequestKind
 from crawler.fetch.listings import ListingWalk
@@ -102,7 +102,12 @@ class NewsSpider(Frontier, ListingWalk, Feeds, Articles, FailureHandling, scrapy
         if crawler.settings.get("REDIS_URL"):
             # A fleet worker: the writer read the archive's state into the run (fetch/fleet.py).
             run = FleetRun(connect(crawler.settings["REDIS_URL"]), crawler.settings["ARCHIVE_RUN_ID"])
-            spider.fleet = FleetSite(run, spider.name, crawler.settings["ARCHIVE_FLEET_WORKER"])
+            spider.fleet = FleetSite(
+                run,
+                spider.name,
+                crawler.settings["ARCHIVE_FLEET_WORKER"],
+                crawler.settings.getfloat("ARCHIVE_FLEET_LEASE", DEFAULT_LEASE),
+            )
             spider.known = run.known(spider.name)
             spider.recheck = [Recheck(*due) for due in run.recheck(spider.name)]
             spider.chains = SharedChains(run, spider.name)

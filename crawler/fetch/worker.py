@@ -15,16 +15,23 @@ import time
 from typing import Any
 
 from scrapy import signals
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.http import Request, Response
 from scrapy.settings import Settings
 from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.reactor import install_reactor
 from twisted.internet import task
 
-from crawler.fetch.fleet import HEARTBEAT, FleetRun, connect, site_of
+from crawler.fetch.fleet import DEFAULT_LEASE, HEARTBEAT, FleetRun, connect, site_of
+from crawler.fetch.middlewares import LeaseLost
 from crawler.fetch.redis_scheduler import fleet_settings
 
 logger = logging.getLogger(__name__)
+HTTP_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
+LEASED_HANDLER = "crawler.fetch.worker.LeasedDownloadHandler"
 
 
 def worker_name() -> str:
@@ -58,7 +65,7 @@ class Worker:
         self.run = run
         self.spider_arguments = spider_arguments or {}
         self.name = settings.get("ARCHIVE_FLEET_WORKER") or worker_name()
-        self.lease = settings.getfloat("ARCHIVE_FLEET_LEASE", 10.0)
+        self.lease = settings.getfloat("ARCHIVE_FLEET_LEASE", DEFAULT_LEASE)
         settings.setdict(
             {**fleet_settings(run.id, redis_url), "ARCHIVE_RUN_ID": run.id, "ARCHIVE_FLEET_WORKER": self.name},
             priority="cmdline",
@@ -67,6 +74,11 @@ class Worker:
         pipelines = dict(settings.getdict("ITEM_PIPELINES"))
         pipelines.pop("crawler.store.pipeline.ArchivePipeline", None)
         pipelines["crawler.fetch.fleet_pipeline.FleetPipeline"] = 300
+        # Every request leaves through the lease check, whatever handler the run uses.
+        handlers = settings.getdict("DOWNLOAD_HANDLERS")
+        inner = {scheme: handlers.get(scheme) or HTTP_HANDLER for scheme in ("http", "https")}
+        settings.set("ARCHIVE_FLEET_DOWNLOAD_HANDLERS", inner, priority="cmdline")
+        settings.set("DOWNLOAD_HANDLERS", dict.fromkeys(inner, LEASED_HANDLER), priority="cmdline")
         settings.set("ITEM_PIPELINES", pipelines, priority="cmdline")
         extensions = dict(settings.getdict("EXTENSIONS"))
         extensions["spidermon.contrib.scrapy.extensions.Spidermon"] = None  # the writer monitors the whole run
@@ -186,3 +198,30 @@ class FleetStats:
         }
         self.sent = counts
         return deltas
+
+
+class LeasedDownloadHandler(BaseDownloadHandler):
+    """A fleet worker's download handler: the one the run would use otherwise (Scrapy's, the
+    mirror's, the replay's), behind a check that this worker still holds the request's site.
+    Scrapy holds requests in a site's download slot until its delay has passed, across any
+    stall of the process; this is the last moment before one leaves."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.paths = crawler.settings.getdict("ARCHIVE_FLEET_DOWNLOAD_HANDLERS")
+        self.inner: dict[
+            str, BaseDownloadHandler
+        ] = {}  # by scheme, made on first use (Scrapy makes one of us per scheme)
+
+    async def download_request(self, request: Request) -> Response:
+        fleet = site_of(self.crawler.spider)
+        if fleet is not None and not fleet.holds_lease():
+            raise LeaseLost(f"{request.url}: {fleet.site} has passed to another worker")
+        scheme = urlparse_cached(request).scheme
+        if scheme not in self.inner:
+            self.inner[scheme] = build_from_crawler(load_object(self.paths[scheme]), self.crawler)
+        return await self.inner[scheme].download_request(request)
+
+    async def close(self) -> None:
+        for handler in self.inner.values():
+            await handler.close()
