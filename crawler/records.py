@@ -23,6 +23,7 @@ class Page:
     profile: str | None = None  # the CMS profile to read it with, when its host is not a known one
     capture_id: int | None = None  # the raw capture (captures table, WARC record) it came from
     frontier_url: str | None = None  # the request it answers, done once the page is stored
+    redirects: tuple[str, ...] = ()  # canonical URLs that redirected here: aliases, or rejections
 
     @property
     def content_type(self) -> str | None:

@@ -77,6 +77,7 @@ def test_migrations_are_recorded_and_idempotent(tmp_path):
         "m019_articles_body_html",
         "m020_media",
         "m021_author_search",
+        "m022_article_aliases",
     ]
     assert {"articles", "rejections", "articles_fts"} <= set(again.table_names())
 
@@ -314,7 +315,7 @@ def test_an_archive_from_before_m010_opens_and_migrates_as_it_always_did(tmp_pat
     legacy.conn.commit()
     legacy.close()
     db = open_db(path)
-    assert len(db.execute("select name from _sqlite_migrations").fetchall()) == 21
+    assert len(db.execute("select name from _sqlite_migrations").fetchall()) == 22
     # m021: bylines are searchable, with or without their accents.
     by_author = """select a.url from articles_fts join articles a on a.rowid = articles_fts.rowid
                    where articles_fts match '{author author_folded} : "tran" "trong"'"""
@@ -344,4 +345,55 @@ def test_an_archive_from_before_m010_opens_and_migrates_as_it_always_did(tmp_pat
     assert [row[0] for row in db.execute("select url from articles order by rowid")] == by_date
     db.execute("insert into articles_fts(articles_fts) values ('integrity-check')")
     assert [hit["url"] for hit in search(db, "Bằng")] == ["https://laodong.vn/cong-doan/a-2.ldo"]
+    db.close()
+
+
+def test_the_migration_merges_twins_and_keeps_every_capture_and_version(tmp_path):
+    # An archive as today's code wrote it before m022: one Đắk Lắk story under both slash
+    # forms (the later fetch edited), one Hà Tĩnh story under an unencoded Vietnamese path.
+    path = tmp_path / "archive.db"
+    legacy = sqlite_utils.Database(path)
+    migrations.apply(legacy, stop_before="m022_article_aliases")
+    slash = "https://baodaklak.vn/xa-hoi/202411/cong-doan-tinh-trao-mai-am-b660145/"
+    bare, unencoded = slash.rstrip("/"), "https://baohatinh.vn/tin-tức/công-đoàn-tỉnh-họp-post7.html"
+    encoded = "https://baohatinh.vn/tin-t%E1%BB%A9c/c%C3%B4ng-%C4%91o%C3%A0n-t%E1%BB%89nh-h%E1%BB%8Dp-post7.html"
+    story = "Liên đoàn Lao động tỉnh trao mái ấm công đoàn cho đoàn viên có hoàn cảnh khó khăn ở Krông Pắc."
+    captures = [
+        legacy["captures"].insert({"url": url, "site": site, "status": 200, "fetched_at": at}).last_pk
+        for url, site, at in (
+            (bare, "daklak", "2024-11-12T01:00:00+00:00"),
+            (bare, "daklak", "2024-11-13T01:00:00+00:00"),
+            (slash, "daklak", "2024-11-14T01:00:00+00:00"),
+            (unencoded, "baohatinh", "2024-11-12T02:00:00+00:00"),
+        )
+    ]
+    texts = [story, story + " Mỗi căn nhà trị giá 60 triệu đồng.", story + " Mỗi căn trị giá 60 triệu đồng."]
+    for url, text, capture, at in zip((bare, bare, slash), texts, captures, ("12", "13", "14"), strict=False):
+        draft = dataclasses.replace(article(url, "Trao mái ấm công đoàn", text), site="daklak")
+        save_article(legacy, draft, f"2024-11-{at}T01:00:00+00:00", capture)
+    save_article(legacy, article(unencoded, "Công đoàn tỉnh họp", story), "2024-11-12T02:00:00+00:00", captures[3])
+    save_rejection(legacy, Rejection(unencoded.replace("post7", "post8"), "baohatinh", "no-date", "", "2024-11-12"))
+    before = {
+        "captures": legacy.execute("select * from captures order by id").fetchall(),
+        "versions": legacy.execute("select count(*) from article_versions").fetchone()[0],
+    }
+    assert before["versions"] == 1 and legacy.execute("select count(*) from articles").fetchone() == (3,)
+    legacy.close()
+
+    db = open_db(path)  # m022 runs
+    assert db.execute("select url from articles order by url").fetchall() == [(slash,), (encoded,)]
+    # Every text survives: the one fetched last is the article's, the others are its versions.
+    current, first_seen = db.execute("select body, first_seen_at from articles where url = ?", [slash]).fetchone()
+    kept = [body for (body,) in db.execute("select body from article_versions where url = ?", [slash])]
+    assert current == texts[2] and sorted(kept) == sorted(texts[:2])
+    assert first_seen == "2024-11-12T01:00:00+00:00"  # the earliest sighting of either twin
+    assert db.execute("select * from captures order by id").fetchall() == before["captures"]
+    assert dict(db.execute("select alias, url from article_aliases").fetchall()) == {bare: slash, unencoded: encoded}
+    assert db.execute("select article_url from article_media order by 1").fetchall() == [(slash,), (encoded,)]
+    assert db.execute("select url from rejections").fetchall() == [(encoded.replace("post7", "post8"),)]
+    assert {bare, slash, unencoded, encoded} <= set(known_urls(db))
+    # One row per story in search, and the database is whole.
+    assert sorted(hit["url"] for hit in search(db, "Krông Pắc")) == [slash, encoded]
+    assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+    assert db.execute("pragma foreign_key_check").fetchall() == []
     db.close()

@@ -125,6 +125,37 @@ def test_an_article_id_that_disagrees_with_the_url_is_rejected():
         extract(case.html, case.meta["url"].replace("1069877", "1069878"), case.meta["fetched_at"])
 
 
+SEED_CANONICAL = (
+    "https://laodong.vn/cong-doan/cong-doan-hoa-binh-dua-ra-nhieu-muc-tieu-huong-den-loi-ich-nguoi-lao-dong-1069877.ldo"
+)
+
+
+def test_a_page_reached_under_another_url_is_stored_under_its_rel_canonical():
+    case = next(c for c in CASES if c.name == "laodong/seed-004-hoa-binh")
+    # The same story (id 1069877) under another section and slug, with tracking parameters.
+    twin = "https://www.laodong.vn/ldld-hoa-binh/hoa-binh-dua-ra-muc-tieu-1069877.ldo?utm_source=zalo"
+    assert extract(case.html, twin, case.meta["fetched_at"]).url == SEED_CANONICAL
+
+
+@pytest.mark.parametrize(
+    ("declared", "why"),
+    [
+        ("https://news.laodong.vn/trade-union/x-1069877.ldo", "it is on news.laodong.vn, not on laodong"),
+        ("https://laodong.vn/cong-doan", "it is not an article URL of laodong"),
+        ("/", "it is not an article URL of laodong"),
+        ("https://laodong.vn/cong-doan/bai-khac-1069999.ldo", "it names article 1069999"),
+    ],
+)
+def test_a_rel_canonical_off_the_site_to_a_listing_or_another_story_is_ignored(declared, why, caplog):
+    case = next(c for c in CASES if c.name == "laodong/seed-004-hoa-binh")
+    html = case.html.decode("utf-8").replace(
+        f'<link rel="canonical" href="{SEED_CANONICAL}">', f'<link rel="canonical" href="{declared}">'
+    )
+    assert declared in html
+    assert extract(html, case.meta["url"], case.meta["fetched_at"]).url == case.meta["url"]
+    assert f"the rel=canonical {declared} of {case.meta['url']} is ignored: {why}" in caplog.text
+
+
 @pytest.mark.parametrize("body", [b"", b"   ", b"\x00\x01binary", b"<html></html>"])
 def test_junk_is_rejected_not_raised(body: bytes):
     with pytest.raises(Rejected):

@@ -77,6 +77,7 @@ def test_internal_tables_are_hidden_and_the_canned_query_runs(archive):
         "rejections",
         "media",
         "article_media",
+        "article_aliases",
     }
     counts = get_json(archive, "/archive/articles_per_site.json?_shape=objects")
     assert {row["site"] for row in counts["rows"]} == {"baohatinh", "caobang", "daklak", "hoabinh", "laodong", None}

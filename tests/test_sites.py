@@ -54,6 +54,11 @@ def test_site_crawls_end_to_end_and_incrementally(site: str, tmp_path: Path):
         assert rows(db_path, REPLACED_TEXT) == [(0,)]
         rejected = dict(rows(db_path, "select url, reason from rejections"))
         assert {url: rejected.get(url) for url in expect["rejections"]} == expect["rejections"]
+        # A link that redirects to an article is the article's alias, not a rejection.
+        aliases = {
+            alias: [url, why] for alias, url, why in rows(db_path, "select alias, url, reason from article_aliases")
+        }
+        assert aliases == expect.get("aliases", {})
         requested = {hit.url for hit in mirror.hits}
         assert not requested & set(expect.get("never_requested", []))
         photos = assert_photos_archived_once(db_path, expect, [hit.url for hit in mirror.hits])
@@ -61,7 +66,7 @@ def test_site_crawls_end_to_end_and_incrementally(site: str, tmp_path: Path):
         mirror.hits.clear()
         again = crawl(site, mirror, db_path)
         assert ": ok: 0 new, 0 updated" in again.stdout
-        settled = set(expect["articles"]) | set(expect["rejections"])
+        settled = set(expect["articles"]) | set(expect["rejections"]) | set(expect.get("aliases", {}))
         assert not {hit.url for hit in mirror.hits} & settled, "a second run fetches no settled page again"
         assert not {hit.url for hit in mirror.hits} & photos, "a second run fetches no photo again"
         assert rows(db_path, "select count(*) from articles") == [(len(expect["articles"]),)]

@@ -20,7 +20,7 @@ from crawler.extract.validate import validate
 from crawler.records import Article, Rejected
 from crawler.sites.challenge import d1n_cookie
 from crawler.sites.cms import CmsProfile
-from crawler.sites.discover import canonical_url, profile_for_url, site_for_url
+from crawler.sites.discover import profile_for_url, site_for_url
 from crawler.sites.provinces import province_for
 from crawler.text import parse_datetime
 
@@ -57,7 +57,7 @@ def _draft(
         author = boilerplate.clean_author(paragraphs.pop(), profile.author_noise)  # a byline as the last line
     images = fields.images(page)
     draft = Article(
-        url=canonical_url(url),
+        url=fields.url(page),
         site=site_for_url(url),
         title=title,
         lead=lead,

@@ -3,6 +3,7 @@ tags, images and language, each from the profile first and then its fallbacks. P
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -13,11 +14,32 @@ from crawler.extract.document import Document, pruned
 from crawler.records import Image
 from crawler.sites.cms import GENERIC, MEDIA_SELECTORS, VIETNAMESE_SAPO
 from crawler.sites.css import select, texts
+from crawler.sites.discover import canonical_url, declared_canonical, site_for_url
 from crawler.text import clean_text, fold
+
+logger = logging.getLogger(__name__)
 
 _PLACEHOLDER_IMAGE = re.compile(r"no[_-]?image|noimage|placeholder|default|logo", re.IGNORECASE)
 _SOURCE_TAG = re.compile(r"^\(\s*[^()]{2,25}?\s*\)\s*[-–—]\s+")
 _TITLE_SUFFIX = re.compile(r"\s+[|\-–—]\s+([^|\-–—]{2,40})$")
+
+
+def url(page: Document) -> str:
+    """The URL the article is stored under: the one the page's `<link rel="canonical">` names
+    when that is an article of the same site, so a twin, an alias or a redirect's target all
+    become one row; otherwise the canonical form of the URL it was fetched under."""
+    fetched = canonical_url(page.url)
+    rel = "contains(concat(' ', normalize-space(translate(@rel, 'CANONIL', 'canonil')), ' '), ' canonical ')"
+    href = (page.selector.xpath(f"//link[{rel}]/@href").get() or "").strip()
+    if not href or site_for_url(page.url) is None:  # a host no profile knows: no article pattern
+        return fetched
+    declared, why_not = declared_canonical(href, page.url)
+    if declared is None:
+        logger.warning("extract: the rel=canonical %s of %s is ignored: %s", href, page.url, why_not)
+        return fetched
+    if declared != fetched:
+        logger.info("extract: %s is stored under its rel=canonical %s", page.url, declared)
+    return declared
 
 
 def _title_fallbacks(page: Document) -> Iterator[tuple[str, Any]]:

@@ -85,15 +85,20 @@ class Articles:
             )
             return
         # A redirected link is remembered under the URL the listing gave, so the next run
-        # does not take it for a new article and page on.
-        for source in response.meta.get("redirect_urls", []):
-            if discover.canonical_url(source) != discover.canonical_url(response.url):
-                yield Rejection(
-                    discover.canonical_url(source), self.name, "redirected", f"redirects to {response.url}", now()
-                )
+        # does not take it for a new article and page on: as the article's alias, or as a
+        # rejection when the target is none.
+        sources = tuple(
+            dict.fromkeys(
+                discover.canonical_url(source)
+                for source in response.meta.get("redirect_urls", [])
+                if discover.canonical_url(source) != discover.canonical_url(response.url)
+            )
+        )
         host = urlsplit(response.url).hostname or ""
         if not self.own_host(response.url) and host not in self.redirect_hosts:
             # Redirected off the site, e.g. to a translated subdomain: not this archive's page.
+            for source in sources:
+                yield Rejection(source, self.name, "redirected", f"redirects to {response.url}", now())
             yield Rejection(
                 discover.canonical_url(response.url),
                 self.name,
@@ -103,9 +108,9 @@ class Articles:
                 self.done(response),
             )
             return
-        yield self.page(response)
+        yield self.page(response, sources)
 
-    def page(self, response: Response) -> Page:
+    def page(self, response: Response, redirects: tuple[str, ...] = ()) -> Page:
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
         return Page(
             url=response.url,
@@ -119,6 +124,7 @@ class Articles:
             profile=self.profile.name if self.own_host(response.url) else None,
             capture_id=response.meta.get("capture_id"),
             frontier_url=self.done(response),
+            redirects=redirects,
         )
 
     def attachment(self, response: Response, content_type: str | None) -> Attachment:

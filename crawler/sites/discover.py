@@ -164,6 +164,37 @@ def is_article_url(url: str, profile: CmsProfile | None = None) -> bool:
     return re.search(profile.article_pattern, parts.path) is not None
 
 
+def declared_canonical(href: str, page_url: str) -> tuple[str | None, str]:
+    """The URL a page's `<link rel="canonical">` names, when it may decide where the page is
+    stored: an article URL of the page's own site, for the same article id where the site's
+    URLs carry one (another section or slug of the story). Otherwise None, and why it is
+    ignored: a canonical pointing off-site, at a listing or the home page, or at another
+    article is a template's mistake or a server's, and must never merge two stories.
+
+    >>> declared_canonical("/cong-doan/b-1.ldo", "https://laodong.vn/ldld-hoa-binh/a-1.ldo")
+    ('https://laodong.vn/cong-doan/b-1.ldo', '')
+    >>> declared_canonical("https://laodong.vn/cong-doan", "https://laodong.vn/cong-doan/a-1.ldo")[1]
+    'it is not an article URL of laodong'
+    >>> declared_canonical("https://baohatinh.vn/a-post1.html", "https://laodong.vn/cong-doan/a-1.ldo")[1]
+    'it is on baohatinh.vn, not on laodong'
+    >>> declared_canonical("/cong-doan/a-2.ldo", "https://laodong.vn/cong-doan/a-1.ldo")[1]
+    'it names article 2, the page was asked for as article 1'
+    """
+    site = site_for_url(page_url)
+    candidate = canonical_url(urljoin(page_url, href.strip()))
+    if site is None:
+        return None, "the page is on none of the archive's sites"
+    if site_for_url(candidate) != site:
+        return None, f"it is on {host_of(candidate) or '?'}, not on {site}"
+    if not is_article_url(candidate):
+        return None, f"it is not an article URL of {site}"
+    profile = profile_for_url(candidate)
+    named, asked = profile.article_id(urlsplit(candidate).path), profile.article_id(urlsplit(page_url).path)
+    if named and asked and named != asked:
+        return None, f"it names article {named}, the page was asked for as article {asked}"
+    return candidate, ""
+
+
 def _in_furniture(anchor: Any) -> bool:
     for ancestor in anchor.iterancestors():
         if ancestor.tag in FURNITURE_TAGS or FURNITURE_CLASSES & set((ancestor.get("class") or "").split()):

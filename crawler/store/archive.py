@@ -8,6 +8,7 @@ It never raises for bad input: a page it cannot use becomes a rejection. No Scra
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,6 +19,7 @@ from crawler.extract.version import extractor_version
 from crawler.records import Article, Page, Rejected, Rejection
 from crawler.sites.discover import canonical_url
 from crawler.store import articles, copies, media, versions
+from crawler.store.aliases import Alias, record_aliases
 from crawler.store.captures import same_payload
 
 logger = logging.getLogger(__name__)
@@ -39,9 +41,12 @@ def save_article(
     capture_id: int | None = None,
     extractor_version: str | None = None,
     keep_version: bool = True,
+    aliases: Sequence[Alias] = (),
 ) -> Outcome:
     """Upsert one article; say whether it was new, changed or the same as before. Its photos
-    are linked to it, as pending where the archive has not kept them yet.
+    are linked to it, as pending where the archive has not kept them yet. `aliases` are the
+    other URLs it was reached under (crawler/store/aliases.py): a row stored under one of them
+    is merged into this one first.
 
     A change of title or text keeps the previous version in article_versions, with a diff
     (crawler/store/versions.py says when). New and changed texts are checked for copies
@@ -52,6 +57,7 @@ def save_article(
     # write db.execute() runs outside one, so the article, its marks and its links were
     # committed separately (a kill in between kept an article without its duplicate marks).
     with db.atomic():
+        record_aliases(db, article.url, aliases, fetched_at)
         old = articles.stored_article(db, article.url)
         articles.clear_rejection(db, article.url)
         media.link_media(db, article.url, article.site, (image.url for image in article.images), fetched_at)
@@ -117,11 +123,25 @@ def store_read(
     """Store what reading `page` gave (its body is not needed any more)."""
     if isinstance(result, Rejected):
         return _reject(db, page, result, count_attempt)
-    outcome = save_article(db, result, page.fetched_at, page.capture_id, extractor_version(), keep_version)
+    outcome = save_article(
+        db, result, page.fetched_at, page.capture_id, extractor_version(), keep_version, aliases_of(page, result)
+    )
     return Stored(outcome, article=result)
 
 
+def aliases_of(page: Page, article: Article) -> list[Alias]:
+    """The URLs the page was reached under that are not the article's own: the URL fetched,
+    when the page's rel=canonical named another, and the links that redirected to it."""
+    fetched = canonical_url(page.url)
+    found = [(fetched, "rel-canonical")] if fetched != article.url else []
+    return found + [(source, "redirect") for source in page.redirects if source not in (article.url, fetched)]
+
+
 def _reject(db: sqlite_utils.Database, page: Page, rejected: Rejected, count_attempt: bool = True) -> Stored:
+    for source in page.redirects:  # known, so the next run does not take them for new links
+        articles.save_rejection(
+            db, Rejection(source, page.site, "redirected", f"redirects to {page.url}", page.fetched_at)
+        )
     articles.save_rejection(
         db,
         Rejection(canonical_url(page.url), page.site, rejected.reason, rejected.detail, page.fetched_at),

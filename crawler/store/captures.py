@@ -80,9 +80,11 @@ def captured_pages(db: sqlite_utils.Database, site: str | None = None) -> list[t
 
 
 def archived_pages(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
-    """(url, capture time, title) of every article with a capture: a WACZ's pages list."""
+    """(url, capture time, title) of every article with a capture: a WACZ's pages list. The
+    URL is the capture's, which the WARC holds (an article stored under its rel=canonical or
+    reached by a redirect was fetched under another)."""
     return db.execute(
-        """select a.url, c.fetched_at, a.title from articles a join captures c on c.id = a.capture_id
+        """select c.url, c.fetched_at, a.title from articles a join captures c on c.id = a.capture_id
            order by c.fetched_at, a.url"""
     ).fetchall()
 

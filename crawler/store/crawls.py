@@ -69,17 +69,20 @@ RETRYABLE_REJECTION = "(reason in ('interstitial', 'extract-error', 'http-429', 
 
 
 def known_urls(db: sqlite_utils.Database, site: str | None = None) -> dict[str, str]:
-    """Canonical URLs the incremental crawl need not fetch again (archived articles, pages
-    rejected for a lasting reason, fetched attachments), each with when it was first settled."""
+    """Canonical URLs the incremental crawl need not fetch again (archived articles and their
+    aliases, pages rejected for a lasting reason, fetched attachments), each with when it was
+    first settled."""
     where, params = ("where site = ?", [site]) if site is not None else ("", [])
     also = "and" if where else "where"
     sql = f"""
         select url, first_seen_at from articles {where}
+        union all select alias, recorded_at from article_aliases
+            where url in (select url from articles {where})
         union all select url, first_rejected_at from rejections {where} {also} not {RETRYABLE_REJECTION}
         union all select url, first_seen_at from attachments {where} {also} status = 'fetched'
     """
     known: dict[str, str] = {}
-    for url, since in db.execute(sql, params * 3):
+    for url, since in db.execute(sql, params * 4):
         known[url] = min(known.get(url) or since or "", since or "")
     return known
 

@@ -1,13 +1,17 @@
-"""The archive's schema history: sqlite-utils migrations m001..m021 (set "congdoan"), applied
+"""The archive's schema history: sqlite-utils migrations m001..m022 (set "congdoan"), applied
 by open_db. Names and order are fixed: existing archives record them in _sqlite_migrations."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from crawler.sites.discover import canonical_url
 from crawler.sites.glossary import GLOSSARY
 from crawler.sites.provinces import province_for
+from crawler.store.aliases import rekey
 from crawler.store.articles import free_rowid
 from crawler.store.copies import link_copies
 from crawler.text import fold
@@ -372,3 +376,17 @@ def m021_author_search(db: sqlite_utils.Database) -> None:
         db.execute(f"drop trigger if exists {trigger}")
     db["articles"].enable_fts(FTS_COLUMNS_WITH_AUTHOR, tokenize=FTS_TOKENIZER, create_triggers=True)
     _reindex_on_change(db, FTS_COLUMNS_WITH_AUTHOR)
+
+
+@migrations()
+def m022_article_aliases(db: sqlite_utils.Database) -> None:
+    # One article, one row: the other URLs an article answers under are its aliases. Rows kept
+    # under another spelling of their URL (a trailing slash, an unencoded Vietnamese path) are
+    # re-keyed to the one canonical_url gives, and twins are merged, their texts kept as versions.
+    db["article_aliases"].create(
+        {"alias": str, "url": str, "reason": str, "recorded_at": str},
+        pk="alias",
+        foreign_keys=[("url", "articles", "url")],
+    )
+    db["article_aliases"].create_index(["url"])
+    rekey(db, canonical_url, datetime.now(UTC).replace(microsecond=0).isoformat())

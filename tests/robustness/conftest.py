@@ -20,6 +20,7 @@ from pathlib import Path
 from tests.conftest import FAST, REPLACED_TEXT, TESTS, congdoan, run_log
 from tests.mirror_site import MirrorSite
 from tests.test_crawl import ARTICLES
+from tests.test_crawl import A as ARTICLE_A
 
 LISTING = "https://laodong.vn/cong-doan-toan-quoc"  # one of the spider's entry listings
 SEED = TESTS / "cases" / "laodong" / "seed-004-hoa-binh" / "page.html"
@@ -33,9 +34,11 @@ def fault_url(number: int, slug: str = "bai-kiem-tra") -> str:
 
 
 def article_text(url: str, title: str) -> str:
-    """A real Lao Động article page, moved to `url` under a new headline."""
+    """A real Lao Động article page, moved to `url` under a new headline (its rel=canonical
+    and og:url too: they name the URL the page is stored under)."""
     new_id = url.rsplit("-", 1)[1].split(".")[0]
-    return SEED.read_text(encoding="utf-8").replace(SEED_ID, new_id).replace(SEED_TITLE, title)
+    text = SEED.read_text(encoding="utf-8").replace(ARTICLE_A, url)
+    return text.replace(SEED_ID, new_id).replace(SEED_TITLE, title)
 
 
 def listing_page(links: list[str], next_page: str | None = None) -> bytes:
