@@ -55,6 +55,15 @@ def test_is_article_url(url: str, expected: bool):
         ),
         ("https://baohatinh.vn/tin-t%e1%bb%a9c/a-post1.html", "https://baohatinh.vn/tin-t%E1%BB%A9c/a-post1.html"),
         ("https://laodong.vn/tim-kiem?q=công đoàn", "https://laodong.vn/tim-kiem?q=c%C3%B4ng+%C4%91o%C3%A0n"),
+        # baohatinh's AMP twin is the article; no query parameter makes another article.
+        ("https://baohatinh.vn/cong-doan-hop-post7.amp", "https://baohatinh.vn/cong-doan-hop-post7.html"),
+        (
+            "https://baohatinh.vn/cong-doan-hop-post7.html?amp=1&comment=2",
+            "https://baohatinh.vn/cong-doan-hop-post7.html",
+        ),
+        ("https://baodaklak.vn/xa-hoi/202411/a-c4e81f2/?share=zalo", "https://baodaklak.vn/xa-hoi/202411/a-c4e81f2/"),
+        ("https://baodaklak.vn/xa-hoi/?paged=2", "https://baodaklak.vn/xa-hoi/?paged=2"),  # a listing keeps its page
+        ("https://baohatinh.vn/bai-viet.amp", "https://baohatinh.vn/bai-viet.amp"),  # not an article twin
     ],
 )
 def test_canonical_url(url: str, canonical: str):

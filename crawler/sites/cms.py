@@ -26,6 +26,12 @@ class CmsProfile:
     # The article URL's form where the site answers both: ending in "/" (True), never (False),
     # or as linked (None). One article must be one row (sites.md: baodaklak answers both).
     article_slash: bool | None = None
+    # Other endings of the same article's path, each with the one the archive keeps
+    # (baohatinh answers every article as an AMP twin "-post<ID>.amp" too).
+    article_endings: tuple[tuple[str, str], ...] = ()
+    # Query parameters that make another article: any other one on an article URL is the
+    # same page (a share link, a comment anchor, an AMP flag) and goes.
+    article_query: tuple[str, ...] = ()
     page_param: str | None = None  # listing pagination as ?<page_param>=N
     page_path: bool = False  # listing pagination as <listing>/page-N (NukeViet); else the page's next link
     listing_pattern: str | None = None  # section listings to discover from entry pages (regex on the path)
@@ -190,6 +196,7 @@ BAOHATINH = CmsProfile(
     host_aliases=("www.baohatinh.vn",),
     media_hosts=("cdn.baohatinh.vn", "image.baohatinh.vn", "i.baohatinh.vn"),  # since 2025, until 2025, oldest
     article_pattern=r"-post(\d+)\.html$",
+    article_endings=((".amp", ".html"),),  # sites.md: every article also answers as "-post<ID>.amp"
     deny_pattern=r"^/(tin-moi\.html|cong-cu/|tv/|epaper/|multimedia/|short-video/|podcast/|video/|emagazine/)",
     listing_item=(".story", "article", ".item", "li"),
     listing_link=("a.cms-link::attr(href)", "h2 a::attr(href)", "h3 a::attr(href)", "a::attr(href)"),

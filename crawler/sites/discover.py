@@ -114,6 +114,8 @@ def canonical_url(url: str) -> str:
     'http://[::1]:8080/x'
     >>> canonical_url("https://baodaklak.vn/xa-hoi/202411/cong-doan-b660145")
     'https://baodaklak.vn/xa-hoi/202411/cong-doan-b660145/'
+    >>> canonical_url("https://www.baohatinh.vn/cong-doan-hop-post7.amp?comment=1#binh-luan")
+    'https://baohatinh.vn/cong-doan-hop-post7.html'
     >>> canonical_url("https://baohatinh.vn/tin-tức/công đoàn-post1.html")
     'https://baohatinh.vn/tin-t%E1%BB%A9c/c%C3%B4ng%20%C4%91o%C3%A0n-post1.html'
     >>> canonical_url("https://baohatinh.vn/tin-t%e1%bb%a9c/c%C3%B4ng%20%C4%91o%C3%A0n-post1.html")
@@ -126,10 +128,17 @@ def canonical_url(url: str) -> str:
     known = host in SITE_HOSTS
     scheme = "https" if known else (parts.scheme.lower() or "https")
     netloc = host if known or parts.port in (None, 80, 443) else f"{host}:{parts.port}"
+    profile = profile_for_host(host) if known else None
+    path = _article_form(parts.path or "/", profile) if profile else parts.path or "/"
+    # On an article URL only the parameters the profile names make another page.
+    only = profile.article_query if profile and re.search(profile.article_pattern, path) else None
     query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)]
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not TRACKING_PARAMS.match(k) and (only is None or k in only)
+        ]
     )
-    path = _article_form(parts.path or "/", profile_for_host(host)) if known else parts.path or "/"
     return _ESCAPE.sub(
         lambda escape: escape.group().upper(), safe_url_string(urlunsplit((scheme, netloc, path, query, "")))
     )
@@ -139,7 +148,11 @@ _ESCAPE = re.compile(r"%[0-9a-f]{2}", re.IGNORECASE)
 
 
 def _article_form(path: str, profile: CmsProfile) -> str:
-    """The path with the trailing slash the site's article URLs take (CmsProfile.article_slash)."""
+    """The path in the form the site's article URLs take: its ending (CmsProfile.article_endings)
+    and trailing slash (CmsProfile.article_slash)."""
+    for ending, kept in profile.article_endings:
+        if path.endswith(ending) and re.search(profile.article_pattern, path.removesuffix(ending) + kept):
+            path = path.removesuffix(ending) + kept
     if profile.article_slash is None or not re.search(profile.article_pattern, path):
         return path
     return path.rstrip("/") + "/" if profile.article_slash else path.rstrip("/")
