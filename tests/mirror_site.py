@@ -86,7 +86,9 @@ class MirrorSite:
                 self.send_response(status)
                 if status in (200, 304):
                     self.send_header("ETag", etag)
-                if "gzip" in self.headers.get("Accept-Encoding", ""):  # as real servers do
+                # As real servers do; a 304 has no body at all (20 bytes of empty gzip after one
+                # stayed on the kept-alive connection and broke the next response on it).
+                if "gzip" in self.headers.get("Accept-Encoding", "") and status != 304:
                     body = gzip.compress(body)
                     self.send_header("Content-Encoding", "gzip")
                 if route is not None and route.get("redirect"):
