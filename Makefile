@@ -69,6 +69,7 @@ eval: install
 BENCH_ARGS ?=
 bench: install-test
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/generic_cost.py --data $(DATA)
 
 # One process against three fleet workers and a writer over a local redis-server (docs/scaling.md).
 bench-fleet: install-test redis
