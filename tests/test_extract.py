@@ -7,11 +7,13 @@ import json
 
 import pytest
 
-from crawler.extract.article import extract
+from crawler.extract.article import extract, main_text
 from crawler.records import Article, Rejected
-from tests.conftest import SITES, Case, all_cases
+from crawler.sites.cms import GENERIC
+from tests.conftest import SITES, TESTS, Case, all_cases
 
 CASES = all_cases("article")
+FIXTURES = TESTS / "fixtures"
 ARTICLE_CASES = [c for c in CASES if not c.rejected]
 REJECTED_CASES = [c for c in CASES if c.rejected]
 # Every field is compared with expected.json but body_html, whose structure tests/test_structure.py
@@ -202,3 +204,14 @@ def test_an_unrecognised_in_body_related_box_is_dropped_without_cutting_the_body
     )
     article = extract(html, case.meta["url"], case.meta["fetched_at"])
     assert article.body == case.expected["body"]
+
+
+def test_the_generic_path_keeps_a_list_of_links_that_is_the_article():
+    # A list of the games the review names, each a link, between two of its paragraphs:
+    # trafilatura's precise pass drops it as link-dense; the related list after the body goes.
+    html = (FIXTURES / "generic" / "link-list-in-body.html").read_bytes()
+    text = main_text(html, "https://pixelweekly.example/reviews/ten-small-games", GENERIC)
+    names = ["Lantern Keeper", "Salt and Stone", "The Quiet Ferry", "Paper Orchard", "Night Bus to Arden"]
+    lines = text.split("\n\n")
+    assert lines[2:7] == names  # in place, after the paragraph that announces them
+    assert "Studio closes after twenty years" not in text and "Privacy" not in text

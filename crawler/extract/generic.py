@@ -30,6 +30,7 @@ GROWTH = 1.05  # the defaults' text is at least this much larger than the precis
 SUPERSET = 0.97  # share of the precise text the defaults' text must hold to count as a superset
 AGREED = 0.7  # share of the defaults' addition that readability must also hold
 LINKED = 0.6  # share of a paragraph or list item's text inside links that makes it a link
+NAMED_WORDS = 6  # mean words per item of a list of named things; headlines run longer
 LONG_PARAGRAPH = 80  # characters: a <p> this long is article text far more often than not
 HOLDS = 0.8  # share of the long paragraphs' shingles the precise text must hold to stand alone
 
@@ -85,18 +86,88 @@ def long_paragraphs(tree: lxml_html.HtmlElement) -> str:
 def linked_blocks(tree: lxml_html.HtmlElement) -> set[str]:
     """Texts (as _key) of the page's paragraphs and list items that are mostly link text:
     teasers of other articles, which trafilatura keeps when they sit inside the article."""
-    found = set()
-    for element in tree.iter("p", "li"):
-        text = _key(element.text_content())
-        linked = sum(len(_key(link.text_content())) + 1 for link in element.iter("a"))
-        if text and linked >= LINKED * (len(text) + 1):
-            found.add(text)
+    return {_key(element.text_content()) for element in tree.iter("p", "li") if _mostly_link(element)}
+
+
+def _mostly_link(element: lxml_html.HtmlElement) -> bool:
+    text = _key(element.text_content())
+    linked = sum(len(_key(link.text_content())) + 1 for link in element.iter("a"))
+    return bool(text) and linked >= LINKED * (len(text) + 1)
+
+
+def without_links(text: str, tree: lxml_html.HtmlElement, lists: list[list[lxml_html.HtmlElement]]) -> str:
+    """The text less its lines that are mostly links on the page, but for the items of the
+    article's own `lists` (see _lists_in_body)."""
+    kept = {_key(item.text_content()) for items in lists for item in items}
+    linked = linked_blocks(tree) - kept
+    return "\n".join(line for line in text.splitlines() if not (_key(line) and _key(line) in linked))
+
+
+def with_body_lists(text: str, lists: list[list[lxml_html.HtmlElement]]) -> str:
+    """The text with the article's `lists` the precise pass cut (it drops link-dense lists)
+    put back where they stand, after the paragraph before them."""
+    lines = text.splitlines()
+    keys = [_key(line) for line in lines]
+    for items in lists:
+        missing = [" ".join(item.text_content().split()) for item in items if _key(item.text_content()) not in keys]
+        before = _sibling_paragraph(items[0].getparent(), "previous")
+        at = keys.index(_key(before.text_content())) + 1 if before is not None else 0
+        lines[at:at] = missing
+        keys[at:at] = [_key(line) for line in missing]
+    return "\n".join(lines)
+
+
+def _lists_in_body(text: str, tree: lxml_html.HtmlElement) -> list[list[lxml_html.HtmlElement]]:
+    """The lists (their <li> children) that are part of the article: each stands between two
+    of its paragraphs (lines of `text`), among the same siblings, outside any aside, footer,
+    nav or header, under no "related" heading, and its items are links naming things (the
+    games, products or documents the text names). A link list after the body's last
+    paragraph, or of other stories' headlines, is not."""
+    keys = {_key(line) for line in text.splitlines() if _key(line)}
+    found = []
+    for listing in tree.iter("ul", "ol"):
+        before, after = _sibling_paragraph(listing, "previous"), _sibling_paragraph(listing, "next")
+        if before is None or after is None:
+            continue
+        if _key(before.text_content()) not in keys or _key(after.text_content()) not in keys:
+            continue
+        items = [child for child in listing if child.tag == "li"]
+        if any(ancestor.tag in _OUTSIDE_BODY for ancestor in listing.iterancestors()) or not _named_links(items):
+            continue
+        if not _RELATED.search(_heading_before(listing)):
+            found.append(items)
     return found
 
 
-def without_links(text: str, tree: lxml_html.HtmlElement) -> str:
-    linked = linked_blocks(tree)
-    return "\n".join(line for line in text.splitlines() if not (_key(line) and _key(line) in linked))
+_OUTSIDE_BODY = frozenset({"aside", "footer", "nav", "header"})
+_RELATED = re.compile(
+    r"(?i)related|read (also|more)|see also|more (from|on)|mehr zum thema|lesen sie auch|auch interessant"
+    r"|lire aussi|đọc thêm|tin liên quan|xem thêm|cùng chuyên mục"
+)
+
+
+def _named_links(items: list[lxml_html.HtmlElement]) -> bool:
+    """Items that are each a link naming a thing (a game, a product, a document): short, where
+    a list of other stories is a list of headlines."""
+    words = [len(_key(item.text_content()).split()) for item in items]
+    return bool(items) and all(_mostly_link(item) for item in items) and sum(words) <= NAMED_WORDS * len(words)
+
+
+def _sibling_paragraph(element: lxml_html.HtmlElement, side: str) -> lxml_html.HtmlElement | None:
+    sibling = element.getprevious() if side == "previous" else element.getnext()
+    while sibling is not None and not (sibling.tag == "p" and _key(sibling.text_content())):
+        if sibling.tag in ("ul", "ol", "figure") or not isinstance(sibling.tag, str):
+            sibling = sibling.getprevious() if side == "previous" else sibling.getnext()
+            continue
+        return None  # a heading or another block stands between: not the same run of text
+    return sibling
+
+
+def _heading_before(element: lxml_html.HtmlElement) -> str:
+    sibling = element.getprevious()
+    while sibling is not None and sibling.tag not in ("h2", "h3", "h4", "h5", "h6", "strong"):
+        sibling = sibling.getprevious()
+    return sibling.text_content() if sibling is not None else ""
 
 
 def choose_body(
@@ -111,7 +182,8 @@ def choose_body(
         text, method = precise_text, "trafilatura-precision"
     else:
         text, method = _choose(html, url, precise_text, options, estimate)
-    return without_links(text, tree), method
+    lists = _lists_in_body(text, tree)
+    return without_links(with_body_lists(text, lists), tree, lists), method
 
 
 def _choose(html: str, url: str, precise_text: str, options: dict[str, Any], estimate: str) -> tuple[str, str]:
