@@ -35,6 +35,7 @@ LONG_PARAGRAPH = 80  # characters: a <p> this long is article text far more ofte
 HOLDS = 0.8  # share of the long paragraphs' shingles the precise text must hold to stand alone
 
 _WORD = re.compile(r"\w+")
+BodyList = tuple[lxml_html.HtmlElement, list[lxml_html.HtmlElement]]  # (paragraph before it, its items)
 
 
 def _size(text: str) -> int:
@@ -95,30 +96,29 @@ def _mostly_link(element: lxml_html.HtmlElement) -> bool:
     return bool(text) and linked >= LINKED * (len(text) + 1)
 
 
-def without_links(text: str, tree: lxml_html.HtmlElement, lists: list[list[lxml_html.HtmlElement]]) -> str:
+def without_links(text: str, tree: lxml_html.HtmlElement, lists: list[BodyList]) -> str:
     """The text less its lines that are mostly links on the page, but for the items of the
     article's own `lists` (see _lists_in_body)."""
-    kept = {_key(item.text_content()) for items in lists for item in items}
+    kept = {_key(item.text_content()) for _, items in lists for item in items}
     linked = linked_blocks(tree) - kept
     return "\n".join(line for line in text.splitlines() if not (_key(line) and _key(line) in linked))
 
 
-def with_body_lists(text: str, lists: list[list[lxml_html.HtmlElement]]) -> str:
+def with_body_lists(text: str, lists: list[BodyList]) -> str:
     """The text with the article's `lists` the precise pass cut (it drops link-dense lists)
     put back where they stand, after the paragraph before them."""
     lines = text.splitlines()
     keys = [_key(line) for line in lines]
-    for items in lists:
+    for before, items in lists:
         missing = [" ".join(item.text_content().split()) for item in items if _key(item.text_content()) not in keys]
-        before = _sibling_paragraph(items[0].getparent(), "previous")
-        at = keys.index(_key(before.text_content())) + 1 if before is not None else 0
+        at = keys.index(_key(before.text_content())) + 1
         lines[at:at] = missing
         keys[at:at] = [_key(line) for line in missing]
     return "\n".join(lines)
 
 
-def _lists_in_body(text: str, tree: lxml_html.HtmlElement) -> list[list[lxml_html.HtmlElement]]:
-    """The lists (their <li> children) that are part of the article: each stands between two
+def _lists_in_body(text: str, tree: lxml_html.HtmlElement) -> list[BodyList]:
+    """The lists (the paragraph before each, its <li> children) that are part of the article: each stands between two
     of its paragraphs (lines of `text`), among the same siblings, outside any aside, footer,
     nav or header, under no "related" heading, and its items are links naming things (the
     games, products or documents the text names). A link list after the body's last
@@ -135,7 +135,7 @@ def _lists_in_body(text: str, tree: lxml_html.HtmlElement) -> list[list[lxml_htm
         if any(ancestor.tag in _OUTSIDE_BODY for ancestor in listing.iterancestors()) or not _named_links(items):
             continue
         if not _RELATED.search(_heading_before(listing)):
-            found.append(items)
+            found.append((before, items))
     return found
 
 

@@ -87,11 +87,12 @@ class Articles:
         # A redirected link is remembered under the URL the listing gave, so the next run
         # does not take it for a new article and page on: as the article's alias, or as a
         # rejection when the target is none.
+        target = discover.canonical_url(response.url)
         sources = tuple(
             dict.fromkeys(
-                discover.canonical_url(source)
-                for source in response.meta.get("redirect_urls", [])
-                if discover.canonical_url(source) != discover.canonical_url(response.url)
+                source
+                for source in map(discover.canonical_url, response.meta.get("redirect_urls", []))
+                if source != target
             )
         )
         host = urlsplit(response.url).hostname or ""

@@ -60,15 +60,12 @@ def merge_article(db: sqlite_utils.Database, twin: str, into: str, now: str) -> 
         )
         if newer["published_at"] != kept["published_at"]:  # keep rowids in publication order
             articles.move_article(db, into, articles.free_rowid(db, newer["published_at"]))
-        db.execute("delete from article_marks where url = ?", [twin])
-        db.execute("update articles set duplicate_of = null where url = ?", [twin])
         db.execute("delete from articles where url = ?", [twin])
     _repoint(db, twin, into)
     row = articles.stored_article(db, into)
     assert row is not None
-    site = db.execute("select site from articles where url = ?", [into]).fetchone()[0]
     images = [image["url"] for image in json.loads(row["images"] or "[]") if image.get("url")]
-    media.link_media(db, into, site, images, now)
+    media.link_media(db, into, row["site"], images, now)
     copies.link_copies(db, into, row["body"], row["content_hash"])
 
 
@@ -83,10 +80,11 @@ def _copy_row(db: sqlite_utils.Database, source: str, target: str) -> None:
 
 def _repoint(db: sqlite_utils.Database, twin: str, into: str) -> None:
     """What named the twin names the article: its versions, copies, documents, aliases and
-    pending requests. Its photo links go: the article's are made again from its row."""
+    pending requests. Its photo links and near-duplicate marks go: the article's are made
+    again from its row."""
     db.execute("delete from article_media where article_url = ?", [twin])
+    db.execute("delete from article_marks where url = ?", [twin])
     db.execute("update article_versions set url = ? where url = ?", [into, twin])
-    db.execute("update article_marks set url = ? where url = ?", [into, twin])
     db.execute("update articles set duplicate_of = ? where duplicate_of = ?", [into, twin])
     db.execute("update articles set duplicate_of = null where url = ? and duplicate_of = url", [into])
     db.execute("update attachments set found_on = ? where found_on = ?", [into, twin])
