@@ -6,6 +6,7 @@ import dataclasses
 import json
 
 import pytest
+import trafilatura
 
 from crawler.extract.article import extract, main_text
 from crawler.records import Article, Rejected
@@ -215,3 +216,32 @@ def test_the_generic_path_keeps_a_list_of_links_that_is_the_article():
     lines = text.split("\n\n")
     assert lines[2:7] == names  # in place, after the paragraph that announces them
     assert "Studio closes after twenty years" not in text and "Privacy" not in text
+
+
+def test_the_link_filter_keeps_prose_with_links_and_drops_a_link_line_in_the_body():
+    # Two paragraphs mostly of link text inside the body: a sentence naming its three sources
+    # (words of its own around the links) is the article; "Also on Pixel Weekly: <headline>"
+    # is another story, which trafilatura's precise pass keeps.
+    html = (FIXTURES / "generic" / "link-list-in-body.html").read_bytes()
+    url = "https://pixelweekly.example/reviews/ten-small-games"
+    assert "round-up of the longest" in trafilatura.extract(html, url=url, favor_precision=True)
+    text = main_text(html, url, GENERIC)
+    assert "Our scores come from the review panel's scoring sheet, the playtime figures" in text
+    assert "round-up of the longest" not in text
+
+
+def test_the_generic_path_keeps_an_articles_ending_and_drops_what_surrounds_it():
+    # An endless-scroll page: teasers above the story, the next story (an <article> with its
+    # own <h1>) after it. trafilatura's precise pass drops the credit line and the afterword
+    # (a class and a style it reads as furniture) and keeps a teaser's snippet and the next story.
+    html = (FIXTURES / "generic" / "story-edges.html").read_bytes()
+    url = "https://harbourpost.example/news/ferry-pay-deal"
+    precise = trafilatura.extract(html, url=url, favor_precision=True)
+    assert "Councillors rejected" in precise and "Lighthouse keeper" in precise and "Ana Ruiz" not in precise
+    lines = main_text(html, url, GENERIC).split("\n\n")
+    assert lines[0].startswith("Crews on the island ferries have voted")
+    assert lines[-3].startswith("Passenger groups welcomed the news")
+    assert lines[-2:] == [
+        "Additional reporting by Ana Ruiz in Lisbon.",
+        "This story was updated on 15 May to add the turnout figure.",
+    ]

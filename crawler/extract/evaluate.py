@@ -30,6 +30,21 @@ def shingles(text: str, size: int = 4) -> Counter[tuple[str, ...]]:
     return Counter(tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
 
 
+def distinct_shingles(text: str, size: int = 4) -> set[tuple[str, ...]]:
+    """The set of `shingles(text)`, built without counting: the generic path compares texts
+    by it on every page.
+
+    >>> distinct_shingles("a b c d e a b c d") == set(shingles("a b c d e a b c d"))
+    True
+    >>> distinct_shingles("a b"), distinct_shingles("")
+    ({('a', 'b')}, set())
+    """
+    tokens = _TOKEN.findall(unicodedata.normalize("NFC", text or ""))
+    if len(tokens) < size:
+        return {tuple(tokens)} if tokens else set()
+    return set(zip(*(tokens[start:] for start in range(size)), strict=False))  # the shorter runs end it
+
+
 @dataclass(frozen=True)
 class DocScore:
     tp: int
