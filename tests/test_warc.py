@@ -10,7 +10,8 @@ import zlib
 import brotli
 import pytest
 
-from crawler.capture.warc import DecodeError, Exchange, WarcFile, as_stored, decode, index_archives, read_record
+from crawler.capture.warc import Exchange, WarcFile, as_stored, index_archives, read_record
+from crawler.compression import DecodeError, decode
 
 HTML = "<html><body><p>Công đoàn cơ sở</p></body></html>".encode()
 

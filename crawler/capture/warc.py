@@ -20,7 +20,6 @@ import hashlib
 import io
 import sys
 import zipfile
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +34,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.capture import index_cache
+from crawler.compression import MAX_DECODED, DecodeError, decode
 
 Headers = list[tuple[str, str]]
 
@@ -246,72 +246,6 @@ def read_record(path: Path, offset: int) -> Capture:
     with open(file, "rb") as stream:
         stream.seek(offset)
         return _capture(next(iter(ArchiveIterator(stream))))
-
-
-MAX_DECODED = 64 * 1024 * 1024
-
-
-class DecodeError(ValueError):
-    """A payload that does not decode cleanly: too large, truncated, corrupt or unknown."""
-
-
-def _inflate(data: bytes, wbits: int, limit: int) -> bytes:
-    """Every member of a (possibly multi-member) gzip or zlib stream, at most `limit` bytes."""
-    out = bytearray()
-    while data:
-        inflater = zlib.decompressobj(wbits)
-        try:
-            out += inflater.decompress(data, limit - len(out) + 1)
-        except zlib.error as error:
-            raise DecodeError(f"corrupt stream: {error}") from None
-        if len(out) > limit or inflater.unconsumed_tail:
-            raise DecodeError(f"decodes to more than {limit} bytes")
-        if not inflater.eof:
-            raise DecodeError("truncated stream")
-        data = inflater.unused_data
-    return bytes(out)
-
-
-def _unbrotli(data: bytes, limit: int) -> bytes:
-    try:
-        import brotli  # type: ignore[import-not-found]
-    except ImportError:
-        raise DecodeError("brotli is not installed") from None
-    decompressor = brotli.Decompressor()
-    try:
-        out = bytearray(decompressor.process(data, output_buffer_limit=limit + 1))
-        while len(out) <= limit and not decompressor.can_accept_more_data():
-            out += decompressor.process(b"", output_buffer_limit=limit + 1 - len(out))
-    except brotli.error as error:
-        raise DecodeError(f"corrupt brotli stream: {error}") from None
-    if len(out) > limit:
-        raise DecodeError(f"decodes to more than {limit} bytes")
-    if not decompressor.is_finished():
-        raise DecodeError("truncated brotli stream")
-    return bytes(out)
-
-
-def decode(encoding: str | None, data: bytes, limit: int = MAX_DECODED) -> bytes:
-    """Undo a Content-Encoding, stacked ones included ("gzip, br" was gzipped first), never
-    past `limit` bytes; raises DecodeError for anything that does not decode cleanly.
-
-    >>> import gzip
-    >>> decode("gzip", gzip.compress(b"xin ") + gzip.compress(b"chao"))
-    b'xin chao'
-    """
-    for layer in reversed([part.strip().lower() for part in (encoding or "").split(",") if part.strip()]):
-        if layer in ("gzip", "x-gzip"):
-            data = _inflate(data, 16 + zlib.MAX_WBITS, limit)
-        elif layer == "deflate":
-            try:
-                data = _inflate(data, zlib.MAX_WBITS, limit)
-            except DecodeError:  # raw deflate, as some servers send it
-                data = _inflate(data, -zlib.MAX_WBITS, limit)
-        elif layer == "br":
-            data = _unbrotli(data, limit)
-        elif layer != "identity":
-            raise DecodeError(f"unknown content-encoding {layer!r}")
-    return data
 
 
 def as_stored(headers: Headers, payload: bytes, limit: int = MAX_DECODED) -> tuple[Headers, bytes]:

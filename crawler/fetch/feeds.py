@@ -12,10 +12,12 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from crawler.fetch.frontier import now
 from crawler.fetch.kinds import RequestKind
+from crawler.records import Rejection
 from crawler.sites import discover
 from crawler.sites.cms import CmsProfile
-from crawler.sites.feeds import parse_feed, sitemap_date
+from crawler.sites.feeds import FEED_TOO_LARGE, FeedTooLarge, parse_feed, sitemap_date
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +27,7 @@ class Feeds:
     the listing walk's `new_articles` and `schedule`, and `request` is NewsSpider's."""
 
     crawler: Crawler
+    name: str
     profile: ClassVar[CmsProfile]
     feed_paths: ClassVar[tuple[str, ...]]
     sitemap_max_age_days: ClassVar[int]
@@ -35,8 +38,20 @@ class Feeds:
     def feed_urls(self) -> list[str]:
         return [] if self.start_url_override else [f"https://{self.profile.host}{path}" for path in self.feed_paths]
 
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        entries = parse_feed(response.body, response.url)
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request | Rejection]:
+        # A .xml.gz sitemap comes as a plain file, still compressed: it gets the bound that
+        # Scrapy's own decompression has (DOWNLOAD_MAXSIZE), read as a stream.
+        limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE") or None
+        try:
+            entries = parse_feed(response.body, response.url, *([limit] if limit else []))
+        except FeedTooLarge as error:
+            self.crawler.stats.inc_value("archive/feeds/too-large")
+            logger.warning(
+                "%s (%s); its links are not read", error, FEED_TOO_LARGE, extra={"alert": "feed", "site": self.name}
+            )
+            yield Rejection(response.url, self.name, FEED_TOO_LARGE, str(error), now())
+            yield from self.hand_over(response, [])
+            return
         if not entries.links and not entries.sitemaps:
             self.crawler.stats.inc_value("archive/feeds/empty")
             logger.info("no feed or sitemap entries at %s", response.url)

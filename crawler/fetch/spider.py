@@ -43,7 +43,7 @@ class NewsSpider(Frontier, ListingWalk, Feeds, Articles, FailureHandling, scrapy
     fetched again with a conditional GET, at most every ARCHIVE_RECHECK_AFTER_HOURS (12),
     so edits become new versions and a run straight after another fetches only listings.
     Stats: archive/requests/<kind>, archive/links/{found,known,off-section,too-old,ignored},
-    archive/feeds/{missing,empty}, archive/errors/<category>, archive/last_error.
+    archive/feeds/{missing,empty,too-large}, archive/errors/<category>, archive/last_error.
     """
 
     profile: ClassVar[CmsProfile]

@@ -15,7 +15,13 @@ from collections.abc import Callable
 # Errors a marked record already tells: Scrapy giving up on a request (or on robots.txt) is the
 # unreachable site.
 ALREADY_ALERTED = frozenset({"scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt"})
-LABELS = {"markup": "markup changed? ", "monitor": "", "unreachable": "cannot reach it ", "error": "error: "}
+LABELS = {
+    "markup": "markup changed? ",
+    "feed": "feed refused: ",
+    "monitor": "",
+    "unreachable": "cannot reach it ",
+    "error": "error: ",
+}
 
 
 def alert_line(record: logging.LogRecord) -> tuple[tuple[str, str, str], str] | None:

@@ -81,6 +81,8 @@ def summarize(site: str, stats: dict[str, Any]) -> tuple[str, bool]:
     extra = ""
     if stats.get("archive/d1n/answered"):
         extra = f", {stats['archive/d1n/answered']} cookie challenges answered"
+    if stats.get("archive/feeds/too-large"):  # a bomb, or a sitemap past DOWNLOAD_MAXSIZE
+        extra += f", {stats['archive/feeds/too-large']} feeds refused as too large (feed-too-large)"
     if stats.get("archive/requests/media"):
         extra += f"; {photo_counts(stats)}"
     exceptions = sum_prefix(stats, "spider_exceptions/")

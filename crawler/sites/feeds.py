@@ -1,19 +1,32 @@
-"""RSS, Atom and XML sitemaps (and sitemap indexes) to links. Pure lxml; gzip is undone here."""
+"""RSS, Atom and XML sitemaps (and sitemap indexes) to links. Pure lxml.
+
+A feed is read as a stream: a `.xml.gz` sitemap (served as a plain file, so no HTTP layer
+undid it) is inflated a chunk at a time into lxml's pull parser, and each entry is dropped
+from the tree once read. Memory stays at a chunk and the links, whatever the file's size;
+past `limit` decompressed bytes the feed is refused with FeedTooLarge, not half-read.
+"""
 
 from __future__ import annotations
 
-import gzip
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
 from lxml import etree
 
+from crawler.compression import CHUNK, GZIP_MAGIC, DecodeError, TooLarge, inflated
 from crawler.sites.discover import ListingLink, canonical_url
 from crawler.text import parse_datetime, to_iso
 
-_PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+MAX_FEED_BYTES = 50 * 1024 * 1024  # the sitemap protocol's own bound on one uncompressed file
+FEED_TOO_LARGE = "feed-too-large"  # the rejection's reason
+_ENTRIES = frozenset({"item", "entry", "url", "sitemap"})
+
+
+class FeedTooLarge(ValueError):
+    """A feed that decompresses past the limit: refused, never parsed to the end."""
 
 
 @dataclass(frozen=True)
@@ -47,23 +60,48 @@ def _date(text: str | None) -> str | None:
         return None
 
 
-def parse_feed(body: bytes, url: str) -> FeedEntries:
-    """Links of an RSS 2.0, Atom, sitemap or sitemap-index document; empty when it is none."""
-    if body[:2] == b"\x1f\x8b":
-        try:
-            body = gzip.decompress(body)
-        except OSError:
-            return FeedEntries()
-    try:
-        root = etree.fromstring(body.strip(), _PARSER)
-    except etree.XMLSyntaxError:
-        return FeedEntries()
-    if root is None:
-        return FeedEntries()
+def parse_feed(body: bytes, url: str, limit: int = MAX_FEED_BYTES) -> FeedEntries:
+    """Links of an RSS 2.0, Atom, sitemap or sitemap-index document, gzipped or not; empty
+    when it is none (or a corrupt gzip). Raises FeedTooLarge past `limit` bytes of XML."""
     entries = FeedEntries()
-    for element in root.iter():
+    parser = etree.XMLPullParser(
+        events=("end",), recover=True, resolve_entities=False, no_network=True, huge_tree=False
+    )
+    try:
+        for chunk in _xml_chunks(body, limit):
+            parser.feed(chunk)
+            _read_entries(parser, url, entries)
+        parser.close()
+    except TooLarge as error:
+        raise FeedTooLarge(f"{url} {error}") from None
+    except (DecodeError, etree.XMLSyntaxError):
+        return entries  # what was read before the damage stands
+    _read_entries(parser, url, entries)
+    return entries
+
+
+def _xml_chunks(body: bytes, limit: int) -> Iterator[bytes]:
+    if body[:2] == GZIP_MAGIC:
+        yield from inflated(body, limit=limit)
+        return
+    if len(body) > limit:
+        raise TooLarge(f"is {len(body)} bytes, more than {limit} bytes")
+    body = body.lstrip()  # whitespace before the XML declaration is a fatal error to libxml2
+    for start in range(0, len(body), CHUNK):
+        yield body[start : start + CHUNK]
+
+
+def _read_entries(parser: etree.XMLPullParser, url: str, entries: FeedEntries) -> None:
+    """The entries the parser has finished, each dropped from its tree once read."""
+    for _, element in parser.read_events():
         kind = _local(element)
-        if kind in ("item", "entry", "url"):
+        if kind not in _ENTRIES:
+            continue
+        if kind == "sitemap":
+            loc = _child_text(element, "loc")
+            if loc:
+                entries.sitemaps.append((urljoin(url, loc), _date(_child_text(element, "lastmod"))))
+        else:
             link = _child_text(element, "link", "loc")
             if kind == "entry":  # Atom puts the URL in <link href="...">
                 link = next((c.get("href") for c in element if _local(c) == "link" and c.get("href")), link)
@@ -71,11 +109,9 @@ def parse_feed(body: bytes, url: str) -> FeedEntries:
             news_date = next((_child_text(c, "publication_date") for c in element if _local(c) == "news"), None)
             if link:
                 entries.links.append(ListingLink(canonical_url(urljoin(url, link)), _date(news_date or date)))
-        elif kind == "sitemap":
-            loc = _child_text(element, "loc")
-            if loc:
-                entries.sitemaps.append((urljoin(url, loc), _date(_child_text(element, "lastmod"))))
-    return entries
+        element.clear()
+        while element.getprevious() is not None:  # the entries before it, already read
+            del element.getparent()[0]
 
 
 _URL_MONTH = re.compile(r"(20\d{2})[-_/](\d{1,2})(?:[-_/](\d{1,2}))?(?!\d)")

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import time
 import unicodedata
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -113,6 +114,24 @@ def to_cp1258(text: str) -> bytes:
         others = "".join(mark for mark in marks if mark not in _TONES)
         out.append(unicodedata.normalize("NFC", base + others) + tones)
     return "".join(out).encode("cp1258")
+
+
+def sitemap_bomb(path: Path, megabytes: int = 1100) -> Path:
+    """A gzipped sitemap of about 1 MB that inflates to `megabytes` MB of XML (a <urlset>
+    and then spaces, which deflate packs a thousand to one), made once per session."""
+    if not path.exists():
+        packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        with path.open("wb") as out:
+            out.write(
+                packer.compress(
+                    b'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+                )
+            )
+            spaces = b" " * (1024 * 1024)
+            for _ in range(megabytes):
+                out.write(packer.compress(spaces))
+            out.write(packer.compress(b"</urlset>\n") + packer.flush())
+    return path
 
 
 def gzip_bomb(megabytes: int) -> Fault:

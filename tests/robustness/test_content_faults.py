@@ -3,14 +3,19 @@ pages over the size limit, gzip bombs."""
 
 from __future__ import annotations
 
+import gzip
 import random
 import re
+import subprocess
+import sys
 import unicodedata
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from tests.robustness.conftest import crawl_faults, fault_url, gzip_bomb, page, respond
+from tests.robustness.conftest import crawl_faults, fault_url, gzip_bomb, page, respond, sitemap_bomb
 
 TITLE = "Công đoàn tỉnh Hòa Bình chăm lo đời sống đoàn viên, người lao động"
 
@@ -167,4 +172,98 @@ def test_a_gzip_bomb_is_stopped_and_rejected(tmp_path):
     # The raw capture keeps the compressed bytes as sent, never the 64 MB they expand to.
     sizes = outcome.rows("select length(sha256), status from captures where url = ?", bomb)
     assert sizes and all(status == 200 for _, status in sizes)
+    outcome.assert_crawl_went_on()
+
+
+@pytest.fixture(scope="session")
+def bomb_file(tmp_path_factory) -> Path:
+    return sitemap_bomb(tmp_path_factory.mktemp("bomb") / "news.xml.gz")
+
+
+_GROWTH = """
+import resource, sys
+from crawler.sites.feeds import FeedTooLarge, parse_feed
+body = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    entries = parse_feed(body, "https://laodong.vn/sitemaps/news.xml.gz")
+    print("read", len(entries.links))
+except FeedTooLarge as error:
+    print("refused", error)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+"""
+
+
+def _parse_in_a_fresh_process(path: Path) -> tuple[str, int]:
+    """(what parse_feed said, how many kB the process grew by), measured in a process of its
+    own: the test worker's peak RSS may already stand above anything the parse reaches."""
+    result = subprocess.run([sys.executable, "-c", _GROWTH, str(path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    said, grown = result.stdout.strip().splitlines()
+    return said, int(grown)
+
+
+def test_a_sitemap_bomb_is_refused_in_bounded_memory(bomb_file):
+    # About 1 MB of gzip that inflates to over 1 GB of sitemap XML, served as a plain file.
+    assert bomb_file.stat().st_size < 2 * 1024 * 1024
+    said, grown_kb = _parse_in_a_fresh_process(bomb_file)
+    assert said.startswith("refused") and "more than 52428800 bytes" in said
+    assert grown_kb < 100 * 1024
+
+
+def test_a_large_legal_sitemap_is_read_as_a_stream(tmp_path):
+    # 50,000 URLs, each with a long image caption: 40 MB of XML, under the protocol's 50 MB.
+    # Read whole into a tree it would take several times that; streamed, the links alone.
+    caption = "Ảnh minh họa " * 50
+    entries = "".join(
+        f"<url><loc>https://laodong.vn/cong-doan/bai-{n}.ldo</loc><lastmod>2026-11-01</lastmod>"
+        f"<image:image><image:caption>{caption}</image:caption></image:image></url>\n"
+        for n in range(50_000)
+    )
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+        ' xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">\n' + entries + "</urlset>\n"
+    ).encode()
+    assert 35 * 1024 * 1024 < len(xml) < 50 * 1024 * 1024
+    path = tmp_path / "sitemap.xml.gz"
+    path.write_bytes(gzip.compress(xml, compresslevel=1))
+    said, grown_kb = _parse_in_a_fresh_process(path)
+    assert said == "read 50000"
+    assert grown_kb < 100 * 1024
+
+
+def test_a_crawl_whose_sitemap_is_a_bomb_refuses_it_and_reads_the_rest(tmp_path, bomb_file):
+    # The feed is a sitemap index of two news sitemaps: a good one, and a bomb served as a
+    # plain .xml.gz (no Content-Encoding, so no HTTP layer bounds it).
+    today = datetime.now(UTC).date().isoformat()
+    good, bomb = "https://laodong.vn/sitemaps/news-good.xml", "https://laodong.vn/sitemaps/news-bomb.xml.gz"
+    index = tmp_path / "sitemap-index.xml"
+    index.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{good}</loc><lastmod>{today}</lastmod></sitemap>"
+        f"<sitemap><loc>{bomb}</loc><lastmod>{today}</lastmod></sitemap></sitemapindex>",
+        encoding="utf-8",
+    )
+    news = tmp_path / "news-good.xml"
+    news.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{fault_url(1)}</loc><lastmod>{today}</lastmod></url></urlset>",
+        encoding="utf-8",
+    )
+    outcome = crawl_faults(
+        tmp_path,
+        [],
+        {
+            bomb: respond(body=bomb_file.read_bytes(), headers={"Content-Type": "application/x-gzip"}),
+            fault_url(1): page(fault_url(1), TITLE),
+        },
+        routes={
+            "https://laodong.vn/rss/cong-doan.rss": {"file": str(index), "type": "application/xml"},
+            good: {"file": str(news), "type": "application/xml"},
+        },
+    )
+    assert outcome.rejection(bomb) == "feed-too-large"
+    assert fault_url(1) in outcome.archived()  # the good sitemap's article
+    assert "feeds refused as too large (feed-too-large)" in outcome.result.stdout + outcome.result.stderr
+    assert f"{bomb} decodes to more than" in outcome.log and "(feed-too-large); its links are not read" in outcome.log
     outcome.assert_crawl_went_on()
