@@ -47,13 +47,16 @@ crawl: install
 test: lint chromium redis
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-# Style (ruff) and the stages' layering (import-linter contracts in pyproject.toml), before
-# the suite: a stage importing a later one, or Scrapy outside its adapters, fails here.
+# Style (ruff), the stages' layering (import-linter contracts in pyproject.toml) and the
+# dependency list (deptry: what the code imports is declared, no more, no less), before the
+# suite: a stage importing a later one, Scrapy outside its adapters, or an undeclared import
+# fails here.
 # PYTHONPATH=datasette lets the contracts see datasette/plugins as the package `plugins`.
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	PYTHONPATH=datasette $(BIN)/lint-imports
+	$(BIN)/deptry .
 
 # The browser tests drive Debian's chromium through Playwright; nothing is downloaded.
 chromium:
@@ -70,6 +73,7 @@ BENCH_ARGS ?=
 bench: install-test
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/generic_cost.py --data $(DATA)
+	$(BIN)/python benchmarks/wacz_memory.py
 
 # One process against three fleet workers and a writer over a local redis-server (docs/scaling.md).
 bench-fleet: install-test redis

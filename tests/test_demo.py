@@ -38,3 +38,36 @@ def test_reextract_of_a_replayed_archive_reads_the_sample_and_changes_nothing(tm
     assert re.search(r"\b0 changed,", result.stdout) and re.search(r"\b0 captures missing", result.stdout), (
         result.stdout
     )
+
+
+def test_the_demo_packs_as_a_wacz_the_standard_tools_accept(tmp_path):
+    # The WACZ of the demo passes the wacz package's validator (hashes, paths, datapackage),
+    # and its index is the one the standard indexer (cdxj-indexer, which replay tools use)
+    # builds from the same WARC: same keys, same records, same offsets.
+    import json
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    db_path = tmp_path / "archive.db"
+    assert congdoan("crawl", "--replay", str(SAMPLE), "--db", str(db_path), timeout=300).returncode == 0
+    wacz = tmp_path / "demo.wacz"
+    packed = congdoan("wacz", str(wacz), "--db", str(db_path), "--warc-dir", str(SAMPLE.parent))
+    assert packed.returncode == 0, packed.stderr[-2000:]
+    tools = Path(sys.executable).parent
+    checked = subprocess.run([tools / "wacz", "validate", "-f", wacz], capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 0 and "Validation succeeded" in checked.stdout, checked.stdout + checked.stderr
+    standard = subprocess.run([tools / "cdxj-indexer", SAMPLE], capture_output=True, text=True, timeout=120)
+
+    def records(lines: list[str]) -> set[tuple[str, str, str, int, int]]:
+        found = set()
+        for line in lines:
+            key, timestamp, block = line.split(" ", 2)
+            entry = json.loads(block)
+            found.add((key, timestamp, entry["url"], int(entry["offset"]), int(entry["length"])))
+        return found
+
+    with zipfile.ZipFile(wacz) as archive:
+        ours = archive.read("indexes/index.cdx").decode().splitlines()
+    assert records(ours) == records(standard.stdout.splitlines()) and len(ours) > 100

@@ -10,8 +10,10 @@ import zlib
 import brotli
 import pytest
 
+from crawler.capture.wacz import surt
 from crawler.capture.warc import Exchange, WarcFile, as_stored, index_archives, read_record
 from crawler.compression import DecodeError, decode
+from tests.conftest import ROOT
 
 HTML = "<html><body><p>Công đoàn cơ sở</p></body></html>".encode()
 
@@ -104,3 +106,44 @@ def test_a_kept_replay_index_is_read_back_until_the_archive_changes(tmp_path, ca
     more.write(dataclasses.replace(page, url="https://baohatinh.vn/cong-doan-post2.html"))
     more.close()
     assert set(index_archives([folder], cache)) == {page.url, "https://baohatinh.vn/cong-doan-post2.html"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.laodong.vn/cong-doan?page=2",
+        "https://laodong.vn/cong-doan/a-1069877.ldo?utm_source=rss&b=2&a=1",
+        "http://127.0.0.1:8080/Tin-Tuc/X.html?Z=1&a=2",
+        "https://WWW2.Example.com:443/a%20b?x=1#frag",
+        "https://baodaklak.vn/chinh-sach-xa-hoi/",
+        "https://ldld.caobang.gov.vn/news/rss/",
+        "https://laodong.vn/a?",
+        "https://laodong.vn",
+        "https://baohatinh.vn:8443/tim-kiem?q=c%C3%B4ng+%C4%91o%C3%A0n&page=3",
+    ],
+)
+def test_the_wacz_index_key_is_the_standard_surt(url):
+    # The key replay tools look pages up by (the surt package, which cdxj-indexer uses).
+    import surt as standard
+
+    assert surt(url) == standard.surt(url)
+
+
+def test_a_wacz_index_sorted_in_runs_on_disk_is_the_one_sorted_in_memory(tmp_path, monkeypatch):
+    # A large archive's index is sorted in runs of INDEX_RUN lines, then merged: the result
+    # must not differ from the small archive's in-memory sort, line for line.
+    import zipfile
+
+    from crawler.capture import wacz
+
+    sample = ROOT / "demo" / "sample.warc.gz"
+    in_memory = wacz.write_wacz(tmp_path / "memory.wacz", [sample], [], "t", "t")
+    monkeypatch.setattr(wacz, "INDEX_RUN", 7)
+    in_runs = wacz.write_wacz(tmp_path / "runs.wacz", [sample], [], "t", "t")
+    assert in_memory == in_runs > 7 * 10  # more than ten runs
+    with zipfile.ZipFile(tmp_path / "memory.wacz") as a, zipfile.ZipFile(tmp_path / "runs.wacz") as b:
+        index = a.read("indexes/index.cdx")
+        assert index == b.read("indexes/index.cdx") and index.decode().splitlines() == sorted(
+            index.decode().splitlines()
+        )
+        assert a.read(f"archive/{sample.name}") == sample.read_bytes()

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -345,12 +346,19 @@ def wacz(target: str, db: str, warc_dir: str | None) -> None:
     if not warcs:
         raise click.ClickException(f"no .warc.gz files in {folder}")
     archive = open_db(db)
+    pages = 0
+
+    def listed() -> Iterator[Page]:  # streamed from the database as the zip is written
+        nonlocal pages
+        for url, ts, title in archived_pages(archive):
+            pages += 1
+            yield Page(url, ts, title)
+
     try:
-        pages = [Page(url, ts, title) for url, ts, title in archived_pages(archive)]
+        records = write_wacz(Path(target), warcs, listed(), "congdoan-archive", "congdoan-archive")
     finally:
         archive.close()
-    records = write_wacz(Path(target), warcs, pages, "congdoan-archive", "congdoan-archive")
-    click.echo(f"{target}: {len(warcs)} WARC files, {records} indexed records, {len(pages)} pages")
+    click.echo(f"{target}: {len(warcs)} WARC files, {records} indexed records, {pages} pages")
 
 
 @main.command("extract")

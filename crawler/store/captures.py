@@ -3,6 +3,7 @@ attachments table (documents pages link to)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import sqlite_utils
@@ -79,14 +80,15 @@ def captured_pages(db: sqlite_utils.Database, site: str | None = None) -> list[t
     return db.execute(sql, params).fetchall()
 
 
-def archived_pages(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
-    """(url, capture time, title) of every article with a capture: a WACZ's pages list. The
-    URL is the capture's, which the WARC holds (an article stored under its rel=canonical or
-    reached by a redirect was fetched under another)."""
-    return db.execute(
+def archived_pages(db: sqlite_utils.Database) -> Iterator[tuple[str, str, str]]:
+    """(url, capture time, title) of every article with a capture: a WACZ's pages list, read
+    row by row (a million articles need not sit in memory). The URL is the capture's, which
+    the WARC holds (an article stored under its rel=canonical or reached by a redirect was
+    fetched under another)."""
+    yield from db.execute(
         """select c.url, c.fetched_at, a.title from articles a join captures c on c.id = a.capture_id
            order by c.fetched_at, a.url"""
-    ).fetchall()
+    )
 
 
 def save_attachment(db: sqlite_utils.Database, attachment: Any, now: str) -> None:
