@@ -95,18 +95,13 @@ def run_log(db_path: Path) -> str:
 
 
 def datasette_for(db_path: Path):
-    """Datasette configured as `congdoan serve` configures it (metadata, plugins, templates)."""
-    import yaml
-    from datasette.app import Datasette
+    """Datasette configured as `congdoan serve` configures it (datasette/plugins/factory.py:
+    metadata, settings, plugins, templates), for Datasette's own client."""
+    if str(ROOT / "datasette") not in sys.path:  # where uvicorn finds the factory (--app-dir)
+        sys.path.insert(0, str(ROOT / "datasette"))
+    from plugins.factory import archive_datasette
 
-    folder = ROOT / "datasette"
-    return Datasette(
-        immutables=[str(db_path)],
-        metadata=yaml.safe_load((folder / "metadata.yml").read_text("utf-8")),
-        plugins_dir=str(folder / "plugins"),
-        template_dir=str(folder / "templates"),
-        settings=json.loads((folder / "settings.json").read_text("utf-8")),
-    )
+    return archive_datasette(str(db_path))
 
 
 def datasette_get(db_path: Path, *paths: str, follow_redirects: bool = False) -> list:
@@ -128,14 +123,25 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(db_path: Path, timeout: float = 60, log: Path | None = None) -> Iterator[str]:
+def serving(
+    db_path: Path, timeout: float = 60, log: Path | None = None, options: tuple[str, ...] = ("--workers", "1")
+) -> Iterator[str]:
     """The real `congdoan serve --db DB_PATH` on a free loopback port, for the block; yields its
-    base URL. Its output goes to `log` (a temporary file by default)."""
+    base URL. Its output goes to `log` (a temporary file by default). One worker unless
+    `options` say otherwise: the suite runs many servers side by side on two cores."""
     port = free_port()
     # A file, not a pipe: an undrained pipe fills (64 KB) and blocks the server.
     with log.open("w+", encoding="utf-8") if log else tempfile.TemporaryFile("w+", encoding="utf-8") as output:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "congdoan"), "serve", "--db", str(db_path), "--port", str(port)],
+            [
+                str(Path(sys.executable).parent / "congdoan"),
+                "serve",
+                "--db",
+                str(db_path),
+                "--port",
+                str(port),
+                *options,
+            ],
             cwd=ROOT,
             stdout=output,
             stderr=subprocess.STDOUT,

@@ -555,17 +555,68 @@ def publish(target: str, db: str) -> None:
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
-def serve(db: str, snapshot_file: str | None, host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="the number of cores",
+    help="Server processes on the one socket, each a Datasette over the same immutable snapshot.",
+)
+@click.option(
+    "--sql-time-limit",
+    "sql_time_limit_ms",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    metavar="MS",
+    help="Custom SQL (?sql=) stops after this; readers' pages keep settings.json's sql_time_limit_ms.",
+)
+@click.option(
+    "--lane-slots",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Custom SQL queries and streamed CSV exports running at once, per worker; "
+    "past them a request waits 250 ms, then gets 429 with Retry-After.",
+)
+@click.option(
+    "--sql-per-minute",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Custom SQL queries and CSV exports one client address may start per minute (429 past it).",
+)
+@click.option(
+    "--no-sql", is_flag=True, help="No arbitrary SQL at all (a public deployment): search, pages and feeds stay."
+)
+def serve(
+    db: str,
+    snapshot_file: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    sql_time_limit_ms: int,
+    lane_slots: int,
+    sql_per_minute: int,
+    no_sql: bool,
+) -> None:
     """Serve the archive with Datasette, configured from datasette/, read-only.
 
     Datasette serves a snapshot in immutable mode, so a crawl can go on writing to the
-    live archive, and the page offers the snapshot's SQLite file for download.
+    live archive, and the page offers the snapshot's SQLite file for download. Readers
+    come first: custom SQL and streamed CSV exports run in a lane of their own, bounded
+    and rate-limited per client (--lane-slots, --sql-per-minute, --sql-time-limit). Every
+    answer carries an ETag built from the snapshot's SHA-256 and a Cache-Control (long for
+    articles and the file, short for searches), so a proxy in front can absorb repeats
+    (docs/deploy.md).
 
     Example:
 
-        congdoan serve --db archive.db --port 8001
+        congdoan serve --db archive.db --port 8001 --workers 2
     """
-    from crawler.store.database import snapshot
+    import secrets
+
+    from crawler.store.database import snapshot, snapshot_digest
 
     live = Path(db).resolve()
     if snapshot_file is None:
@@ -573,31 +624,25 @@ def serve(db: str, snapshot_file: str | None, host: str, port: int) -> None:
         snapshot(live, served)
     else:
         served = Path(snapshot_file).resolve()
+    digest = snapshot_digest(served)  # once here, not once per worker
     if served.stem != "archive":  # the templates and metadata are written for a database named archive
         link = Path(tempfile.mkdtemp(prefix="congdoan-serve-")) / "archive.db"
         link.symlink_to(served)
         served = link
-    args = [
-        sys.executable,
-        "-m",
-        "datasette",
-        "serve",
-        "-i",
-        str(served),
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--metadata",
-        str(DATASETTE_DIR / "metadata.yml"),
-    ]
-    # Read-only (immutable) and bounded (datasette/settings.json): any SQL a visitor types
-    # stops after a second; no facet suggestions, which read every article on each table page.
-    for name, value in json.loads((DATASETTE_DIR / "settings.json").read_text(encoding="utf-8")).items():
-        args += ["--setting", name, ("on" if value else "off") if isinstance(value, bool) else str(value)]
-    for option, folder in (("--plugins-dir", "plugins"), ("--template-dir", "templates")):
-        if (DATASETTE_DIR / folder).is_dir():
-            args += [option, str(DATASETTE_DIR / folder)]
+    os.environ.update(
+        CONGDOAN_SERVED=str(served),
+        CONGDOAN_SNAPSHOT_SHA256=digest,
+        CONGDOAN_SQL_TIME_LIMIT_MS=str(sql_time_limit_ms),
+        CONGDOAN_LANE_SLOTS=str(lane_slots),
+        CONGDOAN_SQL_PER_MINUTE=str(sql_per_minute),
+    )
+    if no_sql:
+        os.environ["CONGDOAN_NO_SQL"] = "1"
+    os.environ.setdefault("DATASETTE_SECRET", secrets.token_hex(32))  # one for all the workers
     # Capture links read WARC files relative to the live archive's folder.
     os.environ.setdefault("CONGDOAN_WARC_ROOT", str(live.parent))
+    # Read-only (immutable) and bounded (datasette/settings.json); uvicorn runs the app
+    # factory in each worker (datasette/plugins/factory.py).
+    args = [sys.executable, "-m", "uvicorn", "--factory", "plugins.factory:create_app"]
+    args += ["--app-dir", str(DATASETTE_DIR), "--host", host, "--port", str(port), "--workers", str(workers)]
     os.execv(sys.executable, args)

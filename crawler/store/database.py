@@ -3,6 +3,8 @@ and the consistent snapshot that is published."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from pathlib import Path
 
 import sqlite_utils
@@ -53,4 +55,26 @@ def snapshot(source: str | Path, target: str | Path) -> int:
     finally:
         published.close()
     partial.replace(target)  # final before anyone can open it
+    snapshot_digest(target)  # read once now, while the file is warm in the page cache
     return articles
+
+
+def snapshot_digest(path: str | Path) -> str:
+    """The SHA-256 of a published snapshot (the server's ETags are built from it). Hashing
+    gigabytes takes seconds, so it is kept beside the file in FILE.sha256, with the size
+    and modification time it was read at, and read again only when those change."""
+    path = Path(path).resolve()
+    stat = path.stat()
+    stamp = f"{stat.st_size} {stat.st_mtime_ns}"
+    sidecar = path.with_name(path.name + ".sha256")
+    try:
+        digest, recorded = sidecar.read_text(encoding="ascii").strip().split(" ", 1)
+        if recorded == stamp:
+            return digest
+    except (OSError, ValueError):
+        pass  # none yet, or unreadable: read the file
+    with path.open("rb") as snapshot_file:
+        digest = hashlib.file_digest(snapshot_file, "sha256").hexdigest()
+    with contextlib.suppress(OSError):  # a read-only folder: the next start reads the file again
+        sidecar.write_text(f"{digest} {stamp}\n", encoding="ascii")
+    return digest
