@@ -17,7 +17,7 @@ DATA   ?= ../shared/extraction-benchmark
 FUNDUS ?= ../shared/extraction-benchmark-fundus
 VI     ?= ../shared/extraction-benchmark-vi
 
-.PHONY: redis bench-fleet crawl test lint serve eval bench demo demo-sample install install-test chromium clean
+.PHONY: redis bench-fleet crawl test lint serve eval bench loadtest demo demo-sample install install-test chromium clean
 
 # Debian ships venv and ensurepip in a separate package; install it when it is missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -74,6 +74,12 @@ bench: install-test
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/generic_cost.py --data $(DATA)
 	$(BIN)/python benchmarks/wacz_memory.py
+
+# The public server under load (benchmarks/loadtest.py): readers' throughput and latency alone and next to
+# slow-SQL clients and CSV streamers, on loopback. Quick run: make loadtest LOADTEST_ARGS="--articles 20000 --duration 5"
+LOADTEST_ARGS ?=
+loadtest: install-test
+	$(BIN)/python benchmarks/loadtest.py $(LOADTEST_ARGS)
 
 # One process against three fleet workers and a writer over a local redis-server (docs/scaling.md).
 bench-fleet: install-test redis

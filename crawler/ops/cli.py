@@ -30,6 +30,7 @@ from crawler.ops.arguments import (
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the archive; try again later
 DATASETTE_DIR = PROJECT_ROOT / "datasette"
+EXPORT_PAGE_LIMIT_MS = 10_000  # each page of a streamed CSV export, in the heavy lane
 
 
 def _settings(
@@ -604,8 +605,9 @@ def serve(
 
     Datasette serves a snapshot in immutable mode, so a crawl can go on writing to the
     live archive, and the page offers the snapshot's SQLite file for download. Readers
-    come first: custom SQL and streamed CSV exports run in a lane of their own, bounded
-    and rate-limited per client (--lane-slots, --sql-per-minute, --sql-time-limit). Every
+    come first: custom SQL and streamed CSV exports run in a process of their own at a
+    lower CPU priority, bounded and rate-limited per client (--lane-slots,
+    --sql-per-minute, --sql-time-limit). Every
     answer carries an ETag built from the snapshot's SHA-256 and a Cache-Control (long for
     articles and the file, short for searches), so a proxy in front can absorb repeats
     (docs/deploy.md).
@@ -615,7 +617,9 @@ def serve(
         congdoan serve --db archive.db --port 8001 --workers 2
     """
     import secrets
+    import shutil
 
+    from crawler.ops.serving import supervise
     from crawler.store.database import snapshot, snapshot_digest
 
     live = Path(db).resolve()
@@ -642,7 +646,32 @@ def serve(
     # Capture links read WARC files relative to the live archive's folder.
     os.environ.setdefault("CONGDOAN_WARC_ROOT", str(live.parent))
     # Read-only (immutable) and bounded (datasette/settings.json); uvicorn runs the app
-    # factory in each worker (datasette/plugins/factory.py).
-    args = [sys.executable, "-m", "uvicorn", "--factory", "plugins.factory:create_app"]
-    args += ["--app-dir", str(DATASETTE_DIR), "--host", host, "--port", str(port), "--workers", str(workers)]
-    os.execv(sys.executable, args)
+    # factory (datasette/plugins/factory.py) in each reader worker, and in one more process,
+    # niced, for the heavy lane: custom SQL and CSV exports, reached over a Unix socket.
+    uvicorn = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "plugins.factory:create_app",
+        "--app-dir",
+        str(DATASETTE_DIR),
+    ]
+    lane_socket = Path(tempfile.mkdtemp(prefix="congdoan-lane-")) / "lane.sock"
+    try:
+        status = supervise(
+            lane=(
+                [*uvicorn, "--uds", str(lane_socket), "--workers", "1"],
+                # Custom SQL arrives with its own limit (_timelimit); an export's pages get this
+                # one: the lane runs niced, so a page may wait for CPU while readers are busy.
+                {"CONGDOAN_ROLE": "lane", "CONGDOAN_SETTINGS": json.dumps({"sql_time_limit_ms": EXPORT_PAGE_LIMIT_MS})},
+            ),
+            readers=(
+                [*uvicorn, "--host", host, "--port", str(port), "--workers", str(workers)],
+                {"CONGDOAN_LANE_SOCKET": str(lane_socket)},
+            ),
+            lane_socket=lane_socket,
+        )
+    finally:
+        shutil.rmtree(lane_socket.parent, ignore_errors=True)
+    sys.exit(status)

@@ -5,7 +5,9 @@ An ASGI wrapper (Datasette's `asgi_wrapper` hook) in front of every request:
 - **The heavy lane.** Arbitrary SQL (`?sql=`) and streamed CSV (`.csv?_stream=on`) may each
   hold one of Datasette's few SQL threads for their whole time; four of them used to stall
   every reader. They now pass through a lane of LANE_SLOTS concurrent requests per server
-  process. A request that finds the lane full waits at most LANE_WAIT_MS, then gets
+  process, and run in a process of their own (`congdoan serve` starts it, at a lower CPU
+  priority, and names its socket in CONGDOAN_LANE_SOCKET), so they share neither the GIL
+  nor the SQL threads of readers' pages. A request that finds the lane full waits at most LANE_WAIT_MS, then gets
   `429 Too Many Requests` with `Retry-After`; it never queues without bound. Each client
   (by address) also has a token bucket for the lane (SQL_PER_MINUTE), and its custom SQL
   stops after SQL_TIME_LIMIT_MS (Datasette's `_timelimit`, the lower of it and the
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from crawler.publish.relay import LaneUnavailable, relay
 from crawler.store.database import snapshot_digest
 from datasette import hookimpl
 
@@ -68,11 +71,13 @@ def lane_of(path: str, params: list[tuple[str, str]]) -> str | None:
 
     >>> lane_of("/archive", [("sql", "select 1")]), lane_of("/archive/articles.csv", [("_stream", "on")])
     ('sql', 'export')
+    >>> lane_of("/archive/articles", [("_where", "length(body) > 5")])
+    'sql'
     >>> lane_of("/archive/tim_kiem", [("q", "công đoàn")]) is None
     True
     """
     names = {name for name, _ in params}
-    if "sql" in names:
+    if names & {"sql", "_where"}:  # a table's _where= is SQL of the visitor's too
         return "sql"
     if path.endswith(".csv") and "_stream" in names:
         return "export"
@@ -144,8 +149,9 @@ class Lane:
         self.wait_s = setting("CONGDOAN_LANE_WAIT_MS") / 1000
         self.time_limit = setting("CONGDOAN_SQL_TIME_LIMIT_MS")
         self.buckets = Buckets(setting("CONGDOAN_SQL_PER_MINUTE"))
+        self.socket = os.environ.get("CONGDOAN_LANE_SOCKET")  # the lane's own process, if any
 
-    async def __call__(self, app: App, scope: Scope, receive: Receive, send: Send, params: list) -> None:
+    async def __call__(self, app: App, scope: Scope, receive: Receive, send: Send, params: list, kind: str) -> None:
         client = (scope.get("client") or ("?",))[0]
         path = scope.get("path", "")
         retry = self.buckets.wait(client, time.monotonic())
@@ -159,9 +165,22 @@ class Lane:
             await too_many(send, path, 1, "the server is busy with other custom queries or exports")
             return
         try:
-            await app(dict(scope, query_string=self.limited(params)), receive, send)
+            if kind == "sql":  # an export's pages keep the lane server's own limit
+                scope = dict(scope, query_string=self.limited(params))
+            if self.socket:
+                await self.relayed(scope, receive, send)
+            else:  # no lane process (the datasette publish route): here, bounded all the same
+                await app(scope, receive, send)
         finally:
             self.slots.release()
+
+    async def relayed(self, scope: Scope, receive: Receive, send: Send) -> None:
+        target = (scope.get("raw_path") or scope.get("path", "").encode()) + b"?" + scope["query_string"]
+        wanted = [(name, value) for name, value in scope.get("headers", []) if name in (b"accept", b"user-agent")]
+        try:
+            await relay(self.socket, scope.get("method", "GET"), target, wanted, receive, send)
+        except LaneUnavailable:
+            await too_many(send, scope.get("path", ""), 1, "custom queries and exports are starting up")
 
     def limited(self, params: list[tuple[str, str]]) -> bytes:
         """The query with the lane's time limit, or the client's own if lower."""
@@ -237,14 +256,14 @@ def asgi_wrapper(datasette: Any) -> Callable[[App], App]:
 
         async def public(scope: Scope, receive: Receive, send: Send) -> None:
             nonlocal lane
-            if scope.get("type") != "http":
+            if scope.get("type") != "http" or os.environ.get("CONGDOAN_ROLE") == "lane":  # the lane's process: as is
                 await app(scope, receive, send)
                 return
             path = scope.get("path", "")
             params = parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
-            if lane_of(path, params):
+            if kind := lane_of(path, params):
                 lane = lane or Lane()
-                await lane(app, scope, receive, send, params)
+                await lane(app, scope, receive, send, params, kind)
                 return
             if scope.get("method") not in ("GET", "HEAD"):
                 await app(scope, receive, send)
