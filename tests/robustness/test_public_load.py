@@ -116,6 +116,7 @@ def test_workers_are_processes_on_one_socket(archive):
         port = base.rsplit(":", 1)[1]
         server = subprocess.run(["pgrep", "-f", f"uvicorn --factory .* --port {port} "], capture_output=True, text=True)
         (pid,) = server.stdout.split()
-        children = subprocess.run(["ps", "--ppid", pid, "-o", "args="], capture_output=True, text=True).stdout
-        assert children.count("spawn_main") == 2
+        # pgrep -f reads the whole command line (ps cuts it to the terminal's width).
+        workers = subprocess.run(["pgrep", "-P", pid, "-f", "spawn_main"], capture_output=True, text=True).stdout
+        assert len(workers.split()) == 2
         assert all(get(f"{base}/archive/tim_kiem?q=cong+doan")[0] == 200 for _ in range(6))
