@@ -15,6 +15,8 @@ MAX_DECODED = 64 * 1024 * 1024
 CHUNK = 1024 * 1024  # bytes of output per step: the most one step holds beside the input
 GZIP_MAGIC = b"\x1f\x8b"
 GZIP_WBITS = 16 + zlib.MAX_WBITS
+INPUT_STEP = 64 * 1024  # compressed bytes handed to zlib per step
+MAX_MEMBERS = 1_000  # gzip members in one body: an HTTP body or a sitemap has one, rarely a few
 
 
 class DecodeError(ValueError):
@@ -28,36 +30,48 @@ class TooLarge(DecodeError):
 def inflated(data: bytes, wbits: int = GZIP_WBITS, limit: int = MAX_DECODED, chunk: int = CHUNK) -> Iterator[bytes]:
     """The decompressed bytes of every member of a (possibly multi-member) gzip or zlib
     stream, `chunk` bytes at most at a time; raises TooLarge once past `limit` bytes, before
-    holding them, and DecodeError for a corrupt or truncated stream.
+    holding them, and DecodeError for a corrupt or truncated stream, or for more than
+    MAX_MEMBERS members. Zero bytes after the last member are padding, as gzip allows.
+
+    Input goes in INPUT_STEP slices: zlib copies what it leaves unread, and a stream of
+    thousands of empty members must not cost a copy of the rest of the input each.
 
     >>> import gzip
-    >>> b"".join(inflated(gzip.compress(b"xin ") + gzip.compress(b"chao")))
+    >>> b"".join(inflated(gzip.compress(b"xin ") + gzip.compress(b"chao") + bytes(8)))
     b'xin chao'
     >>> list(inflated(gzip.compress(b"0" * 100), limit=99))
     Traceback (most recent call last):
     ...
     crawler.compression.TooLarge: decodes to more than 99 bytes
     """
-    total = 0
-    pending = memoryview(data)
-    while pending:
+    view, at, total = memoryview(data), 0, 0
+    for member in range(MAX_MEMBERS + 1):
+        if at >= len(view) or _padding(view[at:]):
+            return
+        if member == MAX_MEMBERS:
+            raise DecodeError(f"more than {MAX_MEMBERS} compressed members")
         inflater = zlib.decompressobj(wbits)
-        while True:
+        while not inflater.eof:
+            piece = view[at : at + INPUT_STEP]
             try:
-                out = inflater.decompress(pending, min(chunk, limit - total + 1))
+                out = inflater.decompress(piece, min(chunk, limit - total + 1))
             except zlib.error as error:
                 raise DecodeError(f"corrupt stream: {error}") from None
+            used = len(piece) - len(inflater.unconsumed_tail) - len(inflater.unused_data)
+            at += used
             total += len(out)
             if total > limit:
                 raise TooLarge(f"decodes to more than {limit} bytes")
             if out:
                 yield out
-            pending = memoryview(inflater.unconsumed_tail)
-            if inflater.eof or not (pending or out):
-                break
-        if not inflater.eof:
-            raise DecodeError("truncated stream")
-        pending = memoryview(inflater.unused_data)
+            elif not used and not inflater.eof:
+                raise DecodeError("truncated stream")  # no input left, no output pending
+
+
+def _padding(rest: memoryview) -> bool:
+    """Only zero bytes left, as gzip allows after its last member (read past the first
+    byte only when that is zero: a member starts with 0x1f, a zlib stream with 0x78)."""
+    return rest[0] == 0 and not rest.tobytes().strip(b"\0")
 
 
 def _inflate(data: bytes, wbits: int, limit: int) -> bytes:

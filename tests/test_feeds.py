@@ -73,3 +73,20 @@ def test_past_the_limit_a_feed_is_refused_gzipped_or_not():
     with pytest.raises(FeedTooLarge, match="more than 100 bytes"):
         parse_feed(gzip.compress(NEWS.encode()), "https://x.vn/s.xml.gz", limit=100)
     assert parse_feed(NEWS.encode(), "https://x.vn/s.xml", limit=len(NEWS.encode())).links
+
+
+def test_junk_elements_cannot_grow_the_parse_and_an_entry_is_bounded():
+    # Empty elements cost libxml2 about 30 times their bytes: outside the entries each is
+    # dropped as it ends; inside one entry (kept until it ends) there may be only so many.
+    junk = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + b"<x/>" * 300_000
+    junk += b"<url><loc>https://baohatinh.vn/a-post1.html</loc></url></urlset>"
+    (link,) = parse_feed(gzip.compress(junk), "https://baohatinh.vn/sitemap.xml.gz").links
+    assert link.url == "https://baohatinh.vn/a-post1.html"
+    stuffed = b"<urlset><url><loc>https://baohatinh.vn/a-post1.html</loc>" + b"<x/>" * 5_000 + b"</url></urlset>"
+    with pytest.raises(FeedTooLarge, match="an entry of more than 1000 elements"):
+        parse_feed(stuffed, "https://baohatinh.vn/sitemap.xml")
+
+
+def test_thousands_of_empty_gzip_members_are_refused_at_once():
+    members = gzip.compress(b"") * 50_000  # about 1 MB that would cost a copy of the rest per member
+    assert parse_feed(members, "https://x.vn/s.xml.gz").links == []

@@ -629,8 +629,9 @@ def serve(
     else:
         served = Path(snapshot_file).resolve()
     digest = snapshot_digest(served)  # once here, not once per worker
+    scratch = Path(tempfile.mkdtemp(prefix="congdoan-serve-"))  # the lane's socket, a link; removed at the end
     if served.stem != "archive":  # the templates and metadata are written for a database named archive
-        link = Path(tempfile.mkdtemp(prefix="congdoan-serve-")) / "archive.db"
+        link = scratch / "archive.db"
         link.symlink_to(served)
         served = link
     os.environ.update(
@@ -657,11 +658,12 @@ def serve(
         "--app-dir",
         str(DATASETTE_DIR),
     ]
-    lane_socket = Path(tempfile.mkdtemp(prefix="congdoan-lane-")) / "lane.sock"
+    lane_socket = scratch / "lane.sock"
     try:
         status = supervise(
             lane=(
-                [*uvicorn, "--uds", str(lane_socket), "--workers", "1"],
+                # Only the readers' server reaches this socket: its X-Forwarded-* are the visitor's.
+                [*uvicorn, "--uds", str(lane_socket), "--workers", "1", "--forwarded-allow-ips", "*"],
                 # Custom SQL arrives with its own limit (_timelimit); an export's pages get this
                 # one: the lane runs niced, so a page may wait for CPU while readers are busy.
                 {"CONGDOAN_ROLE": "lane", "CONGDOAN_SETTINGS": json.dumps({"sql_time_limit_ms": EXPORT_PAGE_LIMIT_MS})},
@@ -673,5 +675,5 @@ def serve(
             lane_socket=lane_socket,
         )
     finally:
-        shutil.rmtree(lane_socket.parent, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     sys.exit(status)

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -19,6 +20,7 @@ logger = logging.getLogger(__name__)
 LANE_NICENESS = 10  # CFS gives a nice-10 process about a tenth of a busy core's time
 PR_SET_PDEATHSIG = 1
 LANE_START_S = 30  # seconds the readers' server waits for the lane's to listen
+RESTART_PAUSE_S, RESTART_PAUSE_MAX_S = 1.0, 60.0  # a lane that keeps dying is restarted less often
 
 Command = tuple[list[str], dict[str, str]]
 
@@ -49,10 +51,10 @@ def _stop(*processes: subprocess.Popen) -> None:
             process.kill()
 
 
-def _wait_for(socket: Path, process: subprocess.Popen, timeout: float = LANE_START_S) -> None:
+def _wait_for(socket: Path, process: subprocess.Popen, stopping: Callable[[], bool]) -> None:
     """Until the lane listens: readers' custom queries would otherwise meet a closed door."""
-    deadline = time.monotonic() + timeout
-    while not socket.exists() and process.poll() is None and time.monotonic() < deadline:
+    deadline = time.monotonic() + LANE_START_S
+    while not socket.exists() and process.poll() is None and time.monotonic() < deadline and not stopping():
         time.sleep(0.05)
     if not socket.exists():
         logger.warning("the heavy lane's server is not listening on %s yet; readers start anyway", socket)
@@ -70,12 +72,20 @@ def supervise(lane: Command, readers: Command, lane_socket: Path) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     lane_process = _start(lane, lower_priority=True)
-    _wait_for(lane_socket, lane_process)
+    _wait_for(lane_socket, lane_process, lambda: stopping)
+    if stopping:
+        _stop(lane_process)
+        return 0
     reader_process = _start(readers, lower_priority=False)
+    pause = RESTART_PAUSE_S
     try:
         while not stopping and reader_process.poll() is None:
-            if lane_process.poll() is not None:
-                logger.warning("the heavy lane's server exited (%s); starting it again", lane_process.returncode)
+            if lane_process.poll() is not None:  # started again, less often each time it fails
+                logger.warning(
+                    "the heavy lane's server exited (%s); starting it again in %.0f s", lane_process.returncode, pause
+                )
+                time.sleep(pause)
+                pause = min(pause * 2, RESTART_PAUSE_MAX_S)
                 lane_process = _start(lane, lower_priority=True)
             time.sleep(0.2)
     finally:

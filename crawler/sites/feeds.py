@@ -23,6 +23,7 @@ from crawler.text import parse_datetime, to_iso
 MAX_FEED_BYTES = 50 * 1024 * 1024  # the sitemap protocol's own bound on one uncompressed file
 FEED_TOO_LARGE = "feed-too-large"  # the rejection's reason
 _ENTRIES = frozenset({"item", "entry", "url", "sitemap"})
+MAX_ENTRY_ELEMENTS = 1_000  # a sitemap <url> with images and news holds a few dozen
 
 
 class FeedTooLarge(ValueError):
@@ -64,19 +65,20 @@ def parse_feed(body: bytes, url: str, limit: int = MAX_FEED_BYTES) -> FeedEntrie
     """Links of an RSS 2.0, Atom, sitemap or sitemap-index document, gzipped or not; empty
     when it is none (or a corrupt gzip). Raises FeedTooLarge past `limit` bytes of XML."""
     entries = FeedEntries()
+    reader = _EntryReader(url, entries)
     parser = etree.XMLPullParser(
         events=("end",), recover=True, resolve_entities=False, no_network=True, huge_tree=False
     )
     try:
         for chunk in _xml_chunks(body, limit):
             parser.feed(chunk)
-            _read_entries(parser, url, entries)
+            reader.read(parser)
         parser.close()
+        reader.read(parser)
     except TooLarge as error:
         raise FeedTooLarge(f"{url} {error}") from None
     except (DecodeError, etree.XMLSyntaxError):
-        return entries  # what was read before the damage stands
-    _read_entries(parser, url, entries)
+        pass  # what was read before the damage stands
     return entries
 
 
@@ -91,27 +93,52 @@ def _xml_chunks(body: bytes, limit: int) -> Iterator[bytes]:
         yield body[start : start + CHUNK]
 
 
-def _read_entries(parser: etree.XMLPullParser, url: str, entries: FeedEntries) -> None:
-    """The entries the parser has finished, each dropped from its tree once read."""
-    for _, element in parser.read_events():
-        kind = _local(element)
-        if kind not in _ENTRIES:
-            continue
+class _EntryReader:
+    """Reads the entries the parser has finished and keeps the tree small: an entry is
+    dropped once read, and so is anything outside the entries as soon as it ends (a feed of
+    empty junk elements would otherwise grow libxml2's tree without bound). Inside an entry
+    nothing can be dropped before the entry ends, so an entry holds at most
+    MAX_ENTRY_ELEMENTS elements."""
+
+    def __init__(self, url: str, entries: FeedEntries) -> None:
+        self.url, self.entries = url, entries
+        self.held = 0  # elements ended inside the entry still open
+
+    def read(self, parser: etree.XMLPullParser) -> None:
+        for _, element in parser.read_events():
+            kind = _local(element)
+            if kind in _ENTRIES:
+                self.take(element, kind)
+                self.held = 0
+            elif any(_local(ancestor) in _ENTRIES for ancestor in element.iterancestors()):
+                self.held += 1
+                if self.held > MAX_ENTRY_ELEMENTS:
+                    raise TooLarge(f"has an entry of more than {MAX_ENTRY_ELEMENTS} elements")
+                continue
+            _drop(element)
+
+    def take(self, element: etree._Element, kind: str) -> None:
+        url, entries = self.url, self.entries
         if kind == "sitemap":
             loc = _child_text(element, "loc")
             if loc:
                 entries.sitemaps.append((urljoin(url, loc), _date(_child_text(element, "lastmod"))))
-        else:
-            link = _child_text(element, "link", "loc")
-            if kind == "entry":  # Atom puts the URL in <link href="...">
-                link = next((c.get("href") for c in element if _local(c) == "link" and c.get("href")), link)
-            date = _child_text(element, "pubdate", "published", "updated", "lastmod", "date")
-            news_date = next((_child_text(c, "publication_date") for c in element if _local(c) == "news"), None)
-            if link:
-                entries.links.append(ListingLink(canonical_url(urljoin(url, link)), _date(news_date or date)))
-        element.clear()
-        while element.getprevious() is not None:  # the entries before it, already read
-            del element.getparent()[0]
+            return
+        link = _child_text(element, "link", "loc")
+        if kind == "entry":  # Atom puts the URL in <link href="...">
+            link = next((c.get("href") for c in element if _local(c) == "link" and c.get("href")), link)
+        date = _child_text(element, "pubdate", "published", "updated", "lastmod", "date")
+        news_date = next((_child_text(c, "publication_date") for c in element if _local(c) == "news"), None)
+        if link:
+            entries.links.append(ListingLink(canonical_url(urljoin(url, link)), _date(news_date or date)))
+
+
+def _drop(element: etree._Element) -> None:
+    """The element's content and the siblings before it, all read already."""
+    element.clear()
+    parent = element.getparent()
+    while parent is not None and element.getprevious() is not None:
+        del parent[0]
 
 
 _URL_MONTH = re.compile(r"(20\d{2})[-_/](\d{1,2})(?:[-_/](\d{1,2}))?(?!\d)")

@@ -52,6 +52,9 @@ DEFAULTS = {
     "CONGDOAN_LANE_WAIT_MS": 250,  # how long one waits for a slot before its 429
     "CONGDOAN_SQL_PER_MINUTE": 30,  # lane requests per client per minute (a burst of a quarter of it)
 }
+LANE_DEADLINE_S = 600  # a lane answer (an export) is cut after this: a slow reader must not keep a slot
+_FORWARDED = frozenset({b"host", b"accept", b"user-agent"})
+_DIGITS = re.compile(r"[0-9]{1,9}")
 MAX_CLIENTS = 10_000  # token buckets kept; a flood of addresses cannot grow memory past this
 
 LONG = "public, max-age=86400"  # an article, a photo, the file: true for the snapshot's life
@@ -176,16 +179,27 @@ class Lane:
 
     async def relayed(self, scope: Scope, receive: Receive, send: Send) -> None:
         target = (scope.get("raw_path") or scope.get("path", "").encode()) + b"?" + scope["query_string"]
-        wanted = [(name, value) for name, value in scope.get("headers", []) if name in (b"accept", b"user-agent")]
+        # The visitor's host and scheme, so the links Datasette writes (next pages) are theirs.
+        headers = [(name, value) for name, value in scope.get("headers", []) if name in _FORWARDED]
+        headers += [(b"x-forwarded-proto", scope.get("scheme", "http").encode())]
+        headers += [(b"x-forwarded-for", (scope.get("client") or ("",))[0].encode())]
         try:
-            await relay(self.socket, scope.get("method", "GET"), target, wanted, receive, send)
+            await relay(self.socket, (scope.get("method", "GET"), target, headers), receive, send, LANE_DEADLINE_S)
         except LaneUnavailable:
-            await too_many(send, scope.get("path", ""), 1, "custom queries and exports are starting up")
+            await too_many(send, scope.get("path", ""), 1, "custom queries and exports are not available just now")
 
     def limited(self, params: list[tuple[str, str]]) -> bytes:
-        """The query with the lane's time limit, or the client's own if lower."""
-        asked = [value for name, value in params if name == "_timelimit" and value.isdigit()]
-        limit = min([self.time_limit, *(int(value) for value in asked)])
+        """The query with the lane's time limit, or the client's own if lower.
+
+        >>> lane = Lane()
+        >>> lane.limited([("sql", "select 1"), ("_timelimit", "50")]), lane.limited([("_timelimit", "0")])
+        (b'sql=select+1&_timelimit=50', b'_timelimit=1')
+        >>> lane.limited([("_timelimit", "²")]), lane.limited([("_timelimit", "99999")])
+        (b'_timelimit=500', b'_timelimit=500')
+        """
+        # ASCII digits only ("²" passes isdigit), and never 0, which Datasette reads as no limit.
+        asked = [int(value) for name, value in params if name == "_timelimit" and _DIGITS.fullmatch(value)]
+        limit = max(1, min([self.time_limit, *asked]))
         kept = [(name, value) for name, value in params if name != "_timelimit"]
         return urlencode([*kept, ("_timelimit", str(limit))]).encode()
 

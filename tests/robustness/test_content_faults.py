@@ -232,6 +232,17 @@ def test_a_large_legal_sitemap_is_read_as_a_stream(tmp_path):
     assert grown_kb < 100 * 1024
 
 
+def test_a_sitemap_of_empty_elements_is_read_in_bounded_memory(tmp_path):
+    # 12 MB of "<x/>" (12 kB gzipped): held in libxml2's tree, each element costs about 30
+    # times its bytes, some 360 MB in all (1.5 GB at the 50 MB bound). Dropped as they end, nothing.
+    path = tmp_path / "junk.xml.gz"
+    junk = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + b"<x/>" * 3_000_000 + b"</urlset>"
+    path.write_bytes(gzip.compress(junk, compresslevel=6))
+    said, grown_kb = _parse_in_a_fresh_process(path)
+    assert said == "read 0"
+    assert grown_kb < 100 * 1024
+
+
 def test_a_crawl_whose_sitemap_is_a_bomb_refuses_it_and_reads_the_rest(tmp_path, bomb_file):
     # The feed is a sitemap index of two news sitemaps: a good one, and a bomb served as a
     # plain .xml.gz (no Content-Encoding, so no HTTP layer bounds it).
