@@ -11,9 +11,7 @@ Markdown table row per size.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the project is the repository
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from bench import measure  # noqa: E402  (peak RSS and wall time, in a process of its own)
 from warcio.statusandheaders import StatusAndHeaders  # noqa: E402
 from warcio.warcwriter import WARCWriter  # noqa: E402
 
@@ -46,14 +46,6 @@ def generated_warc(path: Path, megabytes: int) -> int:
     return records
 
 
-def peak(*command: str) -> dict:
-    """Wall time and peak RSS of the command, measured in a process of its own."""
-    output = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "measure.py"), *command], capture_output=True, text=True, check=True
-    ).stdout
-    return json.loads(output)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000], help="WARC sizes in MB")
@@ -71,7 +63,7 @@ def main() -> int:
             built = time.perf_counter() - started
             db_path = folder / "archive.db"
             open_db(str(db_path)).close()
-            result = peak(congdoan, "wacz", str(folder / "out.wacz"), "--db", str(db_path))
+            result = measure(congdoan, "wacz", str(folder / "out.wacz"), "--db", str(db_path))
             if result["returncode"]:
                 print(result["stderr_tail"], file=sys.stderr)
                 return 1

@@ -17,7 +17,7 @@ from crawler.fetch.kinds import RequestKind
 from crawler.records import Rejection
 from crawler.sites import discover
 from crawler.sites.cms import CmsProfile
-from crawler.sites.feeds import FEED_TOO_LARGE, FeedTooLarge, parse_feed, sitemap_date
+from crawler.sites.feeds import FEED_TOO_LARGE, MAX_FEED_BYTES, FeedTooLarge, parse_feed, sitemap_date
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +41,9 @@ class Feeds:
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request | Rejection]:
         # A .xml.gz sitemap comes as a plain file, still compressed: it gets the bound that
         # Scrapy's own decompression has (DOWNLOAD_MAXSIZE), read as a stream.
-        limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE") or None
+        limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE") or MAX_FEED_BYTES  # 0: Scrapy's "no limit"
         try:
-            entries = parse_feed(response.body, response.url, *([limit] if limit else []))
+            entries = parse_feed(response.body, response.url, limit)
         except FeedTooLarge as error:
             self.crawler.stats.inc_value("archive/feeds/too-large")
             logger.warning(

@@ -7,8 +7,9 @@ An ASGI wrapper (Datasette's `asgi_wrapper` hook) in front of every request:
   every reader. They now pass through a lane of LANE_SLOTS concurrent requests per server
   process, and run in a process of their own (`congdoan serve` starts it, at a lower CPU
   priority, and names its socket in CONGDOAN_LANE_SOCKET), so they share neither the GIL
-  nor the SQL threads of readers' pages. A request that finds the lane full waits at most LANE_WAIT_MS, then gets
-  `429 Too Many Requests` with `Retry-After`; it never queues without bound. Each client
+  nor the SQL threads of readers' pages. A request that finds the lane full waits at most
+  LANE_WAIT_MS, then gets `429 Too Many Requests` with `Retry-After`; it never queues
+  without bound. Each client
   (by address) also has a token bucket for the lane (SQL_PER_MINUTE), and its custom SQL
   stops after SQL_TIME_LIMIT_MS (Datasette's `_timelimit`, the lower of it and the
   server's own limit), where readers' pages keep the server's limit.
@@ -36,14 +37,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from crawler.publish.relay import LaneUnavailable, relay
+from crawler.publish.relay import LaneUnavailable, Message, Receive, Send, relay
 from crawler.store.database import snapshot_digest
 from datasette import hookimpl
 
 Scope = dict[str, Any]
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 DEFAULTS = {
@@ -135,7 +133,7 @@ class Buckets:
 
 async def too_many(send: Send, path: str, retry_after: float, why: str) -> None:
     seconds = str(max(1, math.ceil(retry_after)))
-    if path.split("?")[0].endswith(".json"):
+    if path.endswith(".json"):  # an ASGI path holds no query
         body, kind = json.dumps({"ok": False, "error": why, "status": 429}).encode(), b"application/json"
     else:
         body, kind = f"429 Too Many Requests: {why}\n".encode(), b"text/plain; charset=utf-8"
@@ -267,10 +265,11 @@ def asgi_wrapper(datasette: Any) -> Callable[[App], App]:
     def wrap(app: App) -> App:
         lane: Lane | None = None  # made on the first request, inside the server's event loop
         tags = Tags(datasette)
+        in_the_lane = os.environ.get("CONGDOAN_ROLE") == "lane"  # the lane's own process serves as is
 
         async def public(scope: Scope, receive: Receive, send: Send) -> None:
             nonlocal lane
-            if scope.get("type") != "http" or os.environ.get("CONGDOAN_ROLE") == "lane":  # the lane's process: as is
+            if scope.get("type") != "http" or in_the_lane:
                 await app(scope, receive, send)
                 return
             path = scope.get("path", "")

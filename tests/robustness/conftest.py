@@ -12,6 +12,8 @@ import sqlite3
 import subprocess
 import time
 import unicodedata
+import urllib.error
+import urllib.request
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +30,16 @@ SEED = TESTS / "cases" / "laodong" / "seed-004-hoa-binh" / "page.html"
 SEED_ID = "1069877"
 SEED_TITLE = "Công đoàn Hòa Bình đưa ra nhiều mục tiêu hướng đến lợi ích người lao động"
 Fault = Callable[[BaseHTTPRequestHandler], None]
+
+
+def http_get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers lower-cased, body) of a GET, error statuses included."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
 
 
 def fault_url(number: int, slug: str = "bai-kiem-tra") -> str:

@@ -10,8 +10,6 @@ import sqlite3
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,17 +18,9 @@ from datasette.utils import tilde_encode
 
 from tests.conftest import FAST, congdoan, serving
 from tests.mirror_site import MirrorSite
+from tests.robustness.conftest import http_get
 
 ENDLESS = "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"
-
-
-def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +38,7 @@ def test_custom_sql_waits_in_its_own_lane_while_readers_go_on(archive):
         answers: list[tuple[int, dict[str, str]]] = []
 
         def endless() -> None:
-            status, headers, _ = get(f"{base}/archive.json?sql={quote(ENDLESS)}")
+            status, headers, _ = http_get(f"{base}/archive.json?sql={quote(ENDLESS)}")
             answers.append((status, headers))
 
         clients = [threading.Thread(target=endless) for _ in range(3)]
@@ -56,7 +46,7 @@ def test_custom_sql_waits_in_its_own_lane_while_readers_go_on(archive):
             client.start()
         time.sleep(0.1)  # the lane is full now: a reader's search must not wait for it
         started = time.monotonic()
-        status, _, page = get(f"{base}/archive/tim_kiem?q=cong+doan")
+        status, _, page = http_get(f"{base}/archive/tim_kiem?q=cong+doan")
         reader_took = time.monotonic() - started
         for client in clients:
             client.join(timeout=30)
@@ -65,26 +55,26 @@ def test_custom_sql_waits_in_its_own_lane_while_readers_go_on(archive):
         assert all(headers["retry-after"] == "1" for status, headers in answers if status == 429)
         assert status == 200 and "công đoàn".encode() in page.lower() and reader_took < 2
         # The lane's own time limit, not the server's (readers keep settings.json's 1 s).
-        _, _, body = get(f"{base}/archive.json?sql=select+1")
+        _, _, body = http_get(f"{base}/archive.json?sql=select+1")
         assert json.loads(body)["query"]["params"]["_timelimit"] == "400"
-        _, _, body = get(f"{base}/archive.json?sql=select+1&_timelimit=50")  # a client may ask for less
+        _, _, body = http_get(f"{base}/archive.json?sql=select+1&_timelimit=50")  # a client may ask for less
         assert json.loads(body)["query"]["params"]["_timelimit"] == "50"
 
 
 def test_each_client_has_a_budget_of_custom_queries(archive):
     with serving(archive, options=("--workers", "1", "--sql-per-minute", "4")) as base:
-        first = get(f"{base}/archive.json?sql=select+1")  # a burst of one (a quarter of 4)
-        second = get(f"{base}/archive.csv?sql=select+2")
+        first = http_get(f"{base}/archive.json?sql=select+1")  # a burst of one (a quarter of 4)
+        second = http_get(f"{base}/archive.csv?sql=select+2")
         assert first[0] == 200 and second[0] == 429
         assert 10 <= int(second[1]["retry-after"]) <= 15  # a token every 15 s
-        assert get(f"{base}/archive/tim_kiem?q=lao+dong")[0] == 200  # readers have no such budget
+        assert http_get(f"{base}/archive/tim_kiem?q=lao+dong")[0] == 200  # readers have no such budget
 
 
 def test_arbitrary_sql_can_be_turned_off_and_the_search_stays(archive):
     with serving(archive, options=("--workers", "1", "--no-sql")) as base:
-        assert get(f"{base}/archive.json?sql=select+1")[0] == 403
-        assert get(f"{base}/archive/tim_kiem?q=lao+dong")[0] == 200
-        assert get(f"{base}/archive/theo_doi.atom?q=lao+dong")[0] == 200
+        assert http_get(f"{base}/archive.json?sql=select+1")[0] == 403
+        assert http_get(f"{base}/archive/tim_kiem?q=lao+dong")[0] == 200
+        assert http_get(f"{base}/archive/theo_doi.atom?q=lao+dong")[0] == 200
 
 
 def test_etags_follow_the_snapshot_and_a_conditional_request_gets_304(archive, tmp_path):
@@ -94,20 +84,20 @@ def test_etags_follow_the_snapshot_and_a_conditional_request_gets_304(archive, t
         (url,) = connection.execute("select min(url) from articles").fetchone()
     page = f"/archive/articles/{tilde_encode(url)}"  # an article's page, as the search links it
     with serving(live) as base:
-        status, article, _ = get(base + page)
+        status, article, _ = http_get(base + page)
         assert status == 200 and article["cache-control"] == "public, max-age=86400"
         tag = article["etag"]
         assert tag.startswith('W/"')
-        status, search, _ = get(f"{base}/archive/tim_kiem?q=cong+doan")
+        status, search, _ = http_get(f"{base}/archive/tim_kiem?q=cong+doan")
         assert search["etag"] == tag and search["cache-control"] == "public, max-age=60"
-        assert get(f"{base}/archive.db")[1]["cache-control"] == "public, max-age=86400"
-        status, headers, body = get(base + page, {"If-None-Match": tag})
+        assert http_get(f"{base}/archive.db")[1]["cache-control"] == "public, max-age=86400"
+        status, headers, body = http_get(base + page, {"If-None-Match": tag})
         assert (status, body, headers["etag"]) == (304, b"", tag)
-        assert get(f"{base}/archive/tim_kiem?q=cong+doan", {"If-None-Match": 'W/"other"'})[0] == 200
+        assert http_get(f"{base}/archive/tim_kiem?q=cong+doan", {"If-None-Match": 'W/"other"'})[0] == 200
     with sqlite3.connect(live) as connection:  # the archive changes; serving publishes it anew
         connection.execute("update articles set title = title || ' (cập nhật)' where url = ?", [url])
     with serving(live) as base:
-        status, headers, body = get(base + page, {"If-None-Match": tag})
+        status, headers, body = http_get(base + page, {"If-None-Match": tag})
         assert status == 200 and headers["etag"] != tag and "(cập nhật)".encode() in body
 
 
@@ -119,4 +109,4 @@ def test_workers_are_processes_on_one_socket(archive):
         # pgrep -f reads the whole command line (ps cuts it to the terminal's width).
         workers = subprocess.run(["pgrep", "-P", pid, "-f", "spawn_main"], capture_output=True, text=True).stdout
         assert len(workers.split()) == 2
-        assert all(get(f"{base}/archive/tim_kiem?q=cong+doan")[0] == 200 for _ in range(6))
+        assert all(http_get(f"{base}/archive/tim_kiem?q=cong+doan")[0] == 200 for _ in range(6))

@@ -7,8 +7,6 @@ import json
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,16 +14,14 @@ import pytest
 
 from tests.conftest import FAST, congdoan, serving
 from tests.mirror_site import MirrorSite
+from tests.robustness.conftest import http_get
 
 SLOW = ("-s", "DOWNLOAD_DELAY=0.1", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
 
 
 def get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode("utf-8", "replace")
+    status, _, body = http_get(url)
+    return status, body.decode("utf-8", "replace")
 
 
 @pytest.fixture
