@@ -230,6 +230,57 @@ def test_the_link_filter_keeps_prose_with_links_and_drops_a_link_line_in_the_bod
     assert "round-up of the longest" not in text
 
 
+def test_the_generic_path_reads_a_body_that_only_the_pages_scripts_carry():
+    # A Next.js page whose article body is a skeleton in the HTML: the body's HTML is a text
+    # row of the flight data, its length in UTF-8 bytes, split over two push() calls and
+    # followed by another row. trafilatura sees only the headline.
+    html = (FIXTURES / "generic" / "script-rendered.html").read_bytes()
+    url = "https://songhan.example/cong-doan/cang-da-nang-ky-thoa-uoc-moi-20260512.html"
+    assert "thỏa ước lao động tập thể" not in (trafilatura.extract(html, url=url, favor_precision=True) or "")
+    article = extract(html, url, "2026-05-13T00:00:00+07:00")
+    lines = article.body.split("\n\n")
+    assert article.extraction_method == "script-data"
+    assert lines[0].startswith("Công đoàn Cảng Đà Nẵng vừa ký thỏa ước lao động tập thể mới")
+    assert "Lắng nghe từ tổ sản xuất" in lines
+    assert lines[-1].endswith("trong khối doanh nghiệp cảng biển năm nay.")  # and not the next row
+    assert len(lines) == 6 and article.published_at == "2026-05-12T09:15:00+07:00"
+
+
+def test_the_generic_path_reads_a_body_in_next_data_and_leaves_server_rendered_pages_alone():
+    story = "".join(f"<p>Paragraph {n} of the story the page renders in the browser.</p>" for n in range(1, 9))
+    data = {"props": {"pageProps": {"teaser": "<p>A teaser.</p>", "article": {"content": story}}}}
+    page = (
+        "<html><head><title>Night shift pay</title></head><body><h1>Night shift pay</h1>"
+        '<div id="__next"><div class="body-placeholder"></div></div>'
+        f'<script id="__NEXT_DATA__" type="application/json">{json.dumps(data)}</script></body></html>'
+    )
+    text = main_text(page, "https://example.org/news/night-shift-pay", GENERIC)
+    assert text.split("\n\n")[0] == "Paragraph 1 of the story the page renders in the browser."
+    assert "Paragraph 8" in text and "A teaser" not in text
+    # A page that shows its article keeps it, whatever its scripts hold.
+    shown = page.replace(
+        '<div class="body-placeholder"></div>', "<article>" + story.replace("story", "tale") + "</article>"
+    )
+    assert "of the tale the page" in main_text(shown, "https://example.org/news/night-shift-pay", GENERIC)
+
+
+def test_the_generic_path_ends_the_body_where_the_declared_article_body_ends():
+    # JSON-LD articleBody holds the article without its standfirst and subheading; after it
+    # the same container has a newsletter box and an appeal for money, which trafilatura's
+    # precise pass keeps. Those go; the standfirst and the subheading stay.
+    html = (FIXTURES / "generic" / "declared-body.html").read_text(encoding="utf-8")
+    url = "https://valleycourier.example/work/bus-drivers-rest-break"
+    assert "morning briefing" in trafilatura.extract(html, url=url, favor_precision=True)
+    lines = main_text(html, url, GENERIC).split("\n\n")
+    assert lines[0].startswith("Every shift over six hours now comes with a half-hour break")
+    assert "What changes on the routes" in lines
+    assert lines[-1].startswith("Passengers should see no change to timetables")
+    # An articleBody that is only a teaser of the article decides nothing.
+    start = html.index('"articleBody": "') + len('"articleBody": "')
+    teaser = html[:start] + "Drivers get a break on long shifts." + html[html.index('"}', start) :]
+    assert "morning briefing" in main_text(teaser, url, GENERIC)
+
+
 def test_the_generic_path_keeps_an_articles_ending_and_drops_what_surrounds_it():
     # An endless-scroll page: teasers above the story, the next story (an <article> with its
     # own <h1>) after it. trafilatura's precise pass drops the credit line and the afterword

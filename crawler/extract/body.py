@@ -54,7 +54,7 @@ def read(page: Document, title: str, lead: str | None, author: str | None) -> Bo
         prepared = structure.prepare(found, page.base_url, page.profile.prune)
         paras = blocks.paragraphs(prepared.root)
         return Body(boilerplate.clean_paragraphs(paras, title, lead, author), "profile", prepared, page.base_url)
-    text, method = choose_body(page.text, page.url, page.trafilatura, page.trafilatura_options, page.tree)
+    text, method = choose_body(page)
     page.fallback("body", method)
     paras = [line.strip() for line in text.splitlines()]
     return Body(boilerplate.clean_paragraphs(paras, title, lead, author), method)

@@ -6,10 +6,13 @@ reads the page's tree, never changes it.
 
 from __future__ import annotations
 
+import re
 from itertools import groupby
+from typing import Any
 
 from lxml import html as lxml_html
 
+from crawler.extract.evaluate import distinct_shingles
 from crawler.extract.links import Lines, PageLinks, key
 
 TRAILING_LINES = 3  # closing lines a body may have after its last paragraph
@@ -17,6 +20,11 @@ TRAILING_LENGTH = 200  # characters: a credit or contact line; a longer one is a
 TEASER_RUN = 3  # sibling teasers in a row that make a run of them
 TEASER_LENGTH = 340  # characters of a teaser, spaces aside: a headline and a snippet
 HEADLINE_WORDS = 3  # a link naming a story has at least this many words
+DECLARED_SHARE = 0.5  # articleBody at least this share of the body's text: the whole article, not a teaser
+DECLARED_FOUND = 0.7  # share of articleBody the body must hold: both name the same article
+LINE_WORDS = 4  # a line this long can be told by its shingles; a shorter one could be anything
+LINE_HELD = 0.2  # share of a line's shingles in articleBody that makes it the article's
+_TAG = re.compile(r"<[^>]*>")
 
 _HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _BLOCKS = ("p", "li", "div", "span", "a", "figcaption", "dd", "dt", *_HEADINGS)
@@ -44,6 +52,37 @@ def with_trailing_lines(lines: Lines, links: PageLinks) -> Lines:
         added.append(line)
         sibling = sibling.getnext()
     return Lines.of([*lines.text, *added]) if added else lines
+
+
+def within_article_body(lines: Lines, declared: Any) -> Lines:
+    """The lines less those after the last one the page's JSON-LD articleBody holds: what the
+    publisher declares its article ends before the newsletter box, the app promotion or the
+    subscription notice. Lines before and between stay (a standfirst, subheadings: articleBody
+    often leaves them out), and so does every line when articleBody is a teaser or another
+    text.
+
+    >>> story = ["Rain fell on the city all night long.", "By dawn the river had burst its banks."]
+    >>> body = Lines.of([*story, "Subscribe to our daily newsletter!"])
+    >>> within_article_body(body, " ".join(story)).text == tuple(story)
+    True
+    >>> within_article_body(body, "Rain fell.").text == body.text
+    True
+    """
+    if not isinstance(declared, str):
+        return lines
+    article = distinct_shingles(_TAG.sub(" ", declared))
+    text = distinct_shingles(str(lines))
+    if len(article) < DECLARED_SHARE * len(text) or len(article & text) < DECLARED_FOUND * len(article):
+        return lines
+    held = [at for at, line in enumerate(lines.text) if _held_line(line, article)]
+    if not held:
+        return lines
+    return lines.where([at <= held[-1] for at in range(len(lines.text))])
+
+
+def _held_line(line: str, article: set[tuple[str, ...]]) -> bool:
+    found = distinct_shingles(line)
+    return len(line.split()) >= LINE_WORDS and len(found & article) >= LINE_HELD * len(found)
 
 
 def without_neighbours(lines: Lines, links: PageLinks) -> Lines:

@@ -23,8 +23,10 @@ from typing import Any
 import trafilatura
 from lxml import html as lxml_html
 
+from crawler.extract import hydration
 from crawler.extract.blocks import paragraphs
-from crawler.extract.edges import with_trailing_lines, without_neighbours
+from crawler.extract.document import Document
+from crawler.extract.edges import with_trailing_lines, within_article_body, without_neighbours
 from crawler.extract.evaluate import distinct_shingles, shingles
 from crawler.extract.links import Lines, PageLinks, lists_in_body, with_body_lists, without_links
 
@@ -35,6 +37,7 @@ SUPERSET = 0.97  # share of the precise text the defaults' text must hold to cou
 AGREED = 0.7  # share of the defaults' addition that readability must also hold
 LONG_PARAGRAPH = 80  # characters: a <p> this long is article text far more often than not
 HOLDS = 0.8  # share of the long paragraphs' shingles the precise text must hold to stand alone
+SHORT_TEXT = 150  # words: a body this short may be a page whose scripts render the article
 
 
 def _size(text: str) -> int:
@@ -79,22 +82,36 @@ def long_paragraphs(tree: lxml_html.HtmlElement) -> str:
     return "\n".join(text for text in found if len(text) >= LONG_PARAGRAPH)
 
 
-def choose_body(
-    html: str, url: str, precise: Any, options: dict[str, Any], tree: lxml_html.HtmlElement
-) -> tuple[str, str]:
-    """(body text, method) for a page no profile covers. `precise` is trafilatura's
-    favor_precision result, already computed for the page's metadata; `tree` the page,
-    parsed once (it is only read)."""
-    precise_text = getattr(precise, "text", None) or ""
-    estimate = long_paragraphs(tree)
+def choose_body(page: Document) -> tuple[str, str]:
+    """(body text, method) for a page no profile covers. trafilatura's favor_precision
+    result is the page's own, already computed for its metadata; the tree is parsed once
+    (it is only read)."""
+    precise_text = getattr(page.trafilatura, "text", None) or ""
+    estimate = long_paragraphs(page.tree)
     if _held(estimate, precise_text) >= HOLDS:
         text, method = precise_text, "trafilatura-precision"
     else:
-        text, method = _choose(html, url, precise_text, options, estimate)
-    links, lines = PageLinks(tree), Lines.of(text)
+        text, method = _choose(page.text, page.url, precise_text, page.trafilatura_options, estimate)
+    if len(text.split()) < SHORT_TEXT:
+        text, method = _hydrated(page, text, method)
+    links, lines = PageLinks(page.tree), Lines.of(text)
     lists = lists_in_body(lines, links)
     lines = without_neighbours(without_links(with_body_lists(lines, lists), links, lists), links)
-    return str(with_trailing_lines(lines, links)), method  # the ending, once the next story is gone
+    lines = with_trailing_lines(lines, links)  # the ending, once the next story is gone
+    return str(within_article_body(lines, page.jsonld.get("articleBody"))), method
+
+
+def _hydrated(page: Document, text: str, method: str) -> tuple[str, str]:
+    """The body the page's scripts carry (crawler.extract.hydration), when it is over twice
+    the text the page shows: a page that renders its article in the browser."""
+    found = hydration.body_html(page.text, page.tree)
+    if found is None:
+        return text, method
+    wrapped = f"<html><body><article>{found}</article></body></html>"
+    hydrated = trafilatura.extract(wrapped, url=page.url, favor_precision=True, **page.trafilatura_options) or ""
+    if _size(hydrated) <= 2 * _size(text):
+        return text, method
+    return hydrated, "script-data"
 
 
 def _choose(html: str, url: str, precise_text: str, options: dict[str, Any], estimate: str) -> tuple[str, str]:
