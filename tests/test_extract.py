@@ -7,8 +7,10 @@ import json
 
 import pytest
 import trafilatura
+from readability import Document
 
 from crawler.extract.article import extract, main_text
+from crawler.extract.generic import readability_text
 from crawler.records import Article, Rejected
 from crawler.sites.cms import GENERIC
 from tests.conftest import SITES, TESTS, Case, all_cases
@@ -279,6 +281,16 @@ def test_the_generic_path_ends_the_body_where_the_declared_article_body_ends():
     start = html.index('"articleBody": "') + len('"articleBody": "')
     teaser = html[:start] + "Drivers get a break on long shifts." + html[html.index('"}', start) :]
     assert "morning briefing" in main_text(teaser, url, GENERIC)
+
+
+def test_readabilitys_second_opinion_survives_control_characters_in_the_page():
+    # readability rebuilds a <div> whose text holds a control character and lxml refuses the
+    # string: readability raises (and logs a traceback at ERROR). The characters are no text.
+    story = "".join(f"<p>{sentence * 12}</p>" for sentence in ("The depot reopened. ", "Crews returned. "))
+    page = f"<html><body><article>{story}<div><div>Photo</div>\x14 credit</div></article></body></html>"
+    with pytest.raises(Exception, match="XML compatible"):
+        Document(page).summary(html_partial=True)
+    assert readability_text(page).startswith("The depot reopened.")
 
 
 def test_the_generic_path_keeps_an_articles_ending_and_drops_what_surrounds_it():

@@ -26,6 +26,9 @@ from crawler.text import fold
 logger = logging.getLogger("crawler.extract.article")
 
 _TRANSLATOR = GenericTranslator()
+# Parsed as trafilatura parses, so that its passes take this tree (it copies a tree it is
+# given) instead of parsing the page again; comments are nobody's text.
+_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False)
 
 
 def pruned(element: lxml_html.HtmlElement, queries: tuple[str, ...]) -> lxml_html.HtmlElement:
@@ -41,7 +44,7 @@ class Document:
     def __init__(self, text: str, url: str, profile: CmsProfile, limit: datetime | None) -> None:
         self.text, self.url, self.profile, self.limit = text, url, profile, limit
         try:
-            self.tree = lxml_html.document_fromstring(text)
+            self.tree = lxml_html.document_fromstring(text, parser=_PARSER)
         except (etree.ParserError, ValueError) as error:
             raise Rejected("not-html", str(error)) from None
         self.selector = Selector(root=self.tree, type="html")
@@ -121,7 +124,7 @@ class Document:
         if self.limit:
             date_params["max_date"] = self.limit.strftime("%Y-%m-%d")
         return trafilatura.bare_extraction(
-            self.text,
+            self.tree,
             url=self.url,
             favor_precision=True,
             with_metadata=True,

@@ -1,7 +1,8 @@
 """The edges of the generic path's body: the short closing lines trafilatura's precise pass
 cut from the article (a credit, a contact line, an afterword), and what the page set around
-it that is not the article (the next story of an endless scroll, runs of teasers). Pure;
-reads the page's tree, never changes it.
+it that is not the article (the next story of an endless scroll, runs of teasers, and what
+follows the end of the article the page declares in its JSON-LD). Pure; reads the page's
+tree, never changes it.
 """
 
 from __future__ import annotations

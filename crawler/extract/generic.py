@@ -10,15 +10,18 @@ with favor_precision is the most precise; readability-lxml rescues the pages whe
 trafilatura keeps only a fragment, but only when its text contains trafilatura's (a
 superset, not a different block); trafilatura's defaults rescue the rest, and also
 replace the precise text when they only add to it and readability found the addition
-too. Then the chosen text is mended in its links and at its edges: the article's own link
-lists go back in, lines that are links on the page go (crawler.extract.links), another
-story's text and runs of teasers go, and last the article's short closing lines come back
-(crawler.extract.edges).
+too. A text still short is checked against the body the page's scripts carry, for pages
+that render their article in the browser (crawler.extract.hydration). Then the chosen text
+is mended in its links and at its edges: the article's own link lists go back in, lines
+that are links on the page go (crawler.extract.links), another story's text and runs of
+teasers go, the article's short closing lines come back, and last what follows the end of
+the page's declared JSON-LD articleBody goes (crawler.extract.edges).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import re
 
 import trafilatura
 from lxml import html as lxml_html
@@ -38,6 +41,12 @@ AGREED = 0.7  # share of the defaults' addition that readability must also hold
 LONG_PARAGRAPH = 80  # characters: a <p> this long is article text far more often than not
 HOLDS = 0.8  # share of the long paragraphs' shingles the precise text must hold to stand alone
 SHORT_TEXT = 150  # words: a body this short may be a page whose scripts render the article
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# readability logs its failures with a traceback at ERROR, which the crawl's monitors count;
+# here a failure only means no second opinion.
+logging.getLogger("readability.readability").setLevel(logging.CRITICAL)
 
 
 def _size(text: str) -> int:
@@ -68,8 +77,8 @@ def _agreed_addition(precise: str, default: str, readable: str) -> bool:
 def readability_text(html: str) -> str:
     from readability import Document
 
-    try:
-        summary = Document(html).summary(html_partial=True)
+    try:  # control characters make lxml refuse the text readability builds
+        summary = Document(_CONTROL.sub("", html)).summary(html_partial=True)
     except Exception:  # readability gives up on some pages; it is only a second opinion
         return ""
     return "\n\n".join(paragraphs(lxml_html.fromstring(summary))) if summary.strip() else ""
@@ -91,7 +100,7 @@ def choose_body(page: Document) -> tuple[str, str]:
     if _held(estimate, precise_text) >= HOLDS:
         text, method = precise_text, "trafilatura-precision"
     else:
-        text, method = _choose(page.text, page.url, precise_text, page.trafilatura_options, estimate)
+        text, method = _choose(page, precise_text, estimate)
     if len(text.split()) < SHORT_TEXT:
         text, method = _hydrated(page, text, method)
     links, lines = PageLinks(page.tree), Lines.of(text)
@@ -114,12 +123,13 @@ def _hydrated(page: Document, text: str, method: str) -> tuple[str, str]:
     return hydrated, "script-data"
 
 
-def _choose(html: str, url: str, precise_text: str, options: dict[str, Any], estimate: str) -> tuple[str, str]:
+def _choose(page: Document, precise_text: str, estimate: str) -> tuple[str, str]:
     # readability only for a fragment: the precise text is a small part of the estimate.
-    readable = readability_text(html) if _size(precise_text) < RESCUE_RATIO * _size(estimate) else estimate
+    readable = readability_text(page.text) if _size(precise_text) < RESCUE_RATIO * _size(estimate) else estimate
     if _size(precise_text) < RESCUE_RATIO * _size(readable) and _contained(precise_text, readable) >= CONTAINS:
         return readable, "readability"
-    default = trafilatura.bare_extraction(html, url=url, **options)
+    # The page's tree, not its text: trafilatura copies a tree it is given instead of parsing.
+    default = trafilatura.bare_extraction(page.tree, url=page.url, **page.trafilatura_options)
     default_text = getattr(default, "text", None) or ""
     if _size(precise_text) < RESCUE_RATIO * _size(default_text) or _agreed_addition(
         precise_text, default_text, readable
