@@ -279,8 +279,32 @@ def test_the_generic_path_ends_the_body_where_the_declared_article_body_ends():
     assert lines[-1].startswith("Passengers should see no change to timetables")
     # An articleBody that is only a teaser of the article decides nothing.
     start = html.index('"articleBody": "') + len('"articleBody": "')
-    teaser = html[:start] + "Drivers get a break on long shifts." + html[html.index('"}', start) :]
+    end = html.index('"}', start)
+    teaser = html[:start] + "Drivers get a break on long shifts." + html[end:]
     assert "morning briefing" in main_text(teaser, url, GENERIC)
+    # Nor does one cut at a length, a few words into the last paragraph: it ends inside a line.
+    cut = html[: html.index(" no change to timetables", start)] + html[end:]
+    assert "because the extra drivers will cover the breaks" in main_text(cut, url, GENERIC)
+    # Nor does one that is the article's first part (a paywalled page's): the rest stays.
+    paragraphs = [
+        "The first round of talks opened in March with a claim for shorter shifts.",
+        "Management answered with an offer tied to new rotas at the northern depot.",
+        "Drivers rejected it in a ballot that drew the highest turnout in years.",
+        "A second round brought the mediator from the regional labour office.",
+        "Her proposal split the difference on pay and left the rotas to a working group.",
+        "The working group met six times over the summer and agreed a trial.",
+        "During the trial, late buses fell by a fifth on the routes that took part.",
+        "Passengers' groups asked for the trial to cover the night services as well.",
+        "The authority will decide in November whether to extend it to every depot.",
+        "Until then, the old timetable stays in force on all the remaining lines.",
+    ]
+    declared = json.dumps({"@type": "NewsArticle", "articleBody": " ".join(paragraphs[:6])})
+    page = (
+        f'<html><head><script type="application/ld+json">{declared}</script></head><body><article>'
+        + "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
+        + "</article></body></html>"
+    )
+    assert main_text(page, url, GENERIC).split("\n\n") == paragraphs
 
 
 def test_readabilitys_second_opinion_survives_control_characters_in_the_page():

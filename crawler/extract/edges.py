@@ -23,9 +23,11 @@ TEASER_LENGTH = 340  # characters of a teaser, spaces aside: a headline and a sn
 HEADLINE_WORDS = 3  # a link naming a story has at least this many words
 DECLARED_SHARE = 0.5  # articleBody at least this share of the body's text: the whole article, not a teaser
 DECLARED_FOUND = 0.7  # share of articleBody the body must hold: both name the same article
+DECLARED_TAIL = 0.3  # share of the text after articleBody's end that may go: a box or two, not a story's half
 LINE_WORDS = 4  # a line this long can be told by its shingles; a shorter one could be anything
 LINE_HELD = 0.2  # share of a line's shingles in articleBody that makes it the article's
 _TAG = re.compile(r"<[^>]*>")
+_WORD = re.compile(r"\w+")
 
 _HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _BLOCKS = ("p", "li", "div", "span", "a", "figcaption", "dd", "dt", *_HEADINGS)
@@ -59,8 +61,10 @@ def within_article_body(lines: Lines, declared: Any) -> Lines:
     """The lines less those after the last one the page's JSON-LD articleBody holds: what the
     publisher declares its article ends before the newsletter box, the app promotion or the
     subscription notice. Lines before and between stay (a standfirst, subheadings: articleBody
-    often leaves them out), and so does every line when articleBody is a teaser or another
-    text.
+    often leaves them out), and so does every line when articleBody is a teaser, another
+    text, or the article's first part: one that ends inside a line (cut at a length), or
+    that would leave more than DECLARED_TAIL of the text after it (a paywall's first
+    paragraphs).
 
     >>> story = ["Rain fell on the city all night long.", "By dawn the river had burst its banks."]
     >>> body = Lines.of([*story, "Subscribe to our daily newsletter!"])
@@ -75,10 +79,24 @@ def within_article_body(lines: Lines, declared: Any) -> Lines:
     text = distinct_shingles(str(lines))
     if len(article) < DECLARED_SHARE * len(text) or len(article & text) < DECLARED_FOUND * len(article):
         return lines
+    if _ending(declared) not in {_ending(line) for line in lines.text}:
+        return lines  # cut short (a paywall's first paragraphs), or ends on what the text lacks
     held = [at for at, line in enumerate(lines.text) if _held_line(line, article)]
     if not held:
         return lines
-    return lines.where([at <= held[-1] for at in range(len(lines.text))])
+    within = lines.where([at <= held[-1] for at in range(len(lines.text))])
+    if len(text - distinct_shingles(str(within))) > DECLARED_TAIL * len(text):
+        return lines  # more than a box's worth after it: articleBody is the article's first part
+    return within
+
+
+def _ending(text: str) -> tuple[str, ...]:
+    """The last few words, as shingles count them: where a text ends.
+
+    >>> _ending("<p>It rained, then it <b>poured</b>.</p>")
+    ('rained', 'then', 'it', 'poured')
+    """
+    return tuple(_WORD.findall(_TAG.sub(" ", text))[-4:])
 
 
 def _held_line(line: str, article: set[tuple[str, ...]]) -> bool:
