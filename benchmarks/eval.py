@@ -63,22 +63,10 @@ def trafilatura_precision(page: Page) -> str:
     return trafilatura.extract(page.html, url=page.url, favor_precision=True, include_comments=False) or ""
 
 
-def readability_lxml(page: Page) -> str:
-    from lxml import html as lxml_html
-    from readability import Document
-
-    from crawler.extract.blocks import paragraphs
-    from crawler.extract.encoding import decode
-
-    summary = Document(decode(page.html)).summary(html_partial=True)
-    return "\n\n".join(paragraphs(lxml_html.fromstring(summary))) if summary.strip() else ""
-
-
 EXTRACTORS: dict[str, Callable[[Page], str]] = {
     "congdoan generic path": congdoan_generic,
     "trafilatura 2.x, defaults": trafilatura_defaults,
     "trafilatura, favor_precision, no comments": trafilatura_precision,
-    "readability-lxml": readability_lxml,
 }
 
 

@@ -52,7 +52,8 @@ class Article:
     images: list[Image]
     language: str | None
     # How the body was found: "profile" (the site's CMS profile), or on the generic path
-    # "trafilatura-precision", "trafilatura" or "readability".
+    # "trafilatura-precision", "trafilatura", "parts" or "script-data" (rows of earlier
+    # extractor versions may say "readability", a second opinion since removed).
     extraction_method: str | None = None
     # The province it belongs to (crawler/sites/provinces.py), decided once its site is known
     # (crawler.extract.article.locate); None off the five sites.

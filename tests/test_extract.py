@@ -7,10 +7,8 @@ import json
 
 import pytest
 import trafilatura
-from readability import Document
 
 from crawler.extract.article import extract, main_text
-from crawler.extract.generic import readability_text
 from crawler.records import Article, Rejected
 from crawler.sites.cms import GENERIC
 from tests.conftest import SITES, TESTS, Case, all_cases
@@ -307,14 +305,21 @@ def test_the_generic_path_ends_the_body_where_the_declared_article_body_ends():
     assert main_text(page, url, GENERIC).split("\n\n") == paragraphs
 
 
-def test_readabilitys_second_opinion_survives_control_characters_in_the_page():
-    # readability rebuilds a <div> whose text holds a control character and lxml refuses the
-    # string: readability raises (and logs a traceback at ERROR). The characters are no text.
-    story = "".join(f"<p>{sentence * 12}</p>" for sentence in ("The depot reopened. ", "Crews returned. "))
-    page = f"<html><body><article>{story}<div><div>Photo</div>\x14 credit</div></article></body></html>"
-    with pytest.raises(Exception, match="XML compatible"):
-        Document(page).summary(html_partial=True)
-    assert readability_text(page).startswith("The depot reopened.")
+def test_the_generic_path_reads_an_article_printed_in_parts_as_one():
+    # The body is three containers of one class with an advertisement and a newsletter box
+    # between them; trafilatura's precise pass takes the first part its body rule matches.
+    # After the last part, a list of other stories under a styled "More great stories"
+    # line, each item only partly a link.
+    html = (FIXTURES / "generic" / "article-in-parts.html").read_bytes()
+    url = "https://northernreview.example/longreads/night-shift-water"
+    precise = trafilatura.extract(html, url=url, favor_precision=True)
+    assert "This spring it won" not in precise and "cast-iron pipes" not in precise
+    article = extract(html, url, "2025-11-21T00:00:00+00:00")
+    lines = article.body.split("\n\n")
+    assert article.extraction_method == "parts" and len(lines) == 8
+    assert lines[0].startswith("At two in the morning") and lines[3].startswith("The union that represents")
+    assert lines[-1].endswith("turns on its taps.")
+    assert "Advertisement" not in article.body and "Sign up" not in article.body
 
 
 def test_the_generic_path_keeps_an_articles_ending_and_drops_what_surrounds_it():

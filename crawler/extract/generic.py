@@ -6,57 +6,41 @@ precise text holds nearly all of them, it stands (most pages, one trafilatura pa
 otherwise the second opinions below run.
 
 Measured on the ScrapingHub and fundus benchmarks (benchmarks/extraction.md): trafilatura
-with favor_precision is the most precise; readability-lxml rescues the pages where
-trafilatura keeps only a fragment, but only when its text contains trafilatura's (a
-superset, not a different block); trafilatura's defaults rescue the rest, and also
-replace the precise text when they only add to it and readability found the addition
-too. A text still short is checked against the body the page's scripts carry, for pages
-that render their article in the browser (crawler.extract.hydration). Then the chosen text
-is mended in its links and at its edges: the article's own link lists go back in, lines
-that are links on the page go (crawler.extract.links), another story's text and runs of
-teasers go, the article's short closing lines come back, and last what follows the end of
-the page's declared JSON-LD articleBody goes (crawler.extract.edges).
+with favor_precision is the most precise. Where it kept only a fragment of the estimate,
+the article may be printed in parts (crawler.extract.parts), which are read as one;
+otherwise trafilatura's defaults rescue a fragment, and also replace the precise text when
+they only add to it and the estimate holds the addition too. A text still short is checked
+against the body the page's scripts carry, for pages that render their article in the
+browser (crawler.extract.hydration). Then the chosen text is mended in its links and at its
+edges: the article's own link lists go back in, lines that are links on the page go
+(crawler.extract.links), another story's text and runs of teasers go, the article's short
+closing lines come back, and last what follows the end of the page's declared JSON-LD
+articleBody goes (crawler.extract.edges).
 """
 
 from __future__ import annotations
 
-import logging
-import re
-
 import trafilatura
 from lxml import html as lxml_html
 
-from crawler.extract import hydration
-from crawler.extract.blocks import paragraphs
+from crawler.extract import hydration, parts
 from crawler.extract.document import Document
 from crawler.extract.edges import with_trailing_lines, within_article_body, without_neighbours
-from crawler.extract.evaluate import distinct_shingles, shingles
+from crawler.extract.evaluate import distinct_shingles
 from crawler.extract.links import Lines, PageLinks, lists_in_body, with_body_lists, without_links
+from crawler.extract.parts import LONG_PARAGRAPH
 
 RESCUE_RATIO = 0.55  # the precise text is under this share of the other's: it kept only a fragment
-CONTAINS = 0.8  # share of the precise text's shingles the rescuer must also hold
 GROWTH = 1.05  # the defaults' text is at least this much larger than the precise one
 SUPERSET = 0.97  # share of the precise text the defaults' text must hold to count as a superset
-AGREED = 0.7  # share of the defaults' addition that readability must also hold
-LONG_PARAGRAPH = 80  # characters: a <p> this long is article text far more often than not
+AGREED = 0.7  # share of the defaults' addition that the page's long paragraphs must also hold
 HOLDS = 0.8  # share of the long paragraphs' shingles the precise text must hold to stand alone
 SHORT_TEXT = 150  # words: a body this short may be a page whose scripts render the article
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-# readability logs its failures with a traceback at ERROR, which the crawl's monitors count;
-# here a failure only means no second opinion.
-logging.getLogger("readability.readability").setLevel(logging.CRITICAL)
 
 
 def _size(text: str) -> int:
     """Distinct shingles: a notice repeated under every embed does not make a text longer."""
     return len(distinct_shingles(text))
-
-
-def _contained(inner: str, outer: str) -> float:
-    a, b = shingles(inner), shingles(outer)
-    return sum((a & b).values()) / sum(a.values()) if a else 0.0
 
 
 def _held(inner: str, outer: str) -> float:
@@ -65,23 +49,13 @@ def _held(inner: str, outer: str) -> float:
     return len(a & b) / len(a) if a else 1.0
 
 
-def _agreed_addition(precise: str, default: str, readable: str) -> bool:
-    """The defaults' text is the precise one plus more, and readability, a different
-    algorithm, found that more too: article text trafilatura's precision cut, not furniture."""
+def _agreed_addition(precise: str, default: str, estimate: str) -> bool:
+    """The defaults' text is the precise one plus more, and that more is among the page's
+    long paragraphs too: article text trafilatura's precision cut, not furniture."""
     if _size(default) <= GROWTH * _size(precise) or _held(precise, default) < SUPERSET:
         return False
     added = distinct_shingles(default) - distinct_shingles(precise)
-    return len(added & distinct_shingles(readable)) >= AGREED * len(added)
-
-
-def readability_text(html: str) -> str:
-    from readability import Document
-
-    try:  # control characters make lxml refuse the text readability builds
-        summary = Document(_CONTROL.sub("", html)).summary(html_partial=True)
-    except Exception:  # readability gives up on some pages; it is only a second opinion
-        return ""
-    return "\n\n".join(paragraphs(lxml_html.fromstring(summary))) if summary.strip() else ""
+    return len(added & distinct_shingles(estimate)) >= AGREED * len(added)
 
 
 def long_paragraphs(tree: lxml_html.HtmlElement) -> str:
@@ -116,23 +90,27 @@ def _hydrated(page: Document, text: str, method: str) -> tuple[str, str]:
     found = hydration.body_html(page.text, page.tree)
     if found is None:
         return text, method
-    wrapped = f"<html><body><article>{found}</article></body></html>"
-    hydrated = trafilatura.extract(wrapped, url=page.url, favor_precision=True, **page.trafilatura_options) or ""
+    hydrated = _precise(f"<html><body><article>{found}</article></body></html>", page)
     if _size(hydrated) <= 2 * _size(text):
         return text, method
     return hydrated, "script-data"
 
 
 def _choose(page: Document, precise_text: str, estimate: str) -> tuple[str, str]:
-    # readability only for a fragment: the precise text is a small part of the estimate.
-    readable = readability_text(page.text) if _size(precise_text) < RESCUE_RATIO * _size(estimate) else estimate
-    if _size(precise_text) < RESCUE_RATIO * _size(readable) and _contained(precise_text, readable) >= CONTAINS:
-        return readable, "readability"
+    if _size(precise_text) < RESCUE_RATIO * _size(estimate):  # a fragment: the article may be in parts
+        joined = parts.joined_parts(page.tree, precise_text, lambda html: _precise(html, page))
+        if joined is not None:
+            return joined, "parts"
     # The page's tree, not its text: trafilatura copies a tree it is given instead of parsing.
     default = trafilatura.bare_extraction(page.tree, url=page.url, **page.trafilatura_options)
     default_text = getattr(default, "text", None) or ""
     if _size(precise_text) < RESCUE_RATIO * _size(default_text) or _agreed_addition(
-        precise_text, default_text, readable
+        precise_text, default_text, estimate
     ):
         return default_text, "trafilatura"
     return precise_text, "trafilatura-precision"
+
+
+def _precise(html: str, page: Document) -> str:
+    """trafilatura's precise text of `html`, a page made of what the page holds."""
+    return trafilatura.extract(html, url=page.url, favor_precision=True, **page.trafilatura_options) or ""

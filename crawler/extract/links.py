@@ -16,6 +16,7 @@ from lxml import html as lxml_html
 LINKED = 0.6  # share of a paragraph or list item's text inside links that makes it a link
 NAMED_WORDS = 6  # mean words per item of a list of named things; headlines run longer
 SENTENCE_WORDS = 8  # words of its own a paragraph with links in it has when it is prose
+HEADING_LENGTH = 60  # characters: a line before a list this short may be its heading
 SENTENCE_LINKS = 5  # more links than this in one paragraph is a link list or a hover-card mess
 
 _WORD = re.compile(r"\w+")
@@ -110,8 +111,18 @@ def without_links(lines: Lines, links: PageLinks, lists: list[BodyList]) -> Line
     """The lines less those that read as links on the page, but for the items of the
     article's own `lists` (see lists_in_body)."""
     kept = {key(item.text_content()) for _, items in lists for item in items}
-    linked = links.linked_blocks(set(lines.keys)) - kept
+    linked = (links.linked_blocks(set(lines.keys)) | _related_items(links)) - kept
     return lines.where([not (found and found in linked) for found in lines.keys])
+
+
+def _related_items(links: PageLinks) -> set[str]:
+    """The keys of the items of lists with links under a "related" heading ("More great
+    stories", "Read also"): other stories, however little of each item is link text."""
+    found: set[str] = set()
+    for listing in {link.getparent() for link in links.tree.iter("li")} - {None}:
+        if listing.tag in ("ul", "ol") and _RELATED.search(_heading_before(listing)):
+            found |= {key(item.text_content()) for item in listing if item.tag == "li" and links.within(item)}
+    return found
 
 
 def with_body_lists(lines: Lines, lists: list[BodyList]) -> Lines:
@@ -150,7 +161,7 @@ def lists_in_body(lines: Lines, links: PageLinks) -> list[BodyList]:
 
 _OUTSIDE_BODY = frozenset({"aside", "footer", "nav", "header"})
 _RELATED = re.compile(
-    r"(?i)related|read (also|more)|see also|more (from|on)|mehr zum thema|lesen sie auch|auch interessant"
+    r"(?i)related|read (also|more)|see also|more (from|on)|more\b.{0,30}\bstories|mehr zum thema|lesen sie auch|auch interessant"
     r"|lire aussi|đọc thêm|tin liên quan|xem thêm|cùng chuyên mục"
 )
 
@@ -173,7 +184,11 @@ def _sibling_paragraph(element: lxml_html.HtmlElement, side: str) -> lxml_html.H
 
 
 def _heading_before(element: lxml_html.HtmlElement) -> str:
+    """The text of the heading over `element`: the nearest heading sibling before it, or the
+    sibling right before it when that is a line short enough to be one (a styled <div>)."""
     sibling = element.getprevious()
+    if sibling is not None and len(sibling.text_content()) <= HEADING_LENGTH:
+        return sibling.text_content()
     while sibling is not None and sibling.tag not in ("h2", "h3", "h4", "h5", "h6", "strong"):
         sibling = sibling.getprevious()
     return sibling.text_content() if sibling is not None else ""

@@ -1,0 +1,67 @@
+"""An article printed in parts: one body split over several containers of one class, with
+advertising, a newsletter box or a video between them (Condé Nast's magazines,
+Rzeczpospolita). trafilatura keeps the part it scores highest and drops the others; the
+parts are found here and read as one. Pure; reads the page's tree, never changes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lxml import html as lxml_html
+
+from crawler.extract.evaluate import distinct_shingles
+
+LONG_PARAGRAPH = 80  # characters: a <p> this long is article text far more often than not
+HOLDS = 0.8  # share of the kept part's shingles the parts together must hold: the same article
+GROWS = 1 / 0.55  # the parts together are at least this much larger than the kept part
+
+
+def _holders(tree: lxml_html.HtmlElement) -> dict[tuple[str, str], dict[lxml_html.HtmlElement, None]]:
+    """The elements holding long paragraphs, grouped by tag and each class they carry (parts
+    of one body share a class, not always all of them: "body articleBody -bottom-space" and
+    "body articleBody"), each group in page order."""
+    groups: dict[tuple[str, str], dict[lxml_html.HtmlElement, None]] = {}
+    for paragraph in tree.iter("p"):
+        parent = paragraph.getparent()
+        if parent is None or len(" ".join(paragraph.text_content().split())) < LONG_PARAGRAPH:
+            continue
+        for name in (parent.get("class") or "").split() or [""]:
+            groups.setdefault((parent.tag, name), {})[parent] = None  # a dict: ordered, each once
+    return groups
+
+
+def _long_text(members: list[lxml_html.HtmlElement]) -> set[tuple[str, ...]]:
+    found = (" ".join(p.text_content().split()) for member in members for p in member.iter("p"))
+    return distinct_shingles("\n".join(text for text in found if len(text) >= LONG_PARAGRAPH))
+
+
+def joined_parts(tree: lxml_html.HtmlElement, kept: str, read: Callable[[str], str]) -> str | None:
+    """The text of the article's parts read as one by `read` (HTML in, text out), when
+    `kept`, the text trafilatura chose, is one part of a body printed in several; else None."""
+    kept_shingles = distinct_shingles(kept)
+    if not kept_shingles:
+        return None
+    best: tuple[int, list[lxml_html.HtmlElement]] | None = None
+    for held in _holders(tree).values():
+        members = list(held)
+        if len(members) < 2:
+            continue
+        together = _long_text(members)
+        if len(kept_shingles & together) < HOLDS * len(kept_shingles) or len(together) < GROWS * len(kept_shingles):
+            continue
+        if best is None or len(together) > best[0]:
+            best = (len(together), members)
+    if best is None:
+        return None
+    # The parts' contents in one container, so that the reader sees one body, not several.
+    inner = "".join((part.text or "") + "".join(_markup(child) for child in part) for part in best[1])
+    text = read(f"<html><body><article>{inner}</article></body></html>")
+    found = distinct_shingles(text)
+    if len(found) < GROWS * len(kept_shingles) or len(kept_shingles & found) < HOLDS * len(kept_shingles):
+        return None
+    return text
+
+
+def _markup(element: lxml_html.HtmlElement) -> str:
+    return lxml_html.tostring(element, encoding="unicode", with_tail=True)
