@@ -21,14 +21,13 @@ articleBody goes (crawler.extract.edges).
 from __future__ import annotations
 
 import trafilatura
-from lxml import html as lxml_html
 
 from crawler.extract import hydration, parts
 from crawler.extract.document import Document
 from crawler.extract.edges import with_trailing_lines, within_article_body, without_neighbours
 from crawler.extract.evaluate import distinct_shingles
 from crawler.extract.links import Lines, PageLinks, lists_in_body, with_body_lists, without_links
-from crawler.extract.parts import LONG_PARAGRAPH
+from crawler.extract.parts import long_paragraphs
 
 RESCUE_RATIO = 0.55  # the precise text is under this share of the other's: it kept only a fragment
 GROWTH = 1.05  # the defaults' text is at least this much larger than the precise one
@@ -56,13 +55,6 @@ def _agreed_addition(precise: str, default: str, estimate: str) -> bool:
         return False
     added = distinct_shingles(default) - distinct_shingles(precise)
     return len(added & distinct_shingles(estimate)) >= AGREED * len(added)
-
-
-def long_paragraphs(tree: lxml_html.HtmlElement) -> str:
-    """The text of the page's long paragraphs: the estimate of its article text that decides
-    whether the precise text needs a second opinion."""
-    found = (" ".join(element.text_content().split()) for element in tree.iter("p"))
-    return "\n".join(text for text in found if len(text) >= LONG_PARAGRAPH)
 
 
 def choose_body(page: Document) -> tuple[str, str]:

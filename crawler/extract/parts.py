@@ -14,7 +14,14 @@ from crawler.extract.evaluate import distinct_shingles
 
 LONG_PARAGRAPH = 80  # characters: a <p> this long is article text far more often than not
 HOLDS = 0.8  # share of the kept part's shingles the parts together must hold: the same article
-GROWS = 1 / 0.55  # the parts together are at least this much larger than the kept part
+GROWS = 1.8  # the parts together are at least this much larger than the kept part: it was a fragment
+
+
+def long_paragraphs(element: lxml_html.HtmlElement) -> str:
+    """The text of the element's long paragraphs, one per line: an estimate of the article
+    text in it that costs one pass over its <p> elements."""
+    found = (" ".join(paragraph.text_content().split()) for paragraph in element.iter("p"))
+    return "\n".join(text for text in found if len(text) >= LONG_PARAGRAPH)
 
 
 def _holders(tree: lxml_html.HtmlElement) -> dict[tuple[str, str], dict[lxml_html.HtmlElement, None]]:
@@ -31,11 +38,6 @@ def _holders(tree: lxml_html.HtmlElement) -> dict[tuple[str, str], dict[lxml_htm
     return groups
 
 
-def _long_text(members: list[lxml_html.HtmlElement]) -> set[tuple[str, ...]]:
-    found = (" ".join(p.text_content().split()) for member in members for p in member.iter("p"))
-    return distinct_shingles("\n".join(text for text in found if len(text) >= LONG_PARAGRAPH))
-
-
 def joined_parts(tree: lxml_html.HtmlElement, kept: str, read: Callable[[str], str]) -> str | None:
     """The text of the article's parts read as one by `read` (HTML in, text out), when
     `kept`, the text trafilatura chose, is one part of a body printed in several; else None."""
@@ -44,11 +46,11 @@ def joined_parts(tree: lxml_html.HtmlElement, kept: str, read: Callable[[str], s
         return None
     best: tuple[int, list[lxml_html.HtmlElement]] | None = None
     for held in _holders(tree).values():
-        members = list(held)
+        members = [member for member in held if not any(above in held for above in member.iterancestors())]
         if len(members) < 2:
             continue
-        together = _long_text(members)
-        if len(kept_shingles & together) < HOLDS * len(kept_shingles) or len(together) < GROWS * len(kept_shingles):
+        together = distinct_shingles("\n".join(long_paragraphs(member) for member in members))
+        if not _whole_of(together, kept_shingles):
             continue
         if best is None or len(together) > best[0]:
             best = (len(together), members)
@@ -57,10 +59,12 @@ def joined_parts(tree: lxml_html.HtmlElement, kept: str, read: Callable[[str], s
     # The parts' contents in one container, so that the reader sees one body, not several.
     inner = "".join((part.text or "") + "".join(_markup(child) for child in part) for part in best[1])
     text = read(f"<html><body><article>{inner}</article></body></html>")
-    found = distinct_shingles(text)
-    if len(found) < GROWS * len(kept_shingles) or len(kept_shingles & found) < HOLDS * len(kept_shingles):
-        return None
-    return text
+    return text if _whole_of(distinct_shingles(text), kept_shingles) else None
+
+
+def _whole_of(whole: set[tuple[str, ...]], part: set[tuple[str, ...]]) -> bool:
+    """`whole` holds `part` and is GROWS times its size: `part` was a fragment of it."""
+    return len(part & whole) >= HOLDS * len(part) and len(whole) >= GROWS * len(part)
 
 
 def _markup(element: lxml_html.HtmlElement) -> str:
