@@ -185,8 +185,16 @@ def _sibling_paragraph(element: lxml_html.HtmlElement, side: str) -> lxml_html.H
 
 def _heading_before(element: lxml_html.HtmlElement) -> str:
     """The text of the heading over `element`: the nearest heading sibling before it, or the
-    sibling right before it when that is a line short enough to be one (a styled <div>)."""
+    first sibling with text before it when that is a line short enough to be one (a styled
+    <div>; an <hr> between does not count).
+
+    >>> page = lxml_html.fromstring('<div><h3>Related</h3><hr><ul><li>x</li></ul><b>Next up</b><ol></ol></div>')
+    >>> _heading_before(page.find("ul")), _heading_before(page.find("ol"))
+    ('Related', 'Next up')
+    """
     sibling = element.getprevious()
+    while sibling is not None and not sibling.text_content().strip():
+        sibling = sibling.getprevious()
     if sibling is not None and len(sibling.text_content()) <= HEADING_LENGTH:
         return sibling.text_content()
     while sibling is not None and sibling.tag not in ("h2", "h3", "h4", "h5", "h6", "strong"):
