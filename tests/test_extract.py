@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
+import time
 
 import pytest
 import trafilatura
@@ -257,6 +259,9 @@ def test_the_generic_path_reads_a_body_in_next_data_and_leaves_server_rendered_p
     text = main_text(page, "https://example.org/news/night-shift-pay", GENERIC)
     assert text.split("\n\n")[0] == "Paragraph 1 of the story the page renders in the browser."
     assert "Paragraph 8" in text and "A teaser" not in text
+    # Two paragraphs in the scripts are a caption or a teaser, not a body.
+    two = json.dumps({"props": {"caption": "<p>The depot at night.</p><p>Photo: M. Holt, for the union.</p>"}})
+    assert "The depot at night" not in main_text(page.replace(json.dumps(data), two), "https://example.org/n", GENERIC)
     # A page that shows its article keeps it, whatever its scripts hold.
     shown = page.replace(
         '<div class="body-placeholder"></div>', "<article>" + story.replace("story", "tale") + "</article>"
@@ -265,25 +270,38 @@ def test_the_generic_path_reads_a_body_in_next_data_and_leaves_server_rendered_p
 
 
 def test_the_generic_path_ends_the_body_where_the_declared_article_body_ends():
-    # JSON-LD articleBody holds the article without its standfirst and subheading; after it
-    # the same container has a newsletter box and an appeal for money, which trafilatura's
-    # precise pass keeps. Those go; the standfirst and the subheading stay.
+    # JSON-LD articleBody holds the article without its standfirst, subheading and credit;
+    # after the credit the same container has a box with a newsletter offer and an appeal for
+    # money, which trafilatura's precise pass keeps. Those go; the standfirst, the subheading
+    # and the credit line (a closing line of the article) stay.
     html = (FIXTURES / "generic" / "declared-body.html").read_text(encoding="utf-8")
     url = "https://valleycourier.example/work/bus-drivers-rest-break"
     assert "morning briefing" in trafilatura.extract(html, url=url, favor_precision=True)
     lines = main_text(html, url, GENERIC).split("\n\n")
     assert lines[0].startswith("Every shift over six hours now comes with a half-hour break")
     assert "What changes on the routes" in lines
-    assert lines[-1].startswith("Passengers should see no change to timetables")
+    assert lines[-2].startswith("Passengers should see no change to timetables")
+    assert lines[-1] == "Additional reporting by Sofie Lund."
     # An articleBody that is only a teaser of the article decides nothing.
     start = html.index('"articleBody": "') + len('"articleBody": "')
     end = html.index('"}', start)
     teaser = html[:start] + "Drivers get a break on long shifts." + html[end:]
     assert "morning briefing" in main_text(teaser, url, GENERIC)
-    # Nor does one cut at a length, a few words into the last paragraph: it ends inside a line.
-    cut = html[: html.index(" no change to timetables", start)] + html[end:]
-    assert "because the extra drivers will cover the breaks" in main_text(cut, url, GENERIC)
-    # Nor does one that is the article's first part (a paywalled page's): the rest stays.
+
+
+def _declaring(paragraphs: list[str], article_body: str) -> str:
+    declared = json.dumps({"@type": "NewsArticle", "articleBody": article_body})
+    return (
+        f'<html><head><script type="application/ld+json">{declared}</script></head><body><article>'
+        + "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
+        + "</article></body></html>"
+    )
+
+
+def test_a_truncated_article_body_cuts_nothing():
+    # A paywalled page declares only the article's first part. Whether cut at a length (it
+    # ends inside a line) or after whole paragraphs (more than a box's worth would go), the
+    # article's own text stays, long paragraphs too (no closing-line rule brings them back).
     paragraphs = [
         "The first round of talks opened in March with a claim for shorter shifts.",
         "Management answered with an offer tied to new rotas at the northern depot.",
@@ -294,15 +312,84 @@ def test_the_generic_path_ends_the_body_where_the_declared_article_body_ends():
         "During the trial, late buses fell by a fifth on the routes that took part.",
         "Passengers' groups asked for the trial to cover the night services as well.",
         "The authority will decide in November whether to extend it to every depot.",
-        "Until then, the old timetable stays in force on all the remaining lines.",
+        (
+            "Until then, the old timetable stays in force on all the remaining lines, the depot managers"
+            " confirmed in a letter to staff, and the union will keep its members' records of missed"
+            " breaks so that the decision can rest on figures gathered by the drivers themselves."
+        ),
     ]
-    declared = json.dumps({"@type": "NewsArticle", "articleBody": " ".join(paragraphs[:6])})
-    page = (
-        f'<html><head><script type="application/ld+json">{declared}</script></head><body><article>'
-        + "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
-        + "</article></body></html>"
+    url = "https://valleycourier.example/work/bus-talks"
+    at_a_length = " ".join(paragraphs)[: len(" ".join(paragraphs[:9])) + 24]
+    assert main_text(_declaring(paragraphs, at_a_length), url, GENERIC).split("\n\n") == paragraphs
+    first_part = " ".join(paragraphs[:7])
+    assert main_text(_declaring(paragraphs, first_part), url, GENERIC).split("\n\n") == paragraphs
+
+
+def test_pages_trafilatura_would_repair_are_read_as_it_reads_them():
+    # trafilatura repairs the text it parses (control characters, a self-closing <html/>),
+    # not a tree it is given: the page is repaired before it is parsed once for all.
+    story = "<h1>Night crews</h1>" + "".join(
+        f"<p>Paragraph {n}: the depot's night crews ask for a second rest break.</p>" for n in range(6)
     )
-    assert main_text(page, url, GENERIC).split("\n\n") == paragraphs
+    controlled = story.replace(": the", ":\x08 the", 1)
+    for page in (
+        f"<!DOCTYPE html><html><body><article>{controlled}</article></body></html>",
+        f'<!DOCTYPE html>\n<html lang="en"/>\n<body><article>{story}</article></body></html>',
+        f"<?xml version='1.0' encoding='iso-8859-1'?><html><body><article>{story}</article></body></html>",
+    ):
+        text = main_text(page, "https://depotnews.example/night-crews", GENERIC)
+        assert text.count("second rest break") == 6 and "\x08" not in text
+
+
+def test_the_articles_own_list_under_a_line_that_merely_mentions_related_stays():
+    items = "".join(f"<li>Rule {n} of the <a href='/decree'>decree</a> takes effect in May</li>" for n in range(1, 4))
+    page = (
+        "<html><body><article><h1>New rules at work</h1>"
+        "<p>The ministry published the decree on Monday after months of talks with the unions.</p>"
+        f"<p>Three work-related changes take effect:</p><ul>{items}</ul>"
+        "<p>Employers have until the end of the year to adapt their contracts to the new rules.</p>"
+        "</article></body></html>"
+    )
+    assert main_text(page, "https://example.org/rules", GENERIC).count("takes effect in May") == 3
+
+
+def test_hostile_markup_costs_the_generic_path_linear_time():
+    # Twenty thousand empty lists (each once looked back over all the lists before it), and
+    # an article in two parts whose containers carry three thousand classes (each once a
+    # group of its own, read again). Quadratic, either took minutes; now a second or two.
+    words = [
+        "depot",
+        "driver",
+        "union",
+        "shift",
+        "break",
+        "rota",
+        "pay",
+        "talks",
+        "route",
+        "fare",
+        "night",
+        "crew",
+        "ballot",
+        "wage",
+        "hours",
+        "strike",
+    ]
+    paragraphs = [f"<p>Line {n}: {' '.join(random.Random(n).choices(words, k=16))}.</p>" for n in range(100)]
+    lists = "<ul><li></li></ul>" * 20_000 + "<ul><li>see <a href='/x'>the other story in this series</a></li></ul>"
+    classes = " ".join(f"c{n}" for n in range(3_000))
+    parts = "".join(
+        f'<div class="grid"><div class="article-body {classes}">{"".join(paragraphs[at : at + 50])}</div></div>'
+        "<div class='ad'>Advertisement</div>"
+        for at in (0, 50)
+    )
+    for page in (
+        f"<html><body><article>{''.join(paragraphs)}{lists}</article></body></html>",
+        f"<html><body><article><h1>Pay talks</h1>{parts}</article></body></html>",
+    ):
+        started = time.process_time()
+        assert "Line 99:" in main_text(page, "https://example.org/hostile", GENERIC)
+        assert time.process_time() - started < 15
 
 
 def test_the_generic_path_reads_an_article_printed_in_parts_as_one():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -15,6 +16,7 @@ from cssselect import GenericTranslator
 from lxml import etree
 from lxml import html as lxml_html
 from parsel import Selector
+from trafilatura.utils import repair_faulty_html
 
 from crawler.extract import blocks, boilerplate, metadata
 from crawler.records import Rejected
@@ -26,9 +28,22 @@ from crawler.text import fold
 logger = logging.getLogger("crawler.extract.article")
 
 _TRANSLATOR = GenericTranslator()
-# Parsed as trafilatura parses, so that its passes take this tree (it copies a tree it is
-# given) instead of parsing the page again; comments are nobody's text.
+# Parsed as trafilatura parses (its repairs, then its parser's settings), so that its passes
+# take this tree (it copies a tree it is given, skipping those repairs) instead of parsing
+# the page again; comments are nobody's text.
 _PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")  # names an encoding lxml refuses on decoded text
+
+
+def parse(text: str) -> lxml_html.HtmlElement:
+    r"""The page's tree: control characters XML refuses dropped, a self-closing <html/> and
+    libxml2's doctype trouble mended (trafilatura's repairs), an XML declaration ignored.
+
+    >>> parse("<?xml version='1.0' encoding='iso-8859-1'?><html/>\n<body><p>Tr\x08a</p></body>").findtext(".//p")
+    'Tra'
+    """
+    text = repair_faulty_html(_XML_DECLARATION.sub("", text), text[:50].lower())
+    return lxml_html.document_fromstring(text, parser=_PARSER)
 
 
 def pruned(element: lxml_html.HtmlElement, queries: tuple[str, ...]) -> lxml_html.HtmlElement:
@@ -44,7 +59,7 @@ class Document:
     def __init__(self, text: str, url: str, profile: CmsProfile, limit: datetime | None) -> None:
         self.text, self.url, self.profile, self.limit = text, url, profile, limit
         try:
-            self.tree = lxml_html.document_fromstring(text, parser=_PARSER)
+            self.tree = parse(text)
         except (etree.ParserError, ValueError) as error:
             raise Rejected("not-html", str(error)) from None
         self.selector = Selector(root=self.tree, type="html")

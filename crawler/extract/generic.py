@@ -72,14 +72,14 @@ def choose_body(page: Document) -> tuple[str, str]:
     links, lines = PageLinks(page.tree), Lines.of(text)
     lists = lists_in_body(lines, links)
     lines = without_neighbours(without_links(with_body_lists(lines, lists), links, lists), links)
-    lines = with_trailing_lines(lines, links)  # the ending, once the next story is gone
-    return str(within_article_body(lines, page.jsonld.get("articleBody"))), method
+    lines = within_article_body(lines, page.jsonld)
+    return str(with_trailing_lines(lines, links)), method  # the ending, once what follows it is gone
 
 
 def _hydrated(page: Document, text: str, method: str) -> tuple[str, str]:
     """The body the page's scripts carry (crawler.extract.hydration), when it is over twice
     the text the page shows: a page that renders its article in the browser."""
-    found = hydration.body_html(page.text, page.tree)
+    found = hydration.body_html(page.text, page.tree, text)
     if found is None:
         return text, method
     hydrated = _precise(f"<html><body><article>{found}</article></body></html>", page)

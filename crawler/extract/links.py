@@ -8,6 +8,7 @@ the tree's text differ in spacing and punctuation, not in words.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ LINKED = 0.6  # share of a paragraph or list item's text inside links that makes
 NAMED_WORDS = 6  # mean words per item of a list of named things; headlines run longer
 SENTENCE_WORDS = 8  # words of its own a paragraph with links in it has when it is prose
 HEADING_LENGTH = 60  # characters: a line before a list this short may be its heading
+HEADING_REACH = 12  # siblings looked back over for a list's heading
 SENTENCE_LINKS = 5  # more links than this in one paragraph is a link list or a hover-card mess
 
 _WORD = re.compile(r"\w+")
@@ -118,8 +120,9 @@ def without_links(lines: Lines, links: PageLinks, lists: list[BodyList]) -> Line
 def _related_items(links: PageLinks) -> set[str]:
     """The keys of the items of lists with links under a "related" heading ("More great
     stories", "Read also"): other stories, however little of each item is link text."""
+    listings = {item.getparent() for link in links.links for item in link.iterancestors("li")}
     found: set[str] = set()
-    for listing in {link.getparent() for link in links.tree.iter("li")} - {None}:
+    for listing in listings - {None}:
         if listing.tag in ("ul", "ol") and _RELATED.search(_heading_before(listing)):
             found |= {key(item.text_content()) for item in listing if item.tag == "li" and links.within(item)}
     return found
@@ -152,17 +155,19 @@ def lists_in_body(lines: Lines, links: PageLinks) -> list[BodyList]:
         if key(before.text_content()) not in keys or key(after.text_content()) not in keys:
             continue
         items = [child for child in listing if child.tag == "li"]
-        if any(ancestor.tag in _OUTSIDE_BODY for ancestor in listing.iterancestors()) or not _named_links(items, links):
+        if any(ancestor.tag in OUTSIDE_BODY for ancestor in listing.iterancestors()) or not _named_links(items, links):
             continue
         if not _RELATED.search(_heading_before(listing)):
             found.append((before, items))
     return found
 
 
-_OUTSIDE_BODY = frozenset({"aside", "footer", "nav", "header"})
+OUTSIDE_BODY = frozenset({"aside", "footer", "nav", "header"})
+# At the start of the heading: "work-related" or "More than 20 stories were told" is not one.
 _RELATED = re.compile(
-    r"(?i)related|read (also|more)|see also|more (from|on)|more\b.{0,30}\bstories|mehr zum thema|lesen sie auch|auch interessant"
-    r"|lire aussi|đọc thêm|tin liên quan|xem thêm|cùng chuyên mục"
+    r"(?i)^\W*(?:related\b|read (?:also|more)\b|see also\b|more (?:from|on)\b|more(?: \w+){0,3} stories\b"
+    r"|mehr zum thema|lesen sie auch|auch interessant|lire aussi|đọc thêm|(?:các )?(?:tin|bài) liên quan|xem thêm"
+    r"|cùng chuyên mục)"
 )
 
 
@@ -174,29 +179,37 @@ def _named_links(items: list[lxml_html.HtmlElement], links: PageLinks) -> bool:
 
 
 def _sibling_paragraph(element: lxml_html.HtmlElement, side: str) -> lxml_html.HtmlElement | None:
-    sibling = element.getprevious() if side == "previous" else element.getnext()
-    while sibling is not None and not (sibling.tag == "p" and key(sibling.text_content())):
-        if sibling.tag in ("ul", "ol", "figure") or not isinstance(sibling.tag, str):
-            sibling = sibling.getprevious() if side == "previous" else sibling.getnext()
-            continue
-        return None  # a heading or another block stands between: not the same run of text
-    return sibling
+    """The paragraph before (or after) `element` among the HEADING_REACH siblings that way,
+    over lists and figures only: a heading or another block between is another run of text."""
+    for sibling in itertools.islice(element.itersiblings(preceding=side == "previous"), HEADING_REACH):
+        if sibling.tag == "p" and key(sibling.text_content()):
+            return sibling
+        if sibling.tag not in ("ul", "ol", "figure") and isinstance(sibling.tag, str):
+            return None
+    return None
 
 
 def _heading_before(element: lxml_html.HtmlElement) -> str:
-    """The text of the heading over `element`: the nearest heading sibling before it, or the
-    first sibling with text before it when that is a line short enough to be one (a styled
-    <div>; an <hr> between does not count).
+    """The text of the heading over `element`: the nearest heading sibling among the
+    HEADING_REACH before it, or the first sibling with text when it is a short line set as
+    one (a styled <div>, <b> or <span>; an <hr> between does not count, a <p> is the text).
 
     >>> page = lxml_html.fromstring('<div><h3>Related</h3><hr><ul><li>x</li></ul><b>Next up</b><ol></ol></div>')
     >>> _heading_before(page.find("ul")), _heading_before(page.find("ol"))
     ('Related', 'Next up')
     """
-    sibling = element.getprevious()
-    while sibling is not None and not sibling.text_content().strip():
-        sibling = sibling.getprevious()
-    if sibling is not None and len(sibling.text_content()) <= HEADING_LENGTH:
-        return sibling.text_content()
-    while sibling is not None and sibling.tag not in ("h2", "h3", "h4", "h5", "h6", "strong"):
-        sibling = sibling.getprevious()
-    return sibling.text_content() if sibling is not None else ""
+    seen_text = False
+    for sibling in itertools.islice(element.itersiblings(preceding=True), HEADING_REACH):
+        text = " ".join(sibling.text_content().split())
+        if not text:
+            continue
+        if sibling.tag in _HEADING_TAGS or (
+            not seen_text and sibling.tag in _LINE_TAGS and len(text) <= HEADING_LENGTH
+        ):
+            return text
+        seen_text = True
+    return ""
+
+
+_HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6", "strong"})
+_LINE_TAGS = frozenset({"div", "b", "span", "header"})

@@ -33,7 +33,7 @@ def json_ld_article(selector: Selector) -> dict[str, Any]:
     for raw in selector.css("script[type='application/ld+json']::text").getall():
         try:
             data = json.loads(raw.strip().rstrip(";"), strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested past the parser's depth: a hostile page
             continue
         for obj in _walk(data):
             if _types(obj) & ARTICLE_TYPES:
