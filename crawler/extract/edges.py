@@ -13,7 +13,7 @@ from typing import Any
 
 from lxml import html as lxml_html
 
-from crawler.extract.evaluate import distinct_shingles
+from crawler.extract.evaluate import distinct_shingles, holds, without_tags
 from crawler.extract.links import Lines, PageLinks, key
 
 TRAILING_LINES = 3  # closing lines a body may have after its last paragraph
@@ -26,7 +26,6 @@ DECLARED_FOUND = 0.7  # share of articleBody the body must hold: both name the s
 DECLARED_TAIL = 0.3  # share of the text after articleBody's end that may go: a box or two, not a story's half
 LINE_WORDS = 4  # a line this long can be told by its shingles; a shorter one could be anything
 LINE_HELD = 0.2  # share of a line's shingles in articleBody that makes it the article's
-_TAG = re.compile(r"<[^>]*>")
 _WORD = re.compile(r"\w+")
 
 _HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
@@ -80,9 +79,9 @@ def within_article_body(lines: Lines, article_object: dict[str, Any]) -> Lines:
     declared = article_object.get("articleBody")
     if not isinstance(declared, str):
         return lines
-    article = distinct_shingles(_TAG.sub(" ", declared))
-    text = distinct_shingles(str(lines))
-    if len(article) < DECLARED_SHARE * len(text) or len(article & text) < DECLARED_FOUND * len(article):
+    declared = without_tags(declared)
+    article, text = distinct_shingles(declared), distinct_shingles(str(lines))
+    if len(article) < DECLARED_SHARE * len(text) or not holds(text, article, DECLARED_FOUND):
         return lines
     if _ending(declared) not in {_ending(line) for line in lines.text}:
         return lines  # cut short (a paywall's first paragraphs), or ends on what the text lacks
@@ -103,12 +102,12 @@ def _ending(text: str) -> tuple[str, ...]:
     >>> _ending("<p>It rained, then it <b>poured</b>.</p>")
     ('rained', 'then', 'it', 'poured')
     """
-    return tuple(_WORD.findall(_TAG.sub(" ", text))[-4:])
+    return tuple(_WORD.findall(without_tags(text))[-4:])
 
 
 def _held_line(line: str, article: set[tuple[str, ...]]) -> bool:
     found = distinct_shingles(line)
-    return bool(found) and len(line.split()) >= LINE_WORDS and len(found & article) >= LINE_HELD * len(found)
+    return bool(found) and len(line.split()) >= LINE_WORDS and holds(article, found, LINE_HELD)
 
 
 def without_neighbours(lines: Lines, links: PageLinks) -> Lines:

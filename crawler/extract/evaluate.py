@@ -15,6 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _tokens(text: str | None) -> list[str]:
+    return _TOKEN.findall(unicodedata.normalize("NFC", text or ""))
 
 
 def shingles(text: str, size: int = 4) -> Counter[tuple[str, ...]]:
@@ -24,7 +29,7 @@ def shingles(text: str, size: int = 4) -> Counter[tuple[str, ...]]:
     >>> shingles("a b"), shingles("")
     (Counter({('a', 'b'): 1}), Counter())
     """
-    tokens = _TOKEN.findall(unicodedata.normalize("NFC", text or ""))
+    tokens = _tokens(text)
     if len(tokens) < size:
         return Counter([tuple(tokens)]) if tokens else Counter()
     return Counter(tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
@@ -39,10 +44,28 @@ def distinct_shingles(text: str, size: int = 4) -> set[tuple[str, ...]]:
     >>> distinct_shingles("a b"), distinct_shingles("")
     ({('a', 'b')}, set())
     """
-    tokens = _TOKEN.findall(unicodedata.normalize("NFC", text or ""))
+    tokens = _tokens(text)
     if len(tokens) < size:
         return {tuple(tokens)} if tokens else set()
     return set(zip(*(tokens[start:] for start in range(size)), strict=False))  # the shorter runs end it
+
+
+def holds(whole: set[tuple[str, ...]], part: set[tuple[str, ...]], share: float) -> bool:
+    """`whole` has at least `share` of `part`'s shingles (an empty part it always holds).
+
+    >>> holds(distinct_shingles("a b c d"), distinct_shingles("a b c d e"), 0.5), holds(set(), set(), 0.9)
+    (True, True)
+    """
+    return len(part & whole) >= share * len(part)
+
+
+def without_tags(markup: str) -> str:
+    """Markup's text for comparing by shingles: each tag a space, entities left as they are.
+
+    >>> without_tags("<p>Rain</p><p>fell</p>")
+    ' Rain  fell '
+    """
+    return _TAG.sub(" ", markup)
 
 
 @dataclass(frozen=True)

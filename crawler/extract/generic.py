@@ -25,7 +25,7 @@ import trafilatura
 from crawler.extract import hydration, parts
 from crawler.extract.document import Document
 from crawler.extract.edges import with_trailing_lines, within_article_body, without_neighbours
-from crawler.extract.evaluate import distinct_shingles
+from crawler.extract.evaluate import distinct_shingles, holds
 from crawler.extract.links import Lines, PageLinks, lists_in_body, with_body_lists, without_links
 from crawler.extract.parts import long_paragraphs
 
@@ -54,7 +54,7 @@ def _agreed_addition(precise: str, default: str, estimate: str) -> bool:
     if _size(default) <= GROWTH * _size(precise) or _held(precise, default) < SUPERSET:
         return False
     added = distinct_shingles(default) - distinct_shingles(precise)
-    return len(added & distinct_shingles(estimate)) >= AGREED * len(added)
+    return holds(distinct_shingles(estimate), added, AGREED)
 
 
 def choose_body(page: Document) -> tuple[str, str]:

@@ -14,12 +14,11 @@ from typing import Any
 
 from lxml import html as lxml_html
 
-from crawler.extract.evaluate import distinct_shingles
+from crawler.extract.evaluate import distinct_shingles, holds, without_tags
 
 _PUSH = re.compile(r'self\.__next_f\.push\(\[1,\s*"((?:[^"\\]|\\.)*)"\]\)')
 _ROW = re.compile(rb"[0-9a-zA-Z]+:")
 _TEXT_ROW = re.compile(rb"T([0-9a-f]{1,8}),")
-_TAG = re.compile(r"<[^>]*>")
 _MARKUP = re.compile(r"<p[\s>]", re.IGNORECASE)
 MIN_PARAGRAPHS = 3  # <p> tags a string needs to be a body rather than a teaser or a caption
 MAX_DEPTH = 64  # JSON nesting walked; page data is shallow, a hostile page is not
@@ -99,6 +98,6 @@ def body_html(page: str, tree: lxml_html.HtmlElement, shown: str) -> str | None:
         text
         for text in (*_flight_rows(page), *_json_strings(tree))
         if len(_MARKUP.findall(text)) >= MIN_PARAGRAPHS
-        and (len(showing) < SHOWN or len(showing & distinct_shingles(_TAG.sub(" ", text))) >= HOLDS * len(showing))
+        and (len(showing) < SHOWN or holds(distinct_shingles(without_tags(text)), showing, HOLDS))
     ]
     return max(found, key=len) if found else None

@@ -12,7 +12,7 @@ from html import escape
 
 from lxml import html as lxml_html
 
-from crawler.extract.evaluate import distinct_shingles
+from crawler.extract.evaluate import distinct_shingles, holds
 from crawler.extract.links import OUTSIDE_BODY
 
 LONG_PARAGRAPH = 80  # characters: a <p> this long is article text far more often than not
@@ -45,10 +45,13 @@ def _holders(tree: lxml_html.HtmlElement) -> list[list[lxml_html.HtmlElement]]:
         for name in (parent.get("class") or "").split()[:MAX_CLASSES]:
             groups.setdefault((parent.tag, name), {})[parent] = None  # a dict: ordered, each once
     distinct = {tuple(members): None for members in groups.values() if len(members) >= 2}
-    return [
-        [part for part in members if not any(above in members for above in part.iterancestors())]
-        for members in itertools.islice(distinct, MAX_GROUPS)
-    ]
+    return [_outermost(members) for members in itertools.islice(distinct, MAX_GROUPS)]
+
+
+def _outermost(members: tuple[lxml_html.HtmlElement, ...]) -> list[lxml_html.HtmlElement]:
+    """The members not inside another, so that each part's text is read once."""
+    inside = set(members)
+    return [part for part in members if not any(above in inside for above in part.iterancestors())]
 
 
 def joined_parts(tree: lxml_html.HtmlElement, kept: str, read: Callable[[str], str]) -> str | None:
@@ -79,7 +82,7 @@ def joined_parts(tree: lxml_html.HtmlElement, kept: str, read: Callable[[str], s
 
 def _whole_of(whole: set[tuple[str, ...]], part: set[tuple[str, ...]]) -> bool:
     """`whole` holds `part` and is GROWS times its size: `part` was a fragment of it."""
-    return len(part & whole) >= HOLDS * len(part) and len(whole) >= GROWS * len(part)
+    return holds(whole, part, HOLDS) and len(whole) >= GROWS * len(part)
 
 
 def _markup(element: lxml_html.HtmlElement) -> str:
